@@ -1,0 +1,116 @@
+/**
+ * Shared types of the body-region engine. The engine knows nothing of OHIF, React or the DOM:
+ * the same modules run in the browser (inside the extension) and in Node (CLI, evaluation, benchmarks).
+ *
+ * Data path: fetch → geometry → preprocess → infer → decode → summarise → results.
+ */
+
+/** One image frame's DICOM attributes that the engine needs (from WADO-RS metadata or a file). */
+export interface FrameMeta {
+  studyInstanceUID: string;
+  seriesInstanceUID: string;
+  sopInstanceUID: string;
+  sopClassUID: string;
+  /** 1-based frame number inside the instance (1 for single-frame instances). */
+  frameNumber: number;
+  /** Number of frames of the instance this frame belongs to. */
+  numberOfFrames: number;
+  instanceNumber?: number;
+  modality: string;
+  rows: number;
+  columns: number;
+  bitsAllocated: number;
+  bitsStored: number;
+  pixelRepresentation: number;
+  samplesPerPixel: number;
+  photometricInterpretation: string;
+  rescaleSlope: number;
+  rescaleIntercept: number;
+  transferSyntaxUID?: string;
+  /** Patient coordinates (mm) of the first transmitted pixel, when known. */
+  imagePositionPatient?: [number, number, number];
+  /** Row and column direction cosines, when known. */
+  imageOrientationPatient?: [number, number, number, number, number, number];
+  /** [row spacing, column spacing] in mm, when known. */
+  pixelSpacing?: [number, number];
+  sliceThickness?: number;
+  /** Free-text tags that the summary compares with the pixels' verdict. */
+  bodyPartExamined?: string;
+  seriesDescription?: string;
+  manufacturer?: string;
+  imageType?: string[];
+}
+
+export type Orientation = 'axial' | 'sagittal' | 'coronal' | 'oblique';
+
+/** Frames that form one geometric stack (or one image without usable geometry). */
+export interface Stack {
+  /** 'stack': ≥ 2 parallel frames sorted along the normal; 'single': classified alone. */
+  kind: 'stack' | 'single';
+  orientation: Orientation | 'unknown';
+  /** Frames sorted in anatomical order: along the normal, inferior → superior for axial stacks. */
+  frames: FrameMeta[];
+  /** Position of each frame along the slice normal (mm), same order as frames; empty for 'single'. */
+  positionsMm: number[];
+  /** Median distance between neighbouring frames (mm), or null. */
+  spacingMm: number | null;
+  qc: StackQc;
+}
+
+export interface StackQc {
+  /** The archive's order (instance number) ran against the anatomical order. */
+  reversed: boolean;
+  /** Some neighbouring distances differ from the median by more than 10 % (gaps). */
+  irregularSpacing: boolean;
+  /** Indices (into frames) after which a gap larger than 1.5 × median spacing follows. */
+  gapsAfter: number[];
+  /** Number of frames dropped because another frame had the same position. */
+  duplicatesDropped: number;
+}
+
+/** Decoded pixels of one frame, as stored (before the modality LUT). */
+export interface PixelFrame {
+  rows: number;
+  columns: number;
+  /** One sample per pixel, row-major. Colour images are converted to luminance by the decoder. */
+  data: Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array;
+}
+
+/** Per-image classification. probabilities follow labels.json order. */
+export interface ImageLabel {
+  sopInstanceUID: string;
+  frameNumber: number;
+  label: string;
+  probabilities: number[];
+  /** Label after sequence decoding (equal to label for 'single' images). */
+  decodedLabel: string;
+}
+
+/** A run of consecutive slices with one region, in anatomical order. */
+export interface Segment {
+  label: string;
+  /** Indices into the stack's sorted frames, inclusive. */
+  firstIndex: number;
+  lastIndex: number;
+  /** Positions along the normal (mm) of the first and last slice, when the stack has geometry. */
+  startMm: number | null;
+  endMm: number | null;
+  lengthMm: number | null;
+  /** Mean posterior probability of the label over the segment's slices (0..1). */
+  confidence: number;
+  /** SOP instance UID and frame number of the first slice, for navigation. */
+  firstSopInstanceUID: string;
+  firstFrameNumber: number;
+}
+
+/** Where the pixels of a frame come from: DICOMweb, files on disk, or the viewer's cache. */
+export interface PixelSource {
+  getPixels(frame: FrameMeta, signal?: AbortSignal): Promise<PixelFrame>;
+}
+
+/** Progress of one series' classification, for progress bars. */
+export interface Progress {
+  seriesInstanceUID: string;
+  done: number;
+  total: number;
+}

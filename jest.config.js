@@ -1,0 +1,13 @@
+/** One jest run covers unit, integration (real Orthanc) and end-to-end (real Chromium) tests. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts', '**/*.test.tsx'],
+  transform: {
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
+  },
+  // Integration and e2e suites start real servers; give them room on a 2-core machine.
+  testTimeout: 120000,
+  maxWorkers: 1,
+  reporters: ['default', '<rootDir>/test/helpers/summaryReporter.js'],
+};
