@@ -114,3 +114,30 @@ export interface Progress {
   done: number;
   total: number;
 }
+
+/** A SNOMED CT (or other scheme) code as stored in models/labels.json. */
+export interface CodedConcept {
+  scheme: string;
+  code: string;
+  meaning?: string;
+}
+
+/** models/labels.json (schema body-region-labels/1): the model's output order and DICOM terms. */
+export interface LabelsFile {
+  schema: string;
+  source?: string;
+  labels: Array<{
+    id: number;
+    name: string;
+    bodyPartExamined: string | null;
+    snomed: CodedConcept | null;
+    modalities: string[];
+  }>;
+  /** DICOM PS3.16 Annex L combined terms for runs of adjacent trunk regions. */
+  combinations: Array<{
+    bodyPartExamined: string;
+    snomed: CodedConcept;
+    regions: string[];
+    rule?: string;
+  }>;
+}
