@@ -1,0 +1,89 @@
+/**
+ * `body-region evaluate`: model evaluation on a data set in the shared format, through the engine.
+ * `argv` holds the arguments after the subcommand name; resolves to the process exit code
+ * (0 done, 1 the evaluation failed, 2 bad arguments).
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { runEvaluation } from './runEvaluation';
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+function idList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s.length > 0)];
+}
+
+interface EvaluateFlags {
+  data: string;
+  split: string;
+  out: string;
+  model?: string;
+  modality?: string;
+  series?: string[];
+  limitSeries?: number;
+  bootstrap: number;
+  seed: number;
+  batchSize: number;
+}
+
+export function evaluateProgram(): Command {
+  return new Command('evaluate')
+    .description('Evaluate the body-region model on a data set in the shared format (series.csv, labels.csv, volumes/*.nii.gz)')
+    .requiredOption('--data <dir>', 'data root holding ct/ and mr/, or one modality folder')
+    .addOption(new Option('--split <split>', 'which rows of series.csv (rows without a split count as test)').choices(['dev', 'test', 'train', 'all']).default('all'))
+    .option('--out <dir>', 'output folder for report.md, report.json, confusion.svg', 'evaluation-report')
+    .option('--model <dir>', 'folder with model.json, the ONNX file and labels.json (default: the repository models/)')
+    .addOption(new Option('--modality <modality>', 'only this modality').choices(['CT', 'MR']))
+    .option('--series <ids>', 'only these series ids (comma-separated, repeatable)', idList)
+    .option('--limit-series <n>', 'only the first n selected series', positiveInteger)
+    .option('--bootstrap <reps>', 'bootstrap resamples over subjects (0: no intervals)', nonNegativeInteger, 1000)
+    .option('--seed <n>', 'bootstrap random seed', nonNegativeInteger, 20261127)
+    .option('--batch-size <n>', 'images per inference call', positiveInteger, 32)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+}
+
+export async function evaluateCommand(argv: string[]): Promise<number> {
+  const program = evaluateProgram();
+  let flags: EvaluateFlags;
+  try {
+    program.parse(argv, { from: 'user' });
+    flags = program.opts<EvaluateFlags>();
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  try {
+    const report = await runEvaluation({
+      data: flags.data,
+      split: flags.split,
+      out: flags.out,
+      modelDir: flags.model,
+      modality: flags.modality,
+      seriesIds: flags.series,
+      limitSeries: flags.limitSeries,
+      bootstrapReps: flags.bootstrap,
+      seed: flags.seed,
+      batchSize: flags.batchSize,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)} %`);
+    process.stdout.write(
+      `${report.counts.images} images, ${report.counts.series} series: accuracy ${pct(report.imageAccuracy)} raw, ` +
+        `${pct(report.imageAccuracyDecoded)} decoded; series exact match ${pct(report.seriesExactMatch)}; report in ${flags.out}\n`,
+    );
+    return 0;
+  } catch (e) {
+    process.stderr.write(`body-region evaluate: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
