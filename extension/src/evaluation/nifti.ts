@@ -8,8 +8,19 @@
  */
 import { promises as fs } from 'fs';
 import { gunzipSync } from 'zlib';
-import * as nifti from 'nifti-reader-js';
+import type * as NiftiReader from 'nifti-reader-js';
 import type { PixelFrame } from '../engine/types';
+
+/**
+ * nifti-reader-js ships as an ES module only (its exports map has no "require" condition), so this
+ * CommonJS build loads it with a native dynamic import that TypeScript leaves untouched.
+ */
+const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+let reader: Promise<typeof NiftiReader> | null = null;
+function niftiReader(): Promise<typeof NiftiReader> {
+  reader ??= nativeImport('nifti-reader-js') as Promise<typeof NiftiReader>;
+  return reader;
+}
 
 export interface Volume {
   /** In-plane size of the display frame. */
@@ -37,7 +48,8 @@ function toArrayBuffer(buf: Buffer): ArrayBuffer {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
 
-export function parseNifti(bytes: Buffer): Volume {
+export async function parseNifti(bytes: Buffer): Promise<Volume> {
+  const nifti = await niftiReader();
   const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
   const buffer = toArrayBuffer(raw);
   if (!nifti.isNIFTI(buffer)) throw new Error('not a NIfTI file');
@@ -64,7 +76,7 @@ export function parseNifti(bytes: Buffer): Volume {
 
 export async function readNiftiVolume(file: string): Promise<Volume> {
   try {
-    return parseNifti(await fs.readFile(file));
+    return await parseNifti(await fs.readFile(file));
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message}`);
   }
