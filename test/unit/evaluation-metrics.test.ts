@@ -6,8 +6,6 @@ import { seededRandom } from '../../extension/src/evaluation/metrics/random';
 import { boundariesOf, matchBoundaries } from '../../extension/src/evaluation/metrics/boundaries';
 import { breakdown, thicknessBucket, vendorOf } from '../../extension/src/evaluation/metrics/breakdown';
 import { adjacencyFromPairs, nonAdjacentConfusions } from '../../extension/src/evaluation/metrics/adjacency';
-import { bodyPartTermOf, normaliseBodyPart } from '../../extension/src/evaluation/metrics/bodyPartTerm';
-import labelsFile from '../../models/labels.json';
 
 describe('confusion matrix and class scores', () => {
   // truth:     0 0 0 1 1 2
@@ -156,18 +154,5 @@ describe('non-adjacent confusions', () => {
       { truth: 'HEAD', predicted: 'CHEST', images: 2 },
       { truth: 'CHEST', predicted: 'OTHER', images: 1 },
     ]);
-  });
-});
-
-describe('BodyPartExamined terms', () => {
-  it('names single regions, Annex L combinations and whole body', () => {
-    expect(bodyPartTermOf(['CHEST'], labelsFile)).toBe('CHEST');
-    expect(bodyPartTermOf(['LOWER_LEG', 'OTHER'], labelsFile)).toBe('LOWERLEG');
-    expect(bodyPartTermOf(['ABDOMEN', 'CHEST'], labelsFile)).toBe('CHESTABDOMEN');
-    expect(bodyPartTermOf(['HEAD', 'NECK', 'CHEST', 'ABDOMEN', 'PELVIS', 'THIGH', 'KNEE'], labelsFile)).toBe('WHOLEBODY');
-    expect(bodyPartTermOf(['HEAD', 'KNEE'], labelsFile)).toBeNull();
-    expect(bodyPartTermOf(['OTHER'], labelsFile)).toBeNull();
-    expect(normaliseBodyPart(' Chest ')).toBe('CHEST');
-    expect(normaliseBodyPart('abdomen_pelvis')).toBe('ABDOMENPELVIS');
   });
 });

@@ -53,7 +53,6 @@ const context = (over: Partial<ReportContext> = {}): ReportContext => ({
   runtimeSeconds: 2,
   bootstrap: { reps: 200, seed: 5 },
   adjacency: { test: adjacencyFromPairs([['PELVIS', 'ABDOMEN'], ['ABDOMEN', 'CHEST']]), source: 'test table' },
-  labels: labelsFile,
   hasBodyPartExamined: false,
   ...over,
 });
@@ -131,7 +130,8 @@ describe('evaluation report', () => {
       outcome('t2', ['KNEE'], ['KNEE'], ['KNEE'], { bodyPartExamined: 'knee', kind: 'single' }),
     ];
     const t = buildReport(tagged, LABELS, context({ hasBodyPartExamined: true }));
-    expect(t.bodyPartExamined).toEqual({ available: true, series: 2, tagAgreesWithTruth: 0.5, modelAgreesWithTruth: 1 });
+    // t1: tag CHEST, truth CHEST+ABDOMEN → partial; t2: tag knee, truth KNEE → agree; the model is right on both.
+    expect(t.bodyPartExamined).toEqual({ available: true, series: 2, tagAgreesWithTruth: 0.5, tagPartlyAgreesWithTruth: 0.5, modelAgreesWithTruth: 1 });
   });
 
   it('refuses labels the model does not know', () => {

@@ -2,11 +2,12 @@
  * Turns classified series into the evaluation report (report.json; docs/EVALUATION.md documents
  * every field). Pure: no file or model access, so it is tested on hand-made outcomes.
  */
+import { annexLTerm } from '../engine/summarise/annexL';
+import { compareTag } from '../engine/summarise/tags';
 import type { Interval } from './metrics/bootstrap';
 import { AdjacencyTest, nonAdjacentConfusions, NonAdjacentSummary } from './metrics/adjacency';
 import { boundariesOf, matchBoundaries } from './metrics/boundaries';
 import { breakdown, BreakdownRow, thicknessBucket, vendorOf } from './metrics/breakdown';
-import { bodyPartTermOf, LabelsFileLike, normaliseBodyPart } from './metrics/bodyPartTerm';
 import { median, quantile } from './metrics/quantile';
 import { ClassReport, scoreImages } from './metrics/subjectScores';
 import type { SeriesOutcome } from './outcome';
@@ -20,7 +21,6 @@ export interface ReportContext {
   runtimeSeconds: number;
   bootstrap: { reps: number; seed: number };
   adjacency: { test: AdjacencyTest; source: string };
-  labels: LabelsFileLike;
   /** Whether the data set's series.csv carries a BodyPartExamined column. */
   hasBodyPartExamined: boolean;
 }
@@ -100,7 +100,13 @@ export interface EvaluationReport {
   nonAdjacent: { adjacencySource: string; decoded: NonAdjacentSummary; raw: NonAdjacentSummary };
   bodyPartExamined:
     | { available: false; note: string }
-    | { available: true; series: number; tagAgreesWithTruth: number | null; modelAgreesWithTruth: number | null };
+    | {
+        available: true;
+        series: number;
+        tagAgreesWithTruth: number | null;
+        tagPartlyAgreesWithTruth: number | null;
+        modelAgreesWithTruth: number | null;
+      };
   series: SeriesRow[];
 }
 
@@ -237,19 +243,24 @@ export function buildReport(
   if (!context.hasBodyPartExamined) {
     bodyPartExamined = { available: false, note: 'not available: series.csv has no BodyPartExamined column' };
   } else {
+    // The engine's own readings: compareTag (what the viewer shows as tag agreement) on the true
+    // regions, and the Annex L term of the decoded regions against that of the true regions.
     const tagged = outcomes.filter((o) => (o.series.bodyPartExamined ?? '').trim() !== '');
     let tagAgrees = 0;
+    let tagPartly = 0;
     let modelAgrees = 0;
     for (const o of tagged) {
-      const truthTerm = bodyPartTermOf(o.truth, context.labels);
-      const modelTerm = bodyPartTermOf(o.decoded, context.labels);
-      if (truthTerm !== null && normaliseBodyPart(o.series.bodyPartExamined ?? '') === truthTerm) tagAgrees += 1;
-      if (truthTerm !== null && modelTerm === truthTerm) modelAgrees += 1;
+      const status = compareTag(o.series.bodyPartExamined, [...new Set(o.truth)]).status;
+      if (status === 'agree') tagAgrees += 1;
+      if (status === 'partial') tagPartly += 1;
+      const truthTerm = annexLTerm(o.truth)?.term ?? null;
+      if (truthTerm !== null && annexLTerm(o.decoded)?.term === truthTerm) modelAgrees += 1;
     }
     bodyPartExamined = {
       available: true,
       series: tagged.length,
       tagAgreesWithTruth: share(tagAgrees, tagged.length),
+      tagPartlyAgreesWithTruth: share(tagPartly, tagged.length),
       modelAgreesWithTruth: share(modelAgrees, tagged.length),
     };
   }

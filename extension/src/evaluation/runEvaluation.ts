@@ -84,7 +84,6 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     runtimeSeconds: (classifiedAt - started) / 1000,
     bootstrap: { reps: options.bootstrapReps, seed: options.seed },
     adjacency: { test: areAdjacent, source: 'engine REGION_ADJACENCY (extension/src/engine/decode/anatomy.ts)' },
-    labels: model.labels,
     hasBodyPartExamined: dataset.hasBodyPartExamined,
   });
 

@@ -106,8 +106,8 @@ export function reportMarkdown(r: EvaluationReport): string {
     lines.push(`Agreement of the BodyPartExamined tag with the truth: ${r.bodyPartExamined.note}.`, '');
   } else {
     lines.push(
-      `Over ${r.bodyPartExamined.series} series with a BodyPartExamined tag: the tag names the true regions' term for ${pct(r.bodyPartExamined.tagAgreesWithTruth)}, ` +
-        `the model's decoded regions give that term for ${pct(r.bodyPartExamined.modelAgreesWithTruth)}.`,
+      `Over ${r.bodyPartExamined.series} series with a BodyPartExamined tag: the tag names exactly the true regions for ${pct(r.bodyPartExamined.tagAgreesWithTruth)} ` +
+        `(partly for ${pct(r.bodyPartExamined.tagPartlyAgreesWithTruth)}); the model's decoded regions give the true regions' Annex L term for ${pct(r.bodyPartExamined.modelAgreesWithTruth)}.`,
       '',
     );
   }
