@@ -1,0 +1,138 @@
+/**
+ * One open study in the viewer: starts classification by itself (series in viewports first, then the
+ * rest), re-applies the "by region" layout as results arrive (unless the user changed the layout),
+ * and cancels everything when the study closes.
+ */
+import type { OhifContext, OhifSubscription } from '../ohifTypes';
+import { PROTOCOL_BY_REGION } from '../ids';
+import type { BodyRegionService } from './BodyRegionService';
+import { activeDisplaySets, displaySetsInViewports, isClassifiable, jobsFor } from './displaySets';
+import { LayoutGuard } from './layoutGuard';
+import { bestPerRegion, buildByRegionProtocol, RegionCandidate } from '../hangingProtocols/buildByRegionProtocol';
+import { candidatesFromResults, candidatesFromTags } from './regionLayout';
+
+const SETTLE_MS = 400;
+
+export class ViewerSession {
+  private subscriptions: OhifSubscription[] = [];
+  private readonly guard: LayoutGuard;
+  private settleTimer: ReturnType<typeof setTimeout> | null = null;
+  private appliedSignature = '';
+  private stopped = false;
+
+  constructor(private readonly ctx: OhifContext, private readonly service: BodyRegionService) {
+    this.guard = new LayoutGuard(ctx);
+  }
+
+  start(): void {
+    const { displaySetService, hangingProtocolService, viewportGridService } = this.ctx.servicesManager.services;
+    this.guard.start();
+    const onDisplaySets = () => this.scheduleSync();
+    for (const event of [displaySetService.EVENTS?.DISPLAY_SETS_ADDED, displaySetService.EVENTS?.DISPLAY_SETS_CHANGED]) {
+      if (event) this.subscriptions.push(displaySetService.subscribe(event, onDisplaySets));
+    }
+    const onViewports = () => this.service.prioritise(this.seriesInViewports());
+    for (const [svc, event] of [
+      [hangingProtocolService, hangingProtocolService.EVENTS?.PROTOCOL_CHANGED],
+      [viewportGridService, viewportGridService.EVENTS?.GRID_STATE_CHANGED],
+    ] as const) {
+      if (event) this.subscriptions.push(svc.subscribe(event, onViewports));
+    }
+    this.subscriptions.push(this.service.subscribe(this.service.EVENTS.SERIES_DONE, () => this.applyRegionLayout('pixels')));
+    this.scheduleSync();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.subscriptions.forEach((s) => s.unsubscribe());
+    this.subscriptions = [];
+    this.guard.stop();
+    this.service.reset();
+  }
+
+  /** (Re)classifies every CT and MR series of the open study. */
+  classifyStudy(): void {
+    const jobs = this.orderedJobs();
+    if (!jobs.length) return;
+    this.service.classifyStudy(jobs[0].studyInstanceUID, jobs);
+    this.linkDisplaySets();
+  }
+
+  get userChangedLayout(): boolean {
+    return this.guard.userChangedLayout;
+  }
+
+  /**
+   * Builds the "by region" protocol from the best evidence there is and applies it, unless the user
+   * changed the layout by hand (force overrides that, e.g. from the command).
+   */
+  applyRegionLayout(source: 'pixels' | 'tags', force = false): boolean {
+    if (this.stopped) return false;
+    if (!force && this.guard.userChangedLayout) return false;
+    const { hangingProtocolService } = this.ctx.servicesManager.services;
+    const active = hangingProtocolService.getActiveProtocol?.()?.protocol?.id;
+    if (!force && active && active !== PROTOCOL_BY_REGION) return false;
+    const candidates: RegionCandidate[] = source === 'pixels' ? candidatesFromResults(this.ctx, this.service) : candidatesFromTags(this.ctx);
+    const chosen = bestPerRegion(candidates);
+    if (!chosen.length) return false;
+    const signature = chosen.map((c) => `${c.region}:${c.seriesInstanceUID}:${c.imageIndex}`).join('|');
+    if (!force && signature === this.appliedSignature) return false;
+    this.appliedSignature = signature;
+    hangingProtocolService.addProtocol(PROTOCOL_BY_REGION, buildByRegionProtocol(chosen, source));
+    this.guard.expectChange();
+    try {
+      this.ctx.commandsManager.runCommand('setHangingProtocol', { protocolId: PROTOCOL_BY_REGION, stageIndex: 0, reset: true });
+    } catch (error) {
+      console.warn('[body-region] could not apply the by-region layout', error);
+      return false;
+    }
+    return true;
+  }
+
+  private scheduleSync(): void {
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => this.sync(), SETTLE_MS);
+  }
+
+  /** Queues series the service does not know yet; starts the study on its first display sets. */
+  private sync(): void {
+    if (this.stopped) return;
+    const jobs = this.orderedJobs();
+    if (!jobs.length) return;
+    const state = this.service.getState();
+    if (state.studyInstanceUID !== jobs[0].studyInstanceUID) {
+      this.service.classifyStudy(jobs[0].studyInstanceUID, jobs);
+      // Before results, arrange viewports by the regions the DICOM tags claim.
+      setTimeout(() => this.applyRegionLayout('tags'), SETTLE_MS);
+    } else {
+      this.service.addSeries(jobs);
+    }
+    this.linkDisplaySets();
+  }
+
+  private orderedJobs() {
+    const shown = new Set(displaySetsInViewports(this.ctx));
+    const displaySets = activeDisplaySets(this.ctx).filter(isClassifiable);
+    const inView = displaySets.filter((ds) => shown.has(ds.displaySetInstanceUID));
+    const rest = displaySets
+      .filter((ds) => !shown.has(ds.displaySetInstanceUID))
+      .sort((a, b) => (Number(a.SeriesNumber) || 0) - (Number(b.SeriesNumber) || 0));
+    return jobsFor([...inView, ...rest]);
+  }
+
+  private seriesInViewports(): string[] {
+    const { displaySetService } = this.ctx.servicesManager.services;
+    return displaySetsInViewports(this.ctx)
+      .map((uid) => displaySetService.getDisplaySetByUID(uid)?.SeriesInstanceUID)
+      .filter((uid): uid is string => !!uid);
+  }
+
+  private linkDisplaySets(): void {
+    for (const ds of activeDisplaySets(this.ctx)) {
+      const known = this.service.getSeries(ds.SeriesInstanceUID);
+      if (known && !known.displaySetInstanceUID && isClassifiable(ds)) this.service.linkDisplaySet(ds.SeriesInstanceUID, ds.displaySetInstanceUID);
+    }
+  }
+}
+

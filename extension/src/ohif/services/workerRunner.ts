@@ -1,0 +1,93 @@
+/**
+ * Runs classifications in a Web Worker (inference off the main thread). One worker, one series at
+ * a time; cancelling aborts the worker's fetches and inference for that series.
+ */
+import type { ClassificationRunner, SeriesJob } from './BodyRegionService';
+import { ModelUnavailableError } from './BodyRegionService';
+import type { RawSeriesResult } from './resultView';
+import type { WorkerRequest, WorkerResponse } from '../worker/protocol';
+
+export interface WorkerRunnerOptions {
+  workerUrl: string;
+  assetBase: string;
+  /** DICOMweb root of the active data source (absolute). */
+  wadoRoot: () => string;
+  /** Current auth headers of the data source (tokens can change while the study is open). */
+  headers: () => Record<string, string>;
+  mode?: 'exhaustive' | 'fast';
+}
+
+interface Pending {
+  resolve: (r: RawSeriesResult) => void;
+  reject: (e: Error) => void;
+  onProgress: (done: number, total: number) => void;
+}
+
+export class WorkerRunner implements ClassificationRunner {
+  private worker: Worker | null = null;
+  private nextJobId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(private readonly options: WorkerRunnerOptions) {}
+
+  classify(job: SeriesJob, onProgress: (done: number, total: number) => void, signal: AbortSignal): Promise<RawSeriesResult> {
+    const worker = this.ensureWorker();
+    const jobId = this.nextJobId++;
+    return new Promise<RawSeriesResult>((resolve, reject) => {
+      this.pending.set(jobId, { resolve, reject, onProgress });
+      signal.addEventListener('abort', () => {
+        this.post(worker, { type: 'cancel', jobId });
+        this.pending.delete(jobId);
+        reject(new DOMException('cancelled', 'AbortError'));
+      });
+      this.post(worker, {
+        type: 'classify',
+        jobId,
+        wadoRoot: this.options.wadoRoot(),
+        headers: this.options.headers(),
+        studyInstanceUID: job.studyInstanceUID,
+        seriesInstanceUID: job.seriesInstanceUID,
+        assetBase: this.options.assetBase,
+        mode: this.options.mode,
+      });
+    });
+  }
+
+  terminate(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    for (const p of this.pending.values()) p.reject(new Error('worker stopped'));
+    this.pending.clear();
+  }
+
+  private post(worker: Worker, message: WorkerRequest): void {
+    worker.postMessage(message);
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(this.options.workerUrl, { type: 'module', name: 'body-region' });
+    worker.onmessage = (event: MessageEvent<WorkerResponse>) => this.onMessage(event.data);
+    worker.onerror = (event) => {
+      // The worker script itself failed (e.g. not served): every pending and future job fails.
+      const error = new ModelUnavailableError(`the classification worker failed to start: ${event.message || 'unknown error'}`);
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+      this.worker = null;
+    };
+    this.worker = worker;
+    return worker;
+  }
+
+  private onMessage(message: WorkerResponse): void {
+    const pending = this.pending.get(message.jobId);
+    if (!pending) return;
+    if (message.type === 'progress') {
+      pending.onProgress(message.done, message.total);
+      return;
+    }
+    this.pending.delete(message.jobId);
+    if (message.type === 'result') pending.resolve(message.result);
+    else pending.reject(message.modelUnavailable ? new ModelUnavailableError(message.message) : new Error(message.message));
+  }
+}

@@ -1,0 +1,49 @@
+/** Starts and stops the per-study session; wires the worker runner to the active data source. */
+import type { OhifContext } from './ohifTypes';
+import { runtime } from './runtime';
+import { ViewerSession } from './services/viewerSession';
+import { WorkerRunner } from './services/workerRunner';
+import { assetBase } from './assetBase';
+import { summariseForPanel } from './services/summaryView';
+
+export const WORKER_FILE = 'body-region-worker.js';
+
+let runner: WorkerRunner | null = null;
+
+function dataSourceRoot(ctx: OhifContext): string {
+  const dataSource = ctx.extensionManager.getActiveDataSource()[0];
+  const config = dataSource?.getConfig?.() ?? {};
+  const root: string = config.wadoRoot ?? config.qidoRoot ?? '/dicom-web';
+  return new URL(root, globalThis.location.href).href;
+}
+
+function authHeaders(ctx: OhifContext): Record<string, string> {
+  const header = ctx.servicesManager.services.userAuthenticationService?.getAuthorizationHeader?.();
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(header ?? {})) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+export function startSession(ctx: OhifContext): ViewerSession {
+  stopSession();
+  if (!runner) {
+    const base = assetBase();
+    runner = new WorkerRunner({
+      workerUrl: new URL(WORKER_FILE, base).href,
+      assetBase: base,
+      wadoRoot: () => dataSourceRoot(ctx),
+      headers: () => authHeaders(ctx),
+      mode: ctx.configuration?.mode,
+    });
+    runtime.service.setRunner(runner, summariseForPanel);
+  }
+  runtime.ctx = ctx;
+  runtime.session = new ViewerSession(ctx, runtime.service);
+  runtime.session.start();
+  return runtime.session;
+}
+
+export function stopSession(): void {
+  runtime.session?.stop();
+  runtime.session = null;
+}
