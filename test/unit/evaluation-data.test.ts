@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -46,6 +47,23 @@ describe('NIfTI volumes as DICOM display frames', () => {
     const v = await readNiftiVolume(file);
     expect([v.rows, v.columns, v.slices, v.sliceSpacingMm]).toEqual([256, 256, 3, 18]);
     expect(v.data).toBeInstanceOf(Int16Array);
+  });
+
+  it('gives the same display frame as the training pipeline (nibabel, volume[:, :, k].T) on a non-square volume', async () => {
+    const file = path.resolve(__dirname, '../../../shared/data/ct/volumes/ts_aorta_cta.nii.gz');
+    const k = 50;
+    const script = [
+      'import sys, json, numpy as np, nibabel as nib',
+      'v = np.asanyarray(nib.load(sys.argv[1]).dataobj)',
+      'f = v[:, :, int(sys.argv[2])].T',
+      'print(json.dumps({"shape": list(f.shape), "values": f.reshape(-1).astype(int).tolist()}))',
+    ].join('\n');
+    const expected = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file, String(k)], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+    const v = await readNiftiVolume(file);
+    const frame = displayFrame(v, k);
+    expect([frame.rows, frame.columns]).toEqual(expected.shape);
+    expect(frame.rows).not.toBe(frame.columns);
+    expect(Array.from(frame.data)).toEqual(expected.values);
   });
 
   it('refuses files that are not NIfTI', async () => {
