@@ -1,4 +1,4 @@
-import { buildReport, ReportContext } from '../../extension/src/evaluation/buildReport';
+import { buildReport, ReportContext, splitSeenInTraining } from '../../extension/src/evaluation/buildReport';
 import type { SeriesRecord } from '../../extension/src/evaluation/dataset';
 import type { SeriesOutcome } from '../../extension/src/evaluation/outcome';
 import { adjacencyFromPairs } from '../../extension/src/evaluation/metrics/adjacency';
@@ -47,7 +47,7 @@ function outcome(id: string, truth: string[], raw: string[], decoded: string[], 
 }
 
 const context = (over: Partial<ReportContext> = {}): ReportContext => ({
-  model: { id: 'test-model', version: '0.0.1', file: 'm.onnx', sha256: 'ab'.repeat(32), inputSize: 64, preprocessing: 'br-pre-1' },
+  model: { id: 'test-model', version: '0.0.1', file: 'm.onnx', sha256: 'ab'.repeat(32), inputSize: 64, preprocessing: 'br-pre-1', trainedOn: 'train' },
   data: { path: '/data', folders: ['ct', 'mr'], split: 'dev', modality: null, seriesFilter: null },
   createdAt: '2026-11-27T12:00:00.000Z',
   runtimeSeconds: 2,
@@ -132,6 +132,19 @@ describe('evaluation report', () => {
     const t = buildReport(tagged, LABELS, context({ hasBodyPartExamined: true }));
     // t1: tag CHEST, truth CHEST+ABDOMEN → partial; t2: tag knee, truth KNEE → agree; the model is right on both.
     expect(t.bodyPartExamined).toEqual({ available: true, series: 2, tagAgreesWithTruth: 0.5, tagPartlyAgreesWithTruth: 0.5, modelAgreesWithTruth: 1 });
+  });
+
+  it('says whether the evaluated split was in the training data, and warns in the markdown', () => {
+    expect(r.splitSeenInTraining).toBe(false);
+    expect(splitSeenInTraining('dev', 'all')).toBe(true);
+    expect(splitSeenInTraining('test', 'all')).toBe(false);
+    expect(splitSeenInTraining('all', 'train')).toBe(true);
+    expect(splitSeenInTraining('train', null)).toBe(true);
+    expect(splitSeenInTraining('dev', null)).toBeNull();
+    expect(reportMarkdown(r)).not.toContain("part of the model's training data");
+    const seen = buildReport(outcomes, LABELS, context({ model: { ...context().model, trainedOn: 'all' } }));
+    expect(seen.splitSeenInTraining).toBe(true);
+    expect(reportMarkdown(seen)).toContain("part of the model's training data");
   });
 
   it('refuses labels the model does not know', () => {

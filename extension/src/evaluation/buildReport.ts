@@ -15,7 +15,16 @@ import type { SeriesOutcome } from './outcome';
 export const REPORT_SCHEMA = 'body-region-evaluation/1';
 
 export interface ReportContext {
-  model: { id: string; version: string; file: string; sha256: string; inputSize: number; preprocessing: string };
+  model: {
+    id: string;
+    version: string;
+    file: string;
+    sha256: string;
+    inputSize: number;
+    preprocessing: string;
+    /** model.json `training.trainedOn`: "train" (dev held out) or "all" (train + dev), null when not recorded. */
+    trainedOn: string | null;
+  };
   data: { path: string; folders: string[]; split: string; modality: string | null; seriesFilter: string[] | null };
   createdAt: string;
   runtimeSeconds: number;
@@ -60,6 +69,12 @@ export interface EvaluationReport {
   createdAt: string;
   model: ReportContext['model'];
   data: ReportContext['data'];
+  /**
+   * Whether the evaluated images' split was part of the model's training data (dev or train split
+   * with a model trained on "all"; train split with any model); null when the model does not say.
+   * When true, the numbers describe fit, not generalisation.
+   */
+  splitSeenInTraining: boolean | null;
   runtimeSeconds: number;
   msPerImage: number | null;
   counts: {
@@ -178,6 +193,14 @@ function seriesRow(o: SeriesOutcome): SeriesRow {
   };
 }
 
+export function splitSeenInTraining(split: string, trainedOn: string | null): boolean | null {
+  if (split === 'train') return true;
+  if (trainedOn === null) return null;
+  if (split === 'test') return false;
+  // dev (or all, which includes dev and train) was trained on unless the model kept dev out
+  return trainedOn === 'all' || split === 'all';
+}
+
 export function buildReport(
   outcomes: readonly SeriesOutcome[],
   labelNames: readonly string[],
@@ -270,6 +293,7 @@ export function buildReport(
     createdAt: context.createdAt,
     model: context.model,
     data: context.data,
+    splitSeenInTraining: splitSeenInTraining(context.data.split, context.model.trainedOn),
     runtimeSeconds: context.runtimeSeconds,
     msPerImage: images.length === 0 ? null : (1000 * context.runtimeSeconds) / images.length,
     counts: {

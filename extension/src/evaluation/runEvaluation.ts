@@ -37,6 +37,12 @@ function reportJson(report: EvaluationReport): string {
   return JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(6)) : v), 2) + '\n';
 }
 
+/** model.json may record what the model was trained on (`training.trainedOn`, written by train.py). */
+function trainedOnOf(manifest: object): string | null {
+  const training = (manifest as { training?: { trainedOn?: unknown } }).training;
+  return typeof training?.trainedOn === 'string' ? training.trainedOn : null;
+}
+
 export async function runEvaluation(options: EvaluationOptions): Promise<EvaluationReport> {
   const log = options.log ?? (() => undefined);
   const started = Date.now();
@@ -71,6 +77,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       sha256: await sha256File(path.join(modelDir, model.manifest.file)),
       inputSize: model.manifest.inputSize,
       preprocessing: model.manifest.preprocessing,
+      trainedOn: trainedOnOf(model.manifest),
     },
     data: {
       path: options.data,

@@ -38,6 +38,21 @@ function breakdownTable(title: string, rows: readonly BreakdownRow[]): string[] 
   ];
 }
 
+function trainingWarning(r: EvaluationReport): string[] {
+  if (r.splitSeenInTraining === true) {
+    return [
+      `> **These images were part of the model's training data** (model trained on "${r.model.trainedOn ?? 'train'}", split "${r.data.split}"):`,
+      '> the numbers below measure how well the model fits what it saw, not how it does on new data.',
+      '> Judge generalisation on held-out data (the test set, or a model trained with dev held out).',
+      '',
+    ];
+  }
+  if (r.splitSeenInTraining === null) {
+    return ['> model.json does not say what the model was trained on: whether these images were held out is unknown.', ''];
+  }
+  return [];
+}
+
 export function reportMarkdown(r: EvaluationReport): string {
   const lines: string[] = [];
   const modalities = Object.keys(r.byModality);
@@ -46,7 +61,7 @@ export function reportMarkdown(r: EvaluationReport): string {
     '',
     `Written by \`body-region evaluate\` on ${r.createdAt}, through the engine (same preprocessing and sequence decoding as the viewer).`,
     '',
-    `- Model: \`${r.model.id}\` version ${r.model.version}, \`${r.model.file}\` sha256 \`${r.model.sha256}\`, input ${r.model.inputSize} px, preprocessing ${r.model.preprocessing}`,
+    `- Model: \`${r.model.id}\` version ${r.model.version}, \`${r.model.file}\` sha256 \`${r.model.sha256}\`, input ${r.model.inputSize} px, preprocessing ${r.model.preprocessing}, trained on ${r.model.trainedOn ?? '(not recorded)'}`,
     `- Data: \`${r.data.path}\` (${r.data.folders.map((f) => `\`${f}\``).join(', ')}), split ${r.data.split}` +
       (r.data.modality ? `, modality ${r.data.modality}` : '') +
       (r.data.seriesFilter ? `, series ${r.data.seriesFilter.join(', ')}` : ''),
@@ -56,6 +71,7 @@ export function reportMarkdown(r: EvaluationReport): string {
     `- Runtime: ${num(r.runtimeSeconds)} s in all (${num(r.msPerImage)} ms per image, reading, preprocessing, inference and decoding)`,
     `- Intervals: 95 % percentile bootstrap over subjects, ${r.bootstrap.reps} resamples, seed ${r.bootstrap.seed}`,
     '',
+    ...trainingWarning(r),
     '## Image level',
     '',
     '| | images | subjects | accuracy raw (95 % CI) | accuracy decoded (95 % CI) | macro F1 raw | macro F1 decoded |',
