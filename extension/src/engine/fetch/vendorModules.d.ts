@@ -21,9 +21,7 @@ interface CornerstoneEncoder {
   getEncodedBuffer(): Uint8Array;
   encode(): void;
   delete(): void;
-  setQuality?(progressive: boolean, quality: number): void;
   setNearLossless?(nearLossless: number): void;
-  setQuality?(lossless: boolean, quality: number): void;
 }
 
 declare module '@cornerstonejs/codec-libjpeg-turbo-8bit' {
