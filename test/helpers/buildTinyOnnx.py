@@ -5,7 +5,12 @@ input  float32 [batch, 3, S, S]  ->  GlobalAveragePool -> Flatten -> Gemm -> log
 It claims nothing about anatomy: logits are a fixed linear function of the three channel means,
 so tests can compute the expected softmax by hand.
 
-usage: /usr/bin/python3 buildTinyOnnx.py OUT.onnx K [SEED]
+With --nearest-centre SHARPNESS the weights are not random: logit_j = s (2 c_j m - c_j^2) with
+m the mean of channel 0 and c_j = (j + 0.5) / K, so the most probable label is the one whose centre
+c_j is nearest to m (for a uniform CT frame of v HU, m = (v + 1000) / 2000: label j at 100 j - 950 HU
+when K = 20). Pipeline tests use it to make synthetic series whose "anatomy" they control.
+
+usage: /usr/bin/python3 buildTinyOnnx.py OUT.onnx K [SEED] [--nearest-centre SHARPNESS]
 """
 import json
 import sys
@@ -16,11 +21,22 @@ from onnx import TensorProto, helper, numpy_helper
 
 
 def main() -> None:
-    out, k = sys.argv[1], int(sys.argv[2])
-    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    args = sys.argv[1:]
+    sharpness = None
+    if "--nearest-centre" in args:
+        i = args.index("--nearest-centre")
+        sharpness = float(args[i + 1])
+        del args[i : i + 2]
+    out, k = args[0], int(args[1])
+    seed = int(args[2]) if len(args) > 2 else 0
     rng = np.random.default_rng(seed)
     weight = rng.normal(0, 3, (k, 3)).astype(np.float32)
     bias = rng.normal(0, 1, (k,)).astype(np.float32)
+    if sharpness is not None:
+        centres = (np.arange(k) + 0.5) / k
+        weight = np.zeros((k, 3), np.float32)
+        weight[:, 0] = 2 * sharpness * centres
+        bias = (-sharpness * centres**2).astype(np.float32)
     graph = helper.make_graph(
         [
             helper.make_node("GlobalAveragePool", ["input"], ["pooled"]),

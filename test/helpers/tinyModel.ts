@@ -19,10 +19,11 @@ export interface TinyModelDir {
  * A models/-like folder (model.json, tiny.onnx, labels.json copied from the repo) around the
  * plumbing-only ONNX model of buildTinyOnnx.py. Nothing here claims accuracy.
  */
-export function buildTinyModelDir(outputs = 20, inputSize = 16, seed = 0): TinyModelDir {
+export function buildTinyModelDir(outputs = 20, inputSize = 16, seed = 0, nearestCentreSharpness?: number): TinyModelDir {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiny-model-'));
   const onnx = path.join(dir, 'tiny.onnx');
-  execFileSync(PYTHON, [path.join(__dirname, 'buildTinyOnnx.py'), onnx, String(outputs), String(seed)], { stdio: 'pipe' });
+  const extra = nearestCentreSharpness === undefined ? [] : ['--nearest-centre', String(nearestCentreSharpness)];
+  execFileSync(PYTHON, [path.join(__dirname, 'buildTinyOnnx.py'), onnx, String(outputs), String(seed), ...extra], { stdio: 'pipe' });
   const { weight, bias } = JSON.parse(fs.readFileSync(`${onnx}.params.json`, 'utf8'));
   fs.copyFileSync(path.join(REPO, 'models/labels.json'), path.join(dir, 'labels.json'));
   const manifest: ModelManifest = {
@@ -38,4 +39,9 @@ export function buildTinyModelDir(outputs = 20, inputSize = 16, seed = 0): TinyM
   };
   fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(manifest, null, 2));
   return { dir, manifest, weight, bias };
+}
+
+/** HU value that the nearest-centre tiny model (K = 20) reads as label `id`. */
+export function huForLabel(id: number): number {
+  return 100 * id - 950;
 }

@@ -39,6 +39,10 @@ describe('buildStacks', () => {
     expect(stack.positionsMm).toEqual([0, 5, 10, 15]);
     expect(uids(stack.frames)).toEqual(['sop.1', 'sop.2', 'sop.4', 'sop.6']);
     expect(stack.qc.duplicatesDropped).toBe(2);
+    expect(stack.duplicates?.map((d) => [d.frame.sopInstanceUID, d.keptIndex])).toEqual([
+      ['sop.3', 1],
+      ['sop.5', 2],
+    ]);
   });
 
   test('splits mixed orientations and keeps a localizer as a single image', () => {

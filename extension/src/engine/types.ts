@@ -55,6 +55,8 @@ export interface Stack {
   /** Median distance between neighbouring frames (mm), or null. */
   spacingMm: number | null;
   qc: StackQc;
+  /** Frames left out because a kept frame (frames[keptIndex]) has the same position. */
+  duplicates?: Array<{ frame: FrameMeta; keptIndex: number }>;
 }
 
 export interface StackQc {

@@ -75,20 +75,27 @@ function buildOneStack(group: Located[]): Stack {
 
   // Keep the first frame (in archive order) of each position.
   const kept: typeof located = [];
-  let duplicatesDropped = 0;
+  const duplicates: Array<{ frame: FrameMeta; keptIndex: number }> = [];
   for (const item of located) {
     const last = kept[kept.length - 1];
     if (last && Math.abs(item.position - last.position) <= DUPLICATE_TOLERANCE_MM) {
-      duplicatesDropped++;
-      if (item.archiveRank < last.archiveRank) kept[kept.length - 1] = item;
+      const keptIndex = kept.length - 1;
+      if (item.archiveRank < last.archiveRank) {
+        kept[keptIndex] = item;
+        duplicates.push({ frame: last.frame, keptIndex });
+      } else {
+        duplicates.push({ frame: item.frame, keptIndex });
+      }
       continue;
     }
     kept.push(item);
   }
+  const duplicatesDropped = duplicates.length;
 
   if (kept.length < 2) {
     const single = singleStack(kept[0].frame, orientation);
     single.qc.duplicatesDropped = duplicatesDropped;
+    if (duplicatesDropped) single.duplicates = duplicates;
     return single;
   }
 
@@ -108,7 +115,9 @@ function buildOneStack(group: Located[]): Stack {
     if (k.archiveRank > kept[lastRank].archiveRank) lastRank = i;
   });
   const qc: StackQc = { reversed: firstRank > lastRank, irregularSpacing, gapsAfter, duplicatesDropped };
-  return { kind: 'stack', orientation, frames: kept.map((k) => k.frame), positionsMm, spacingMm, qc };
+  const stack: Stack = { kind: 'stack', orientation, frames: kept.map((k) => k.frame), positionsMm, spacingMm, qc };
+  if (duplicatesDropped) stack.duplicates = duplicates;
+  return stack;
 }
 
 /**

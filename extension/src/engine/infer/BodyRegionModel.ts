@@ -125,7 +125,14 @@ export class BodyRegionModel {
 
   /** Raw logits, `count × numClasses`, for images 0..count-1 of `batch` (NCHW, 3 × S × S each). */
   logits(batch: Float32Array, count: number): Promise<Float32Array> {
-    const run = this.queue.then(() => this.runOnce(batch, count));
+    const S = this.inputSize;
+    const per = 3 * S * S;
+    if (!(Number.isInteger(count) && count > 0) || batch.length < count * per) {
+      return Promise.reject(new Error(`BodyRegionModel.classify: need ${count} × ${per} values, got ${batch.length}`));
+    }
+    // Copy now: the caller may refill its batch buffer as soon as this returns.
+    const input = batch.slice(0, count * per);
+    const run = this.queue.then(() => this.runOnce(input, count));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -144,20 +151,14 @@ export class BodyRegionModel {
     if (session) await session.release();
   }
 
-  private async runOnce(batch: Float32Array, count: number): Promise<Float32Array> {
+  private async runOnce(input: Float32Array, count: number): Promise<Float32Array> {
     if (!this.session) throw new Error('BodyRegionModel: used after dispose()');
     const S = this.inputSize;
-    const per = 3 * S * S;
-    if (!(Number.isInteger(count) && count > 0) || batch.length < count * per) {
-      throw new Error(`BodyRegionModel.classify: need ${count} × ${per} values, got ${batch.length}`);
-    }
-    // Copy: the caller reuses its batch buffer while this run is in flight.
-    const input = new ort.Tensor('float32', batch.slice(0, count * per), [count, 3, S, S]);
-    const outputs = await this.session.run({ [this.manifest.inputName]: input });
+    const tensor = new ort.Tensor('float32', input, [count, 3, S, S]);
+    const outputs = await this.session.run({ [this.manifest.inputName]: tensor });
     const output = outputs[this.manifest.outputName];
-    const data = output.data as Float32Array;
-    const result = new Float32Array(data);
-    input.dispose?.();
+    const result = new Float32Array(output.data as Float32Array);
+    tensor.dispose?.();
     output.dispose?.();
     return result;
   }
