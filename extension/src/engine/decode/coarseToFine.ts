@@ -55,6 +55,8 @@ export interface CoarseToFineOptions {
   classify: (indices: number[]) => Promise<Array<ArrayLike<number> | null>>;
   /** Distance between the first, sparse samples (mm). */
   sampleMm?: number;
+  /** Slices classified on each side of a located boundary (default 2). */
+  boundaryMargin?: number;
   decodeOptions?: DecodeOptions;
 }
 
@@ -79,12 +81,14 @@ function untriedBetween(a: number, b: number, tried: Set<number>): number | null
 
 /**
  * Fast mode: classify one slice every ~sampleMm, decode, then bisect every interval whose ends
- * decode to different labels until the boundary lies between adjacent slices. Regions shorter than
+ * decode to different labels until the boundary lies between adjacent slices, and classify a few
+ * slices around each boundary so that its exact place is decoded with the same context. Regions shorter than
  * the sampling distance that fall entirely between two samples of the same label are not seen;
  * everything else matches the exhaustive decoding to within about one slice.
  */
 export async function coarseToFine(opts: CoarseToFineOptions): Promise<CoarseToFineResult> {
   const { n, positionsMm, labelNames, classify } = opts;
+  const margin = opts.boundaryMargin ?? 2;
   const known: KnownProbabilities = new Map();
   const failed = new Set<number>();
   const tried = new Set<number>();
@@ -113,9 +117,14 @@ export async function coarseToFine(opts: CoarseToFineOptions): Promise<CoarseToF
     for (let k = 0; k + 1 < order.length; k++) {
       const a = order[k];
       const b = order[k + 1];
-      if (b - a < 2 || decoded.labels[a] === decoded.labels[b]) continue;
-      const mid = untriedBetween(a, b, tried);
+      if (decoded.labels[a] === decoded.labels[b]) continue;
+      const mid = b - a < 2 ? null : untriedBetween(a, b, tried);
       if (mid !== null) next.add(mid);
+      else {
+        // Boundary found: classify its neighbourhood too, so that noisy slices next to it weigh
+        // in as they do in the exhaustive decoding.
+        for (let i = Math.max(0, a - margin); i <= Math.min(n - 1, b + margin); i++) if (!tried.has(i)) next.add(i);
+      }
     }
     // A slice that failed is replaced by an untried neighbour, so that a failure does not hide a region.
     for (const f of newlyFailed) {
