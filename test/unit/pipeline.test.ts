@@ -181,6 +181,29 @@ describe('classifySeries', () => {
     await expect(classifySeries({ frames, pixels, model, signal: aborted.signal })).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  test('validateSeriesResult reports what is wrong, with JSON paths', async () => {
+    const { frames, hu } = series(runs([['CHEST', 6]]), 5);
+    const good = await classifySeries({ frames, pixels: new SyntheticPixelSource(hu), model });
+    expect(validateSeriesResult(good)).toEqual([]);
+    const bad = JSON.parse(JSON.stringify(good));
+    bad.schema = 'body-region-result/0';
+    bad.images[2].probabilities[0] = 1.5;
+    bad.segments[0].stackIndex = 7;
+    delete bad.timing.totalMs;
+    bad.summary = null;
+    expect(validateSeriesResult(bad)).toEqual([
+      expect.stringMatching(/^\$\.schema: expected one of body-region-result\/1/),
+      '$.images[2].probabilities: probabilities outside 0..1',
+      '$.timing.totalMs: expected finite number',
+    ]);
+    delete bad.schema;
+    bad.schema = 'body-region-result/1';
+    bad.images[2].probabilities[0] = 0.5;
+    bad.timing.totalMs = 1;
+    expect(validateSeriesResult(bad)).toEqual(['$.summary: required when error is null', '$.segments[0].stackIndex: no such stack']);
+    expect(validateSeriesResult(null)).toEqual(['$: expected object']);
+  });
+
   test('a failing model gives a model-error result', async () => {
     const broken: SliceClassifier = {
       manifest: model.manifest,
