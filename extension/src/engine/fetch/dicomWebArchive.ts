@@ -217,7 +217,7 @@ export class DicomWebArchive {
       signal?.addEventListener('abort', onAbort, { once: true });
       // A malformed answer makes dicomweb-client throw inside the XHR event handler, out of reach of
       // its promise: catch it there so it becomes this request's failure, not an uncaught exception.
-      const guard = (req: XhrLike) => {
+      const guard = (req: XhrLike, _metadata: unknown) => {
         const handler = req.onreadystatechange;
         if (handler) {
           req.onreadystatechange = function guarded(this: unknown, ev: unknown) {

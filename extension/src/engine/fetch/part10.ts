@@ -40,11 +40,14 @@ export class Part10Error extends Error {
   }
 }
 
-/** Parses one Part-10 file. Throws Part10Error when it is not DICOM or is cut short. */
-export function parsePart10(buffer: ArrayBuffer): Part10Instance {
+/**
+ * Parses one Part-10 file. Throws Part10Error when it is not DICOM. `headerOnly` stops before the
+ * pixel data (for listing many files cheaply); such an instance cannot give pixels.
+ */
+export function parsePart10(buffer: ArrayBuffer, options: { headerOnly?: boolean } = {}): Part10Instance {
   let parsed: DcmjsDicomData;
   try {
-    parsed = dcmjsData.DicomMessage.readFile(buffer);
+    parsed = dcmjsData.DicomMessage.readFile(buffer, options.headerOnly ? { untilTag: '7FE00010', includeUntilTagValue: false } : undefined);
   } catch (error) {
     throw new Part10Error(`not a readable DICOM file: ${(error as Error).message}`);
   }

@@ -1,0 +1,198 @@
+/**
+ * The `body-region` command line: classify series of a DICOMweb archive or DICOM files on disk,
+ * and (delegated) evaluate the model. `main(argv)` resolves to the exit code (docs/CLI.md).
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { loadModelFromDir, DEFAULT_MODEL_DIR } from '../engine/infer/loadModelNode';
+import type { BodyRegionModel } from '../engine/infer/BodyRegionModel';
+import { AbortError } from '../engine/fetch/retry';
+import { classifyArchive } from './classifyArchive';
+import { classifyFiles } from './classifyFiles';
+import { CliError, ExitCode } from './exitCodes';
+import { parseHeaders } from './headers';
+import { ProgressReporter } from './progress';
+import { ResultsSink } from './resultsFile';
+import { installXhrPolyfill } from './xhrPolyfill';
+
+interface CommonFlags {
+  out?: string;
+  mode: 'exhaustive' | 'fast';
+  model?: string;
+  concurrency: number;
+  quiet?: boolean;
+}
+interface ClassifyFlags extends CommonFlags {
+  url: string;
+  study?: string[];
+  all?: boolean;
+  header?: string[];
+  retries: number;
+  timeout: number;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('--out <file>', 'JSON Lines output (appended; series already done are skipped); stdout when absent')
+    .addOption(new Option('--mode <mode>', 'exhaustive: every image; fast: samples and refines boundaries').choices(['exhaustive', 'fast']).default('exhaustive'))
+    .option('--model <dir>', 'folder with model.json, the ONNX file and labels.json', DEFAULT_MODEL_DIR)
+    .option('--concurrency <n>', 'frames fetched and decoded at the same time', positiveInteger, 4)
+    .option('-q, --quiet', 'no progress on stderr (errors are still reported)');
+}
+
+type Action = (flags: never) => Promise<number>;
+
+export function buildProgram(run: { classify: Action; classifyFiles: Action }, setExit: (code: number) => void): Command {
+  const program = new Command('body-region')
+    .description('Labels every CT and MR image with the body region it shows (DICOM PS3.16 Annex L terms per series and study).')
+    .exitOverride()
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+
+  addCommonOptions(
+    program
+      .command('classify')
+      .description('classify the series of studies in a DICOMweb archive')
+      .requiredOption('--url <url>', 'DICOMweb root, e.g. http://localhost:8042/dicom-web')
+      .option('--study <uid>', 'StudyInstanceUID to classify (repeatable)', collect)
+      .option('--all', 'every study the archive lists')
+      .option('--header <header>', "HTTP header sent with every request, e.g. 'Authorization: Bearer …' (repeatable; never logged)", collect)
+      .option('--retries <n>', 'retries per request on 5xx, network errors and timeouts', nonNegativeInteger, 3)
+      .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInteger, 30000),
+  ).action(async (flags: ClassifyFlags) => setExit(await run.classify(flags as never)));
+
+  addCommonOptions(
+    program
+      .command('classify-files')
+      .description('classify DICOM Part-10 files on disk (folders are searched recursively; files are grouped by series)')
+      .argument('<paths...>', 'files or folders'),
+  ).action(async (paths: string[], flags: CommonFlags) => setExit(await run.classifyFiles({ ...flags, paths } as never)));
+
+  program
+    .command('evaluate')
+    .description('evaluate the model on a data set in the shared format (see `body-region evaluate --help`)')
+    .allowUnknownOption()
+    .helpOption(false);
+  return program;
+}
+
+async function loadModel(dir: string): Promise<BodyRegionModel> {
+  try {
+    return await loadModelFromDir(dir);
+  } catch (error) {
+    throw new CliError(`model failed to load from ${dir}: ${(error as Error).message}`, ExitCode.ModelFailed);
+  }
+}
+
+/** Aborts on Ctrl-C so finished series stay in the output and the run can be resumed. */
+function interruptController(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
+}
+
+async function withSession<T extends CommonFlags>(flags: T, body: (ctx: { model: BodyRegionModel; sink: ResultsSink; progress: ProgressReporter; signal: AbortSignal }) => Promise<number>): Promise<number> {
+  const model = await loadModel(flags.model ?? DEFAULT_MODEL_DIR);
+  const sink = new ResultsSink(flags.out ?? null);
+  const progress = new ProgressReporter(process.stderr, Boolean(flags.quiet));
+  const interrupt = interruptController();
+  try {
+    return await body({ model, sink, progress, signal: interrupt.signal });
+  } catch (error) {
+    if (error instanceof AbortError || interrupt.signal.aborted) {
+      process.stderr.write('body-region: interrupted; finished series are in the output, run again to resume\n');
+      return ExitCode.Interrupted;
+    }
+    throw error;
+  } finally {
+    interrupt.dispose();
+    sink.close();
+    await model.dispose().catch(() => undefined);
+  }
+}
+
+async function runClassify(flags: ClassifyFlags): Promise<number> {
+  const studies = flags.study ?? [];
+  if (!flags.all && studies.length === 0) throw new CliError('classify needs --study <uid> (repeatable) or --all', ExitCode.Usage);
+  if (flags.all && studies.length > 0) throw new CliError('use either --study or --all, not both', ExitCode.Usage);
+  const headers = parseHeaders(flags.header);
+  installXhrPolyfill();
+  return withSession(flags, ({ model, sink, progress, signal }) =>
+    classifyArchive({
+      url: flags.url,
+      studies,
+      all: Boolean(flags.all),
+      headers,
+      mode: flags.mode,
+      concurrency: flags.concurrency,
+      retries: flags.retries,
+      timeoutMs: flags.timeout,
+      sink,
+      progress,
+      model,
+      signal,
+    }),
+  );
+}
+
+async function runClassifyFiles(flags: CommonFlags & { paths: string[] }): Promise<number> {
+  return withSession(flags, ({ model, sink, progress, signal }) =>
+    classifyFiles({ inputs: flags.paths, mode: flags.mode, concurrency: flags.concurrency, sink, progress, model, signal }),
+  );
+}
+
+/** `evaluate` lives in extension/src/evaluation; loaded only when asked for. */
+async function runEvaluate(argv: string[]): Promise<number> {
+  let evaluate: ((argv: string[]) => Promise<number>) | undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    evaluate = require('../evaluation/command').evaluateCommand;
+  } catch {
+    evaluate = undefined;
+  }
+  if (typeof evaluate !== 'function') {
+    process.stderr.write('body-region: the evaluate command is not available in this build\n');
+    return ExitCode.Usage;
+  }
+  return evaluate(argv);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'evaluate') return runEvaluate(argv.slice(1));
+  let exitCode: number = ExitCode.Ok;
+  const program = buildProgram(
+    { classify: runClassify as Action, classifyFiles: runClassifyFiles as Action },
+    (code) => (exitCode = code),
+  );
+  if (argv.length === 0) {
+    program.outputHelp();
+    return ExitCode.Usage;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with exit code 0; bad arguments with 1.
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`body-region: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`body-region: internal error: ${(error as Error).message ?? String(error)}\n`);
+    return ExitCode.Internal;
+  }
+}
