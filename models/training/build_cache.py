@@ -14,7 +14,7 @@ import json
 import os
 import time
 
-import nibabel as nib
+
 import numpy as np
 
 from preprocess import square_resized
@@ -76,6 +76,7 @@ def read_labels(path: str) -> dict[str, list[tuple[int, int, int]]]:
 
 
 def build(size: int, out_path: str, limit: int | None = None) -> None:
+    import nibabel as nib  # lazily: the GPU machine has no nibabel and needs only the codes tables
     t0 = time.time()
     images, meta = [], {k: [] for k in ("label", "subject", "source", "modality", "split", "series",
                                          "slice", "orientation", "kind", "eight_bit", "rows", "cols", "lo", "hi")}

@@ -1,0 +1,141 @@
+"""Model selection: for each candidate, a dev run (train split -> dev split), group k-fold
+cross-validation over sources (train+dev of the other folds -> the held-out sources), and a final
+model on all subjects. Jobs run as parallel processes (GPU or CPU); each writes a JSON of
+predictions, and `summarise` turns them into the tables of MODEL_CARD.md.
+
+  run all:    python3 experiments.py --out DIR [--parallel 14] [--budget 110]
+  one job:    python3 experiments.py --job CAND:KIND[:FOLD] --out DIR
+  summarise:  python3 experiments.py --summarise DIR
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from train_lib import LABEL_NAMES, Config, load_data, metrics, predict, source_folds, train  # noqa: E402
+
+CANDIDATES = {
+    "A-plain-s-128": dict(arch="plain-s", size=128),
+    "B-plain-s-96": dict(arch="plain-s", size=96),
+    "C-plain-m-128": dict(arch="plain-m", size=128),
+    "D-plain-s-128-lightaug": dict(arch="plain-s", size=128, aug="light"),
+}
+FOLDS = 5
+
+
+def run_job(spec: str, out: str, cache: str, steps: int, budget: float, final_steps: int, final_budget: float) -> None:
+    parts = spec.split(":")
+    cand, kind = parts[0], parts[1]
+    dev = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.set_num_threads(1)
+    d = load_data(cache).to(dev)
+    split = d.meta["split"]
+    if kind == "dev":
+        tr, te = np.nonzero(split == "train")[0], np.nonzero(split == "dev")[0]
+    elif kind == "cv":
+        f = int(parts[2])
+        folds = source_folds(d, FOLDS)
+        te = folds[f]
+        tr = np.setdiff1d(np.arange(len(split)), te)
+    else:
+        tr, te = np.arange(len(split)), np.zeros(0, np.int64)
+    final = kind == "final"
+    cfg = Config(**CANDIDATES[cand], steps=final_steps if final else steps,
+                 time_budget=final_budget if final else budget)
+    t0 = time.time()
+    model = train(d, tr, cfg, dev, log_every=0)
+    res = {"job": spec, "config": cfg.__dict__, "steps_done": model.steps_done, "seconds": time.time() - t0,
+           "device": dev, "test_idx": te.tolist()}
+    if len(te):
+        res["prob"] = predict(model, d, te, cfg.size, dev).round(4).tolist()
+    if final:
+        torch.save(model.cpu().state_dict(), os.path.join(out, f"{cand}.final.pt"))
+    json.dump(res, open(os.path.join(out, spec.replace(":", "_") + ".json"), "w"))
+    print(f"{spec}: {model.steps_done} steps in {time.time() - t0:.0f}s", flush=True)
+
+
+def run_all(a) -> None:
+    os.makedirs(a.out, exist_ok=True)
+    cands = a.candidates.split(",") if a.candidates else list(CANDIDATES)
+    jobs = [f"{c}:final" for c in cands] + [f"{c}:dev" for c in cands] + \
+           [f"{c}:cv:{f}" for f in range(FOLDS) for c in cands]
+    running, t0 = [], time.time()
+    common = ["--out", a.out, "--cache", a.cache, "--steps", str(a.steps), "--budget", str(a.budget),
+              "--final-steps", str(a.final_steps), "--final-budget", str(a.final_budget)]
+    while jobs or running:
+        while jobs and len(running) < a.parallel:
+            j = jobs.pop(0)
+            running.append((j, subprocess.Popen([sys.executable, __file__, "--job", j] + common)))
+        time.sleep(1)
+        for j, p in list(running):
+            if p.poll() is not None:
+                running.remove((j, p))
+                if p.returncode:
+                    print(f"job {j} failed with {p.returncode}", flush=True)
+    print(f"all jobs done in {time.time() - t0:.0f}s", flush=True)
+
+
+def summarise(out: str, cache: str) -> dict:
+    d = load_data(cache)
+    summary = {}
+    for cand in CANDIDATES:
+        entry = {}
+        p = os.path.join(out, f"{cand}_dev.json")
+        if os.path.exists(p):
+            r = json.load(open(p))
+            entry["dev"] = metrics(d, np.array(r["test_idx"]), np.array(r["prob"]))
+            entry["dev_steps"] = r["steps_done"]
+        idx, prob = [], []
+        for f in range(FOLDS):
+            p = os.path.join(out, f"{cand}_cv_{f}.json")
+            if os.path.exists(p):
+                r = json.load(open(p))
+                idx += r["test_idx"]
+                prob += r["prob"]
+        if idx:
+            m = metrics(d, np.array(idx), np.array(prob))
+            srcs = [v["acc"] for k, v in m["per_source"].items() if v["slices"] >= 20]
+            m["source_macro_acc"] = float(np.mean(srcs))
+            m["worst_sources"] = sorted(((v["acc"], k, v["slices"]) for k, v in m["per_source"].items()
+                                         if v["slices"] >= 20))[:5]
+            entry["cv"] = m
+        if entry:
+            summary[cand] = entry
+    json.dump(summary, open(os.path.join(out, "summary.json"), "w"), indent=1)
+    for cand, e in summary.items():
+        dv, cv = e.get("dev", {}), e.get("cv", {})
+        print(f"{cand:26s} dev acc {dv.get('acc', float('nan')):.3f} subj {dv.get('subject_acc', float('nan')):.3f} | "
+              f"cv acc {cv.get('acc', float('nan')):.3f} subj {cv.get('subject_acc', float('nan')):.3f} "
+              f"src-macro {cv.get('source_macro_acc', float('nan')):.3f} CT {cv.get('per_modality', {}).get('CT', float('nan')):.3f} "
+              f"MR {cv.get('per_modality', {}).get('MR', float('nan')):.3f}")
+    return summary
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=os.path.join(HERE, "cache", "experiments"))
+    ap.add_argument("--cache", default=os.path.join(HERE, "cache", "slices_128.npz"))
+    ap.add_argument("--job")
+    ap.add_argument("--summarise")
+    ap.add_argument("--candidates", default="")
+    ap.add_argument("--parallel", type=int, default=14)
+    ap.add_argument("--steps", type=int, default=2500)
+    ap.add_argument("--budget", type=float, default=110)
+    ap.add_argument("--final-steps", type=int, default=5000)
+    ap.add_argument("--final-budget", type=float, default=170)
+    a = ap.parse_args()
+    if a.summarise:
+        summarise(a.summarise, a.cache)
+    elif a.job:
+        run_job(a.job, a.out, a.cache, a.steps, a.budget, a.final_steps, a.final_budget)
+    else:
+        run_all(a)

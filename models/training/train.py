@@ -1,0 +1,76 @@
+"""Reproduce the shipped body-region model end to end (`npm run train`):
+slice cache -> training -> ONNX + model.json -> PyTorch reference outputs (golden/model-outputs.json).
+
+The defaults are the shipped recipe (see models/MODEL_CARD.md). It runs on CUDA when available,
+else on CPU (2 cores: see the model card for times).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+from build_cache import build  # noqa: E402
+from export import export_all  # noqa: E402
+from golden_inputs import golden_model_inputs  # noqa: E402
+from train_lib import Config, load_data, metrics, predict, train  # noqa: E402
+
+SHIPPED = dict(arch="plain-s", size=128, steps=6000, batch=128, lr=3e-3, train_on="all")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--arch", default=SHIPPED["arch"])
+    ap.add_argument("--size", type=int, default=SHIPPED["size"])
+    ap.add_argument("--steps", type=int, default=SHIPPED["steps"])
+    ap.add_argument("--batch", type=int, default=SHIPPED["batch"])
+    ap.add_argument("--lr", type=float, default=SHIPPED["lr"])
+    ap.add_argument("--train-on", choices=["train", "all"], default=SHIPPED["train_on"],
+                    help="'all' = train+dev subjects (shipped); 'train' keeps dev for evaluation")
+    ap.add_argument("--cache", default=os.path.join(HERE, "cache", "slices_128.npz"))
+    ap.add_argument("--out", default=os.path.join(REPO, "models"))
+    ap.add_argument("--golden", default=os.path.join(REPO, "models", "golden", "model-outputs.json"))
+    ap.add_argument("--model-id", default="br-plain-cnn")
+    ap.add_argument("--version", default="1.0.0")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args(argv)
+
+    torch.set_num_threads(a.threads)
+    dev = "cuda" if torch.cuda.is_available() else "cpu"
+    t0 = time.time()
+    if not os.path.exists(a.cache):
+        build(128, a.cache)
+    d = load_data(a.cache).to(dev)
+    split = d.meta["split"]
+    tr = np.nonzero(split == "train")[0] if a.train_on == "train" else np.arange(len(split))
+    cfg = Config(arch=a.arch, size=a.size, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed)
+    print(f"training {cfg} on {len(tr)} slices ({a.train_on}) on {dev}")
+    model = train(d, tr, cfg, dev)
+    info = {"arch": a.arch, "trainedOn": a.train_on, "steps": a.steps, "batch": a.batch,
+            "trainSeconds": round(time.time() - t0), "device": dev}
+    if a.train_on == "train":
+        dv = np.nonzero(split == "dev")[0]
+        m = metrics(d, dv, predict(model, d, dv, a.size, dev))
+        info["devAccuracy"] = round(m["acc"], 4)
+        print(f"dev accuracy {m['acc']:.3f} (subject-balanced {m['subject_acc']:.3f})")
+    model = model.cpu()
+    man = export_all(model, a.size, a.out, a.model_id, a.version, golden_model_inputs(a.size), a.golden,
+                     extra={"training": info})
+    torch.save(model.state_dict(), os.path.join(HERE, "cache", "shipped_state.pt"))
+    print(json.dumps(man, indent=2))
+    print(f"done in {time.time() - t0:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

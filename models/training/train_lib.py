@@ -1,0 +1,367 @@
+"""Training pieces: cache loading, batched augmentation on the training device, sampling, training
+loop, evaluation. Everything works on CPU and GPU alike."""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from build_cache import CT_CODE_HU, EIGHT_BIT_CT_WINDOWS
+from model import build_model
+from preprocess import channels_torch
+
+LABEL_NAMES = ["OTHER", "HEAD", "NECK", "CHEST", "BREAST", "ABDOMEN", "PELVIS", "SPINE", "SHOULDER",
+               "UPPER_ARM", "ELBOW", "FOREARM", "WRIST", "HAND", "HIP", "THIGH", "KNEE", "LOWER_LEG",
+               "ANKLE", "FOOT"]
+LEG = {LABEL_NAMES.index(n) for n in ("THIGH", "KNEE", "LOWER_LEG", "ANKLE", "FOOT")}
+# Display windows that 8-bit exports and screenshots are commonly made with (HU).
+DISPLAY_WINDOWS = [(-175, 275), (-160, 240), (-135, 215), (-300, 1300), (-500, 1500), (-1350, 150),
+                   (-1000, 400), (0, 80), (-20, 180), (-250, 1250)]
+
+
+@dataclass
+class Data:
+    codes: torch.Tensor      # [N, C, C] uint8
+    is_ct: torch.Tensor      # [N] bool
+    lo: torch.Tensor         # [N] float (non-CT decode)
+    hi: torch.Tensor
+    label: torch.Tensor      # [N] long
+    eight_lo: torch.Tensor   # [N] float: window of 8-bit CT sources (nan when not 8-bit)
+    eight_hi: torch.Tensor
+    axial: torch.Tensor      # [N] bool
+    meta: dict = field(default_factory=dict)  # numpy arrays: subject, source, split, series, modality
+
+    def to(self, dev):
+        for k in ("codes", "is_ct", "lo", "hi", "label", "eight_lo", "eight_hi", "axial"):
+            setattr(self, k, getattr(self, k).to(dev))
+        return self
+
+
+def load_data(path: str) -> Data:
+    z = np.load(path)
+    src = z["source"]
+    eight = z["eight_bit"]
+    elo = np.full(len(src), np.nan, np.float32)
+    ehi = np.full(len(src), np.nan, np.float32)
+    for i in np.nonzero(eight)[0]:
+        elo[i], ehi[i] = EIGHT_BIT_CT_WINDOWS.get(src[i], (-1000.0, 1000.0))
+    return Data(
+        codes=torch.from_numpy(z["images"]), is_ct=torch.from_numpy(z["modality"] == "CT"),
+        lo=torch.from_numpy(z["lo"].astype(np.float32)), hi=torch.from_numpy(z["hi"].astype(np.float32)),
+        label=torch.from_numpy(z["label"].astype(np.int64)), eight_lo=torch.from_numpy(elo),
+        eight_hi=torch.from_numpy(ehi), axial=torch.from_numpy(z["orientation"] == "axial"),
+        meta={k: z[k] for k in ("subject", "source", "split", "series", "modality", "slice", "kind")})
+
+
+def decode_batch(d: Data, idx: torch.Tensor) -> torch.Tensor:
+    """uint8 codes -> float32 modality values [B, 1, C, C]."""
+    c = d.codes[idx].long()
+    lut = torch.as_tensor(CT_CODE_HU, device=c.device)
+    ct = lut[c]
+    lo, hi = d.lo[idx].view(-1, 1, 1), d.hi[idx].view(-1, 1, 1)
+    mr = lo + c.float() * ((hi - lo) / 255.0)
+    return torch.where(d.is_ct[idx].view(-1, 1, 1), ct, mr).unsqueeze(1)
+
+
+def sample_weights(d: Data, idx: np.ndarray) -> np.ndarray:
+    """Balance by class and by subject: within a class each subject gets weight sqrt(its slices),
+    and a class gets weight proportional to sqrt(its subjects) x const, flattening the class prior."""
+    lab = d.label.cpu().numpy()[idx]
+    subj = d.meta["subject"][idx]
+    w = np.zeros(len(idx), np.float64)
+    for c in np.unique(lab):
+        m = lab == c
+        subs, inv, cnt = np.unique(subj[m], return_inverse=True, return_counts=True)
+        sw = np.sqrt(cnt) / np.sqrt(cnt).sum()               # subject share within class
+        per = sw[inv] / cnt[inv]                              # per slice
+        w[m] = per * (0.5 + np.sqrt(len(subs)))               # class share
+    return w / w.sum()
+
+
+# ------------------------------------------------------------------------------------------- aug
+
+def _rand(b, lo, hi, dev):
+    return torch.rand(b, device=dev) * (hi - lo) + lo
+
+
+def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    r = max(1, int(math.ceil(2 * sigma)))
+    t = torch.arange(-r, r + 1, device=x.device, dtype=x.dtype)
+    k = torch.exp(-0.5 * (t / sigma) ** 2)
+    k = k / k.sum()
+    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), k.view(1, 1, 1, -1))
+    return F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), k.view(1, 1, -1, 1))
+
+
+def geometric(x: torch.Tensor, label: torch.Tensor, axial: torch.Tensor, size: int, strong: bool) -> torch.Tensor:
+    """Random zoom / FOV crop, rotation, translation, flips; single-leg crops of two-leg slices;
+    resample to size x size, filling with each image's minimum (the spec's padding value)."""
+    b, dev = x.shape[0], x.device
+    if strong:
+        scale = torch.exp(_rand(b, math.log(0.75), math.log(1.35), dev))   # >1 zooms in
+        rot = _rand(b, -15, 15, dev) * math.pi / 180
+        tx, ty = _rand(b, -0.12, 0.12, dev), _rand(b, -0.12, 0.12, dev)
+        # one leg of a two-leg axial slice (REGIONS.md: leg labels hold for single-limb FOVs too)
+        is_leg = torch.zeros(len(LABEL_NAMES), dtype=torch.bool, device=dev)
+        is_leg[list(LEG)] = True
+        leg = is_leg[label] & axial & (torch.rand(b, device=dev) < 0.25)
+        scale = torch.where(leg, _rand(b, 1.6, 2.1, dev), scale)
+        side = torch.where(torch.rand(b, device=dev) < 0.5, -1.0, 1.0)
+        tx = torch.where(leg, side * _rand(b, 0.35, 0.55, dev), tx)
+        flip_x = torch.where(torch.rand(b, device=dev) < 0.5, -1.0, 1.0)
+        flip_y = torch.where(torch.rand(b, device=dev) < 0.08, -1.0, 1.0)
+    else:
+        scale = torch.ones(b, device=dev)
+        rot = tx = ty = torch.zeros(b, device=dev)
+        flip_x = flip_y = torch.ones(b, device=dev)
+    cos, sin = torch.cos(rot) / scale, torch.sin(rot) / scale
+    theta = torch.stack([torch.stack([cos * flip_x, -sin, tx], 1), torch.stack([sin * flip_x, cos * flip_y, ty], 1)], 1)
+    grid = F.affine_grid(theta, (b, 1, size, size), align_corners=False)
+    mn = x.amin(dim=(2, 3), keepdim=True)
+    out = F.grid_sample(x - mn, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return out + mn
+
+
+def ct_intensity(x: torch.Tensor, d: Data, idx: torch.Tensor) -> torch.Tensor:
+    """CT: jitter the uncertain windows of 8-bit sources, clip real HU to display windows so the two
+    domains meet, calibration offset."""
+    b, dev = x.shape[0], x.device
+    elo, ehi = d.eight_lo[idx], d.eight_hi[idx]
+    eight = ~torch.isnan(elo)
+    if bool(eight.any()):
+        w = ehi - elo
+        nlo = elo + torch.randn(b, device=dev) * 0.06 * w
+        nw = w * _rand(b, 0.85, 1.2, dev)
+        y = nlo.view(-1, 1, 1, 1) + (x - elo.view(-1, 1, 1, 1)) * (nw / w).view(-1, 1, 1, 1)
+        x = torch.where(eight.view(-1, 1, 1, 1), y, x)
+    clip = (~eight) & (torch.rand(b, device=dev) < 0.25)
+    if bool(clip.any()):
+        win = torch.tensor(DISPLAY_WINDOWS, device=dev, dtype=x.dtype)[torch.randint(len(DISPLAY_WINDOWS), (b,), device=dev)]
+        y = torch.maximum(torch.minimum(x, win[:, 1].view(-1, 1, 1, 1)), win[:, 0].view(-1, 1, 1, 1))
+        x = torch.where(clip.view(-1, 1, 1, 1), y, x)
+    return x + torch.randn(b, 1, 1, 1, device=dev) * 10
+
+
+def ct_to_pseudo_mr(x: torch.Tensor) -> torch.Tensor:
+    """Random tissue-wise HU -> MR-like intensity map (air/cortical bone dark, fat bright or dark),
+    to carry CT-only anatomy (ankle, foot, shoulder) into the MR input domain."""
+    b, dev = x.shape[0], x.device
+    knots = torch.tensor([-1024., -500., -100., 0., 60., 250., 700., 3071.], device=dev)
+    vals = torch.stack([
+        torch.zeros(b, device=dev) + _rand(b, 0, 0.05, dev),  # air
+        _rand(b, 0.0, 0.15, dev),                            # lung
+        _rand(b, 0.1, 1.0, dev),                             # fat (bright T1, dark fat-sat)
+        _rand(b, 0.3, 1.0, dev),                             # fluid
+        _rand(b, 0.2, 0.6, dev),                             # muscle / organs
+        _rand(b, 0.2, 0.9, dev),                             # marrow / spongiosa
+        _rand(b, 0.0, 0.1, dev),                             # cortical bone
+        _rand(b, 0.0, 0.1, dev)], 1)
+    xc = x.clamp(-1024, 3071)
+    j = torch.bucketize(xc.contiguous(), knots).clamp(1, len(knots) - 1)
+    k0, k1 = knots[j - 1], knots[j]
+    t = (xc - k0) / (k1 - k0)
+    bi = torch.arange(b, device=dev).view(-1, 1, 1, 1).expand_as(j)
+    v0, v1 = vals[bi, j - 1], vals[bi, j]
+    return (v0 + t * (v1 - v0)) * 1000
+
+
+def mr_intensity(x: torch.Tensor) -> torch.Tensor:
+    """MR: smooth multiplicative bias field, random gamma, occasional inversion, Rician-like noise."""
+    b, dev, s = x.shape[0], x.device, x.shape[-1]
+    mn = x.amin(dim=(2, 3), keepdim=True)
+    mx = x.amax(dim=(2, 3), keepdim=True)
+    y = (x - mn) / (mx - mn).clamp_min(1e-6)
+    field_ = F.interpolate(torch.randn(b, 1, 4, 4, device=dev), size=(s, s), mode="bilinear", align_corners=False)
+    y = y * torch.exp(field_ * _rand(b, 0, 0.35, dev).view(-1, 1, 1, 1))
+    gamma = torch.exp(torch.randn(b, 1, 1, 1, device=dev) * 0.3)
+    y = y.clamp_min(0) ** gamma
+    inv = torch.rand(b, 1, 1, 1, device=dev) < 0.05
+    y = torch.where(inv, 1 - y.clamp(0, 1), y)
+    sig = _rand(b, 0, 0.04, dev).view(-1, 1, 1, 1)
+    y = torch.sqrt((y + sig * torch.randn_like(y)) ** 2 + (sig * torch.randn_like(y)) ** 2)
+    return y * 1000
+
+
+def blur_sharpen_noise_ct(x: torch.Tensor) -> torch.Tensor:
+    """Reconstruction kernel / slice thickness (blur or sharpen) and quantum noise."""
+    b, dev = x.shape[0], x.device
+    a = _rand(b, -0.8, 1.0, dev).view(-1, 1, 1, 1)
+    x = x + a * (gaussian_blur(x, 1.0) - x)
+    n = torch.randn_like(x)
+    n = torch.where(torch.rand(b, 1, 1, 1, device=dev) < 0.5, gaussian_blur(n, 0.7) * 2.0, n)
+    return x + n * _rand(b, 0, 30, dev).view(-1, 1, 1, 1)
+
+
+def synthetic_other(b: int, size: int, dev) -> torch.Tensor:
+    """Non-anatomy images (label OTHER): blank, noise, gradients, text/table-like screens, blobs."""
+    out = torch.empty(b, 1, size, size, device=dev)
+    kind = torch.randint(0, 5, (b,)).tolist()
+    yy, xx = torch.meshgrid(torch.linspace(-1, 1, size, device=dev), torch.linspace(-1, 1, size, device=dev), indexing="ij")
+    for i, k in enumerate(kind):
+        if k == 0:
+            img = torch.full((size, size), float(np.random.uniform(-1024, 1000)), device=dev)
+            img = img + torch.randn(size, size, device=dev) * float(np.random.choice([0.0, 1.0, 5.0]))
+        elif k == 1:
+            img = torch.randn(size, size, device=dev) * float(np.random.uniform(10, 500))
+            if np.random.rand() < 0.5:
+                img = gaussian_blur(img[None, None], float(np.random.uniform(0.5, 3)))[0, 0]
+        elif k == 2:
+            ang = np.random.uniform(0, 2 * np.pi)
+            img = (math.cos(ang) * xx + math.sin(ang) * yy) * float(np.random.uniform(100, 1500))
+        elif k == 3:  # screen capture: dark background, rows of bright "text" dashes, boxes
+            img = torch.full((size, size), -1000.0, device=dev)
+            for _ in range(np.random.randint(3, 15)):
+                r0, c0 = np.random.randint(0, size - 4), np.random.randint(0, size - 8)
+                h, w = np.random.randint(1, 4), np.random.randint(4, size // 2)
+                img[r0:r0 + h, c0:c0 + w] = float(np.random.uniform(0, 2000))
+        else:  # smooth blobs (3D-rendering / projection-like)
+            img = F.interpolate(torch.randn(1, 1, 6, 6, device=dev), size=(size, size), mode="bicubic", align_corners=False)[0, 0]
+            img = img.clamp_min(0) * float(np.random.uniform(200, 2000)) - 1000
+        out[i, 0] = img
+    return out
+
+
+def make_batch(d: Data, idx: torch.Tensor, size: int, strong: bool = True, other_frac: float = 0.04,
+               aug: str = "full"):
+    """Augmented, preprocessed batch: (input [B, 3, S, S], labels [B])."""
+    x = decode_batch(d, idx)
+    y = d.label[idx].clone()
+    is_ct = d.is_ct[idx].clone()
+    dev = x.device
+    if strong and aug == "full":
+        # pseudo-MR only from real HU (clipped 8-bit air would turn grey)
+        pseudo = is_ct & torch.isnan(d.eight_lo[idx]) & (torch.rand(len(idx), device=dev) < 0.15)
+        x = torch.where(is_ct.view(-1, 1, 1, 1), ct_intensity(x, d, idx), x)
+        if bool(pseudo.any()):
+            x = torch.where(pseudo.view(-1, 1, 1, 1), ct_to_pseudo_mr(decode_batch(d, idx)), x)
+            is_ct = is_ct & ~pseudo
+    x = geometric(x, y, d.axial[idx], size, strong)
+    if strong and aug == "light":
+        x = x + torch.randn_like(x) * torch.where(is_ct, 10.0, 0.0).view(-1, 1, 1, 1)
+    elif strong:
+        ct = is_ct.view(-1, 1, 1, 1)
+        x = torch.where(ct, blur_sharpen_noise_ct(x), mr_intensity(x))
+        n_other = int(round(other_frac * len(idx)))
+        if n_other:
+            x[:n_other] = synthetic_other(n_other, size, dev)
+            y[:n_other] = 0
+            is_ct[:n_other] = torch.rand(n_other, device=dev) < 0.5
+    return channels_torch(x, is_ct), y
+
+
+# ---------------------------------------------------------------------------------------- train
+
+@dataclass
+class Config:
+    arch: str = "plain-s"
+    size: int = 128
+    steps: int = 2000
+    batch: int = 128
+    lr: float = 3e-3
+    wd: float = 5e-4
+    label_smoothing: float = 0.05
+    other_frac: float = 0.04
+    seed: int = 0
+    time_budget: float | None = None  # seconds; the schedule follows max(step, time) progress
+    aug: str = "full"                 # "full" or "light" (geometry + noise only: ablation)
+
+
+def train(d: Data, train_idx: np.ndarray, cfg: Config, dev: str = "cpu", log_every: int = 200, log=print) -> nn.Module:
+    torch.manual_seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    model = build_model(cfg.arch).to(dev).to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.wd)
+    w = torch.from_numpy(sample_weights(d, train_idx))
+    tidx = torch.from_numpy(train_idx)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+    use_amp = dev.startswith("cuda")
+    t0, run = time.time(), 0.0
+    model.train()
+    step = 0
+    while True:
+        p = step / cfg.steps
+        if cfg.time_budget:
+            p = max(p, (time.time() - t0) / cfg.time_budget)
+        if p >= 1:
+            break
+        lr = cfg.lr * (p / 0.05 if p < 0.05 else 0.5 * (1 + math.cos(math.pi * (p - 0.05) / 0.95)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        pick = tidx[torch.multinomial(w, cfg.batch, replacement=True)].to(dev)
+        with torch.no_grad():
+            xb, yb = make_batch(d, pick, cfg.size, True, cfg.other_frac, cfg.aug)
+        xb = xb.contiguous(memory_format=torch.channels_last)
+        if use_amp:
+            with torch.autocast("cuda", dtype=torch.bfloat16):
+                loss = loss_fn(model(xb).float(), yb)
+        else:
+            loss = loss_fn(model(xb), yb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        if log_every and step % log_every == 0:
+            run = float(loss)
+            log(f"  step {step}/{cfg.steps} loss {run:.3f} {step * cfg.batch / (time.time() - t0):.0f} img/s")
+    model.steps_done = step
+    model.eval()
+    return model
+
+
+@torch.no_grad()
+def predict(model: nn.Module, d: Data, idx: np.ndarray, size: int, dev: str = "cpu", bs: int = 512) -> np.ndarray:
+    """Softmax probabilities on un-augmented inputs (the spec's preprocessing from the cache)."""
+    model.eval()
+    out = []
+    for i in range(0, len(idx), bs):
+        pick = torch.from_numpy(idx[i:i + bs]).to(dev)
+        x = decode_batch(d, pick)
+        if size != x.shape[-1]:
+            x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+        xb = channels_torch(x, d.is_ct[pick]).contiguous(memory_format=torch.channels_last)
+        out.append(torch.softmax(model(xb).float(), 1).cpu())
+    return torch.cat(out).numpy()
+
+
+def metrics(d: Data, idx: np.ndarray, prob: np.ndarray) -> dict:
+    """Slice accuracy, subject-balanced accuracy, per-class recall (with subject counts), per-source accuracy."""
+    y = d.label.cpu().numpy()[idx]
+    p = prob.argmax(1)
+    ok = p == y
+    subj = d.meta["subject"][idx]
+    src = d.meta["source"][idx]
+    mod = d.meta["modality"][idx]
+    per_subj = {s: float(ok[subj == s].mean()) for s in np.unique(subj)}
+    per_class = {}
+    for c in np.unique(y):
+        m = y == c
+        per_class[LABEL_NAMES[c]] = {"slices": int(m.sum()), "subjects": int(len(np.unique(subj[m]))),
+                                     "recall": float(ok[m].mean()),
+                                     "subject_recall": float(np.mean([ok[m & (subj == s)].mean() for s in np.unique(subj[m])]))}
+    per_source = {s: {"slices": int((src == s).sum()), "acc": float(ok[src == s].mean())} for s in np.unique(src)}
+    per_mod = {m_: float(ok[mod == m_].mean()) for m_ in np.unique(mod)}
+    conf = np.zeros((20, 20), np.int64)
+    np.add.at(conf, (y, p), 1)
+    return {"n": int(len(idx)), "acc": float(ok.mean()), "subject_acc": float(np.mean(list(per_subj.values()))),
+            "per_modality": per_mod, "per_class": per_class, "per_source": per_source, "confusion": conf.tolist()}
+
+
+def source_folds(d: Data, k: int, seed: int = 0) -> list[np.ndarray]:
+    """Group k-fold over sources (CT and MR of one source stay together), balanced by slice count."""
+    src = d.meta["source"]
+    names, counts = np.unique(src, return_counts=True)
+    rng = np.random.RandomState(seed)
+    order = sorted(range(len(names)), key=lambda i: (-counts[i], rng.rand()))
+    load = np.zeros(k)
+    fold_of = {}
+    for i in order:
+        f = int(np.argmin(load))
+        fold_of[names[i]] = f
+        load[f] += counts[i]
+    fold = np.array([fold_of[s] for s in src])
+    return [np.nonzero(fold == f)[0] for f in range(k)]
