@@ -101,20 +101,25 @@ class FrameClassifier {
     const inflight: Promise<void>[] = [];
     let slots: number[] = [];
 
+    // inferMs: wall time during which at least one batch of this series was with the model.
+    let busy = 0;
+    let busySince = 0;
     const flush = () => {
       if (!slots.length) return;
       const batch = slots;
       slots = [];
-      const t = now();
+      if (busy++ === 0) busySince = now();
       // classify copies the buffer before returning, so it can be refilled at once.
-      const p = model.classify(this.buffer, batch.length).then((probs) => {
-        this.timing.inferMs += now() - t;
+      const p = model.classify(this.buffer, batch.length).finally(() => {
+        if (--busy === 0) this.timing.inferMs += now() - busySince;
+      });
+      const q = p.then((probs) => {
         batch.forEach((fi, j) => (outcomes[fi].probabilities = probs.slice(j * k, (j + 1) * k)));
         this.timing.framesClassified += batch.length;
         this.progress(batch.length);
       });
-      p.catch(() => undefined); // rejection is reported by Promise.all below
-      inflight.push(p);
+      q.catch(() => undefined); // rejection is reported by Promise.all below
+      inflight.push(q);
     };
 
     let next = 0;

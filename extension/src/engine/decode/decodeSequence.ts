@@ -94,15 +94,23 @@ export function decodeSequence(
     for (let j = 0; j < k; j++) emission[t * k + j] /= sum;
   }
 
-  // Transition matrix of the step t-1 → t.
-  const transition = new Float64Array(k * k);
+  // Transition matrix (and its logarithm) of the step t-1 → t; most steps share one distance.
+  const cache = new Map<number, { tr: Float64Array; logTr: Float64Array }>();
   const stepTransition = (t: number) => {
     const d = positionsMm ? Math.abs(positionsMm[t] - positionsMm[t - 1]) : opts.defaultSpacingMm;
-    for (let i = 0; i < k; i++) {
-      const p = switchProbability(labelNames[i], d);
-      for (let j = 0; j < k; j++) transition[i * k + j] = i === j ? 1 - p : p * jump[i * k + j];
+    const key = Math.round(d * 1e4);
+    let entry = cache.get(key);
+    if (!entry) {
+      const tr = new Float64Array(k * k);
+      for (let i = 0; i < k; i++) {
+        const p = switchProbability(labelNames[i], d);
+        for (let j = 0; j < k; j++) tr[i * k + j] = i === j ? 1 - p : p * jump[i * k + j];
+      }
+      entry = { tr, logTr: tr.map(Math.log) };
+      if (cache.size > 256) cache.clear();
+      cache.set(key, entry);
     }
-    return transition;
+    return entry;
   };
 
   // Viterbi in log space.
@@ -111,12 +119,12 @@ export function decodeSequence(
   const back = new Int32Array(n * k);
   for (let j = 0; j < k; j++) score[j] = Math.log(emission[j]) - Math.log(k);
   for (let t = 1; t < n; t++) {
-    const tr = stepTransition(t);
+    const { logTr } = stepTransition(t);
     for (let j = 0; j < k; j++) {
       let best = -Infinity;
       let arg = 0;
       for (let i = 0; i < k; i++) {
-        const s = score[i] + Math.log(tr[i * k + j]);
+        const s = score[i] + logTr[i * k + j];
         if (s > best) {
           best = s;
           arg = i;
@@ -140,7 +148,7 @@ export function decodeSequence(
   for (let j = 0; j < k; j++) norm += alpha[j] = emission[j] / k;
   for (let j = 0; j < k; j++) alpha[j] /= norm;
   for (let t = 1; t < n; t++) {
-    const tr = stepTransition(t);
+    const { tr } = stepTransition(t);
     norm = 0;
     for (let j = 0; j < k; j++) {
       let s = 0;
@@ -151,7 +159,7 @@ export function decodeSequence(
   }
   for (let j = 0; j < k; j++) beta[(n - 1) * k + j] = 1;
   for (let t = n - 1; t > 0; t--) {
-    const tr = stepTransition(t);
+    const { tr } = stepTransition(t);
     norm = 0;
     for (let i = 0; i < k; i++) {
       let s = 0;
