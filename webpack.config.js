@@ -35,10 +35,12 @@ function bundle(name, entry, { library = true } = {}) {
       // onnxruntime-web: use the build that loads ort-wasm-simd-threaded.{mjs,wasm} from wasmPaths
       // (served beside the bundles) instead of inlining them.
       conditionNames: ['onnxruntime-web-use-extern-wasm', 'webpack', 'production', 'browser', 'import', 'module', 'default'],
+      // The wasm-only build: no WebGPU/WebNN code, loads only ort-wasm-simd-threaded.{mjs,wasm}.
+      alias: { 'onnxruntime-web$': path.resolve(__dirname, 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs') },
       fallback: { fs: false, path: false, crypto: false, url: false, module: false, worker_threads: false, perf_hooks: false, os: false },
     },
     module: {
-      parser: { javascript: { importMeta: false, dynamicImportMode: 'eager' } },
+      parser: { javascript: { importMeta: false, url: false, dynamicImportMode: 'eager' } },
       rules: [
         {
           test: /\.tsx?$/,
