@@ -137,13 +137,14 @@ describe('classifySeries', () => {
     expect(pixels.calls).toBe(0);
   });
 
-  test('a scout beside an axial stack is classified on its own; duplicates get their twin’s label', async () => {
+  test.each(['exhaustive', 'fast'] as const)('%s: a scout beside an axial stack is classified on its own; duplicates get their twin’s label', async (mode) => {
     const { frames, hu } = series(runs([['ABDOMEN', 12]]), 5);
     const scout = makeFrame({ sopInstanceUID: 'scout', instanceNumber: 0, imagePositionPatient: [0, 0, 0], imageOrientationPatient: CORONAL_IOP });
     hu.set('scout', huForLabel(id('OTHER')));
     const twin = { ...frames[4], sopInstanceUID: 'twin', instanceNumber: 99 };
     hu.set('twin', huForLabel(id('ABDOMEN')));
-    const result = await classifySeries({ frames: [...frames, scout, twin], pixels: new SyntheticPixelSource(hu), model });
+    const result = await classifySeries({ frames: [...frames, scout, twin], pixels: new SyntheticPixelSource(hu), model, mode });
+    expect(result.mode).toBe(mode);
     expect(validateSeriesResult(result)).toEqual([]);
     expect(result.stacks.map((s) => [s.kind, s.orientation, s.frameCount])).toEqual([
       ['single', 'coronal', 1],

@@ -251,15 +251,14 @@ export async function classifySeries(input: ClassifySeriesInput): Promise<Series
 
     const decodedPerStack: Array<{ labels: (string | null)[]; confidence: number[] }> = [];
     if (mode === 'fast') {
-      classifier.total = 0;
+      // Single images have no neighbours to spare: classify them all, in one run.
+      const singles = stacks.map((stack, s) => ({ stack, s })).filter(({ stack }) => stack.kind !== 'stack');
+      classifier.total = singles.length;
+      const singleOutcomes = await classifier.run(singles.map(({ stack }) => stack.frames[0]));
+      singles.forEach(({ s }, j) => record(s, [0], [singleOutcomes[j]]));
       for (let s = 0; s < stacks.length; s++) {
         const stack = stacks[s];
-        if (stack.kind !== 'stack') {
-          classifier.total += 1;
-          const outcomes = await classifier.run(stack.frames);
-          record(s, [0], outcomes);
-          continue;
-        }
+        if (stack.kind !== 'stack') continue;
         const result = await coarseToFine({
           n: stack.frames.length,
           positionsMm: stack.positionsMm,
