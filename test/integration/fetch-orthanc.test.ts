@@ -192,6 +192,29 @@ describe('frame decoding for every transfer syntax', () => {
   });
 });
 
+describe('what the archive transcodes', () => {
+  it('reports, per stored syntax, whether Orthanc sends Explicit VR Little Endian when asked', async () => {
+    const strict = new DicomWebArchive({ url: archive().dicomWebUrl, frameTransferSyntax: 'uncompressed', retries: 0 });
+    const table: Record<string, string> = {};
+    const cases: Array<[string, string, string]> = [
+      ...(['implicit', 'rle', 'jpegLs', 'jpeg2000', 'jpegBaseline'] as const).map((n): [string, string, string] => [n, studyInstanceUID, built[n].seriesInstanceUID]),
+      ...Object.entries(real).map(([n, r]): [string, string, string] => [`real ${n}`, r.studyInstanceUID, r.seriesInstanceUID]),
+    ];
+    for (const [name, study, seriesUid] of cases) {
+      const [f] = await seriesFrames(seriesUid, study);
+      table[name] = await strict.retrieveFrame(f).then(
+        (r) => `transcoded (${r.transferSyntaxUID})`,
+        (e) => `refused (${e.status ?? e.message})`,
+      );
+    }
+    // eslint-disable-next-line no-console
+    console.log(`Orthanc transcoding to Explicit VR LE:\n${Object.entries(table).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`);
+    // Uncompressed and lossless-JPEG frames must come back uncompressed; the rest is measured, not assumed.
+    expect(table.implicit).toMatch(/^transcoded/);
+    expect(table['real jpegLossless']).toMatch(/^transcoded/);
+  });
+});
+
 describe('throughput', () => {
   it('fetches and decodes frames concurrently (reports frames/s)', async () => {
     const series = await makeSeries({ studyInstanceUID, seriesNumber: 20, slices: 40, rows: 256, columns: 256 });
