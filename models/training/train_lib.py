@@ -98,7 +98,23 @@ def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     return F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), k.view(1, 1, -1, 1))
 
 
-def geometric(x: torch.Tensor, label: torch.Tensor, axial: torch.Tensor, size: int, strong: bool) -> torch.Tensor:
+def body_centroid(x: torch.Tensor):
+    """Centre and spread of the 'body' (pixels above 15 % of the range) in affine_grid coordinates."""
+    b, _, h, w = x.shape
+    mn = x.amin(dim=(2, 3), keepdim=True)
+    mx = x.amax(dim=(2, 3), keepdim=True)
+    m = (x > mn + 0.15 * (mx - mn)).float()[:, 0]
+    ys = torch.linspace(-1, 1, h, device=x.device).view(1, h, 1)
+    xs = torch.linspace(-1, 1, w, device=x.device).view(1, 1, w)
+    n = m.sum(dim=(1, 2)).clamp_min(1)
+    cy, cx = (m * ys).sum(dim=(1, 2)) / n, (m * xs).sum(dim=(1, 2)) / n
+    sy = ((m * (ys - cy.view(-1, 1, 1)) ** 2).sum(dim=(1, 2)) / n).sqrt()
+    sx = ((m * (xs - cx.view(-1, 1, 1)) ** 2).sum(dim=(1, 2)) / n).sqrt()
+    return cy, cx, sy, sx
+
+
+def geometric(x: torch.Tensor, label: torch.Tensor, axial: torch.Tensor, size: int, strong: bool,
+              tight_p: float = 0.0) -> torch.Tensor:
     """Random zoom / FOV crop, rotation, translation, flips; single-leg crops of two-leg slices;
     resample to size x size, filling with each image's minimum (the spec's padding value)."""
     b, dev = x.shape[0], x.device
@@ -113,6 +129,13 @@ def geometric(x: torch.Tensor, label: torch.Tensor, axial: torch.Tensor, size: i
         scale = torch.where(leg, _rand(b, 1.6, 2.1, dev), scale)
         side = torch.where(torch.rand(b, device=dev) < 0.5, -1.0, 1.0)
         tx = torch.where(leg, side * _rand(b, 0.35, 0.55, dev), tx)
+        # tight field of view around a point near the body's centre (small-FOV and cropped series)
+        tight = (~leg) & (torch.rand(b, device=dev) < tight_p)
+        if bool(tight.any()):
+            cy, cx, sy, sx = body_centroid(x)
+            scale = torch.where(tight, _rand(b, 1.5, 2.8, dev), scale)
+            tx = torch.where(tight, cx + _rand(b, -0.7, 0.7, dev) * sx, tx)
+            ty = torch.where(tight, cy + _rand(b, -0.7, 0.7, dev) * sy, ty)
         flip_x = torch.where(torch.rand(b, device=dev) < 0.5, -1.0, 1.0)
         flip_y = torch.where(torch.rand(b, device=dev) < 0.08, -1.0, 1.0)
     else:
@@ -227,7 +250,7 @@ def synthetic_other(b: int, size: int, dev) -> torch.Tensor:
 
 
 def make_batch(d: Data, idx: torch.Tensor, size: int, strong: bool = True, other_frac: float = 0.04,
-               aug: str = "full"):
+               aug: str = "full", tight_p: float = 0.2):
     """Augmented, preprocessed batch: (input [B, 3, S, S], labels [B])."""
     x = decode_batch(d, idx)
     y = d.label[idx].clone()
@@ -240,7 +263,7 @@ def make_batch(d: Data, idx: torch.Tensor, size: int, strong: bool = True, other
         if bool(pseudo.any()):
             x = torch.where(pseudo.view(-1, 1, 1, 1), ct_to_pseudo_mr(decode_batch(d, idx)), x)
             is_ct = is_ct & ~pseudo
-    x = geometric(x, y, d.axial[idx], size, strong)
+    x = geometric(x, y, d.axial[idx], size, strong, tight_p if aug == "full" else 0.0)
     if strong and aug == "light":
         x = x + torch.randn_like(x) * torch.where(is_ct, 10.0, 0.0).view(-1, 1, 1, 1)
     elif strong:
@@ -269,6 +292,8 @@ class Config:
     seed: int = 0
     time_budget: float | None = None  # seconds; the schedule follows max(step, time) progress
     aug: str = "full"                 # "full" or "light" (geometry + noise only: ablation)
+    tight_p: float = 0.2              # share of tight field-of-view crops
+    phantom_frac: float = 0.0         # share of each batch drawn from phantom renders
 
 
 def train(d: Data, train_idx: np.ndarray, cfg: Config, dev: str = "cpu", log_every: int = 200, log=print) -> nn.Module:
@@ -294,7 +319,7 @@ def train(d: Data, train_idx: np.ndarray, cfg: Config, dev: str = "cpu", log_eve
             g["lr"] = lr
         pick = tidx[torch.multinomial(w, cfg.batch, replacement=True)].to(dev)
         with torch.no_grad():
-            xb, yb = make_batch(d, pick, cfg.size, True, cfg.other_frac, cfg.aug)
+            xb, yb = make_batch(d, pick, cfg.size, True, cfg.other_frac, cfg.aug, cfg.tight_p)
         xb = xb.contiguous(memory_format=torch.channels_last)
         if use_amp:
             with torch.autocast("cuda", dtype=torch.bfloat16):
