@@ -99,24 +99,34 @@ describe('BodyRegionModel with a tiny plumbing model (onnxruntime-web, wasm)', (
 
 const MODELS = path.join(REPO, 'models');
 const GOLDEN_OUTPUTS = path.join(MODELS, 'golden/model-outputs.json');
-const REAL_MODEL = fs.existsSync(path.join(MODELS, 'model.json'));
-
-// TEMPORARY until models/body-region.onnx lands: then this becomes unconditional.
-(REAL_MODEL ? describe : describe.skip)('the shipped model (models/model.json)', () => {
+describe('the shipped model (models/model.json)', () => {
   test('onnxruntime-web logits match the training pipeline (models/golden/model-outputs.json)', async () => {
     expect(fs.existsSync(GOLDEN_OUTPUTS)).toBe(true);
     const golden = JSON.parse(fs.readFileSync(GOLDEN_OUTPUTS, 'utf8')) as { size: number; count: number; input: string; logits: string };
     const floats = (b64: string) => new Float32Array(new Uint8Array(Buffer.from(b64, 'base64')).buffer);
     const model = await loadModelFromDir(MODELS);
     try {
+      expect(model.manifest.sha256).toMatch(/^[0-9a-f]{64}$/); // checked against the bytes by load()
       expect(model.inputSize).toBe(golden.size);
       const expected = floats(golden.logits);
       const actual = await model.logits(floats(golden.input), golden.count);
       expect(actual.length).toBe(expected.length);
+      // Relative to each logit, with a floor at 1 % of the largest so that near-zero logits do not demand 1e-9.
       const scale = Math.max(...Array.from(expected, Math.abs));
+      let worst = 0;
       for (let i = 0; i < expected.length; i++) {
-        expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(1e-3 * Math.max(Math.abs(expected[i]), scale * 1e-2));
+        worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / Math.max(Math.abs(expected[i]), scale * 1e-2));
       }
+      console.log(`${golden.count} golden images: worst relative logit difference ${worst.toExponential(2)}`);
+      expect(worst).toBeLessThanOrEqual(1e-3);
+      // And the verdicts agree.
+      const probs = await model.classify(floats(golden.input), golden.count);
+      const argmax = (a: ArrayLike<number>, r: number) => {
+        let best = 0;
+        for (let j = 1; j < 20; j++) if (a[r * 20 + j] > a[r * 20 + best]) best = j;
+        return best;
+      };
+      for (let r = 0; r < golden.count; r++) expect(argmax(probs, r)).toBe(argmax(expected, r));
     } finally {
       await model.dispose();
     }
