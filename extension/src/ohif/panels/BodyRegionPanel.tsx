@@ -38,8 +38,8 @@ export function BodyRegionPanel(props: BodyRegionPanelProps): React.ReactElement
             </button>
           )}
           {onExport && (
-            <button type="button" className="br-action" onClick={onExport} data-testid="br-export" disabled={!done}>
-              Export JSON
+            <button type="button" className="br-action" onClick={onExport} data-testid="br-export" disabled={!done} title="Export the results as JSON">
+              Export
             </button>
           )}
         </span>

@@ -6,9 +6,10 @@ export const PANEL_CSS = `
 .br-panel { font: 13px/1.4 system-ui, -apple-system, 'Segoe UI', sans-serif; color: #d1d5db; padding: 8px 10px; box-sizing: border-box; height: 100%; overflow-y: auto; background: #000; }
 .br-panel * { box-sizing: border-box; }
 .br-panel .br-header { display: flex; align-items: center; justify-content: space-between; gap: 6px; margin-bottom: 8px; }
-.br-panel .br-title { font-size: 14px; font-weight: 600; color: #5acce6; }
-.br-panel .br-actions { display: flex; gap: 4px; }
-.br-panel button.br-action { background: #1f2937; color: #e5e7eb; border: 1px solid #374151; border-radius: 4px; padding: 2px 8px; font-size: 12px; cursor: pointer; }
+.br-panel .br-title { font-size: 14px; font-weight: 600; color: #5acce6; white-space: nowrap; }
+.br-panel .br-actions { display: flex; gap: 4px; flex-wrap: nowrap; }
+.br-panel button.br-action { background: #1f2937; color: #e5e7eb; border: 1px solid #374151; border-radius: 4px; padding: 2px 6px; font-size: 11px; white-space: nowrap; cursor: pointer; }
+.br-panel button.br-action:disabled { opacity: 0.5; cursor: default; }
 .br-panel button.br-action:hover { background: #374151; }
 .br-panel .br-summary { background: #0b1a42; border: 1px solid #1e3a8a; border-radius: 6px; padding: 6px 8px; margin-bottom: 10px; }
 .br-panel .br-summary-term { font-size: 15px; font-weight: 700; color: #f9fafb; letter-spacing: 0.02em; }
