@@ -10,7 +10,8 @@ import { codecForTransferSyntax, sniffCodec } from './transferSyntax';
  */
 export async function decodeFrame(bytes: Uint8Array, transferSyntaxUID: string | undefined, layout: PixelLayout): Promise<PixelFrame> {
   const expected = nativeFrameLength(layout);
-  const codec = codecForTransferSyntax(transferSyntaxUID) ?? sniffCodec(bytes, expected);
+  // A declared syntax we do not know (MPEG, JPEG XL, …) is refused; sniffing is only for undeclared ones.
+  const codec = transferSyntaxUID ? codecForTransferSyntax(transferSyntaxUID) : sniffCodec(bytes, expected);
   if (!codec) {
     throw new PixelFormatError(`unsupported transfer syntax ${transferSyntaxUID ?? '(unknown)'}`);
   }

@@ -1,0 +1,57 @@
+/**
+ * The whole chain on a real CT: a chest–abdomen CT from the shared data set (NIfTI → DICOM with the
+ * factory) is stored in a real Orthanc over STOW-RS and classified by the CLI with the shipped model.
+ * The per-slice labels of the data set (labels.csv) are the reference.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../../extension/src/cli/main';
+import { validateSeriesResult } from '../../extension/src/engine/results/schema';
+import { makeSeriesFromNifti, SHARED_DATA } from '../helpers/dicomFactory';
+import { useArchive } from '../helpers/orthancFixture';
+
+const VOLUME = 'xcist_cptacpda_chestabd';
+const archive = useArchive();
+
+/** Label of each slice index from labels.csv (inclusive ranges). */
+function sliceLabels(id: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const line of fs.readFileSync(`${SHARED_DATA}/ct/labels.csv`, 'utf8').split('\n').slice(1)) {
+    const [rowId, first, last, label] = line.trim().split(',');
+    if (rowId !== id) continue;
+    for (let k = Number(first); k <= Number(last); k++) out.set(k, label);
+  }
+  return out;
+}
+
+it('classifies a real chest–abdomen CT from the archive into CHEST above ABDOMEN, matching the reference labels', async () => {
+  const series = await makeSeriesFromNifti(`${SHARED_DATA}/ct/volumes/${VOLUME}.nii.gz`, { seriesDescription: 'CT chest abdomen' });
+  await archive().store(series.files);
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'realct-')), 'results.jsonl');
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const t0 = Date.now();
+  let code: number;
+  try {
+    code = await main(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', out]);
+  } finally {
+    stderr.mockRestore();
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  expect(code).toBe(0);
+  const result = JSON.parse(fs.readFileSync(out, 'utf8').split('\n')[0]);
+  expect(validateSeriesResult(result)).toEqual([]);
+  expect(result.error).toBeNull();
+  expect(result.images).toHaveLength(series.instances.length);
+
+  const truth = sliceLabels(VOLUME);
+  const sliceOf = new Map(series.instances.map((i) => [i.sopInstanceUID, i.sliceIndex]));
+  const agree = result.images.filter((im: { sopInstanceUID: string; decodedLabel: string }) => truth.get(sliceOf.get(im.sopInstanceUID)!) === im.decodedLabel).length;
+  const accuracy = agree / result.images.length;
+  // eslint-disable-next-line no-console
+  console.log(`${VOLUME}: ${result.images.length} slices in ${seconds.toFixed(1)} s, regions ${result.regions.join(' > ')}, Annex L ${result.summary?.annexL?.term}, slice agreement ${(100 * accuracy).toFixed(1)} %`);
+  expect(result.regions).toEqual(expect.arrayContaining(['CHEST', 'ABDOMEN']));
+  // Head to foot: the chest comes before the abdomen.
+  expect(result.regions.indexOf('CHEST')).toBeLessThan(result.regions.indexOf('ABDOMEN'));
+  expect(accuracy).toBeGreaterThanOrEqual(0.8);
+}, 300000);
