@@ -1,0 +1,32 @@
+/** What each host (Node, Chromium) reports for one benchmark run. */
+import type { InferenceRun, ModeRun } from './measure';
+import type { ProxyCounters } from './benchServer';
+
+export interface HostModeResult extends ModeRun {
+  /** HTTP body bytes through the proxy: frames (multipart) and metadata (JSON). */
+  httpFrameBytes: number;
+  httpFrameRequests: number;
+  httpMetadataBytes: number;
+  /** Resident memory (MB) of the classifying process before the run, its peak during it, and the difference. */
+  baselineMemoryMB: number | null;
+  peakMemoryMB: number | null;
+  extraMemoryMB: number | null;
+  /** JS heap growth (MB) over the run, sampled (Chromium: CDP Performance.getMetrics JSHeapUsedSize). */
+  jsHeapExtraMB: number | null;
+}
+
+export interface HostResult {
+  host: 'node' | 'chromium';
+  /** wasm threads onnxruntime-web used. */
+  threads: number;
+  crossOriginIsolated: boolean | null;
+  modelLoadSeconds: number;
+  inference: InferenceRun;
+  fast: HostModeResult;
+  exhaustive: HostModeResult;
+  notes: string[];
+}
+
+export function withCounters(run: ModeRun, c: ProxyCounters): Pick<HostModeResult, 'httpFrameBytes' | 'httpFrameRequests' | 'httpMetadataBytes'> & ModeRun {
+  return { ...run, httpFrameBytes: c.frameBytes, httpFrameRequests: c.frameRequests, httpMetadataBytes: c.metadataBytes };
+}

@@ -1,0 +1,62 @@
+/**
+ * The Node path: onnxruntime-web (wasm) in this process, DICOMweb through the bench server's proxy.
+ * Modes run one after the other in one process (fast first, so its memory is measured from a clean
+ * baseline); memory is this process' resident set (VmRSS before, VmHWM peak during the run).
+ */
+import { installXhrPolyfill } from '../../extension/src/cli/xhrPolyfill';
+import { loadModelFromDir } from '../../extension/src/engine/infer/loadModelNode';
+import type { BenchServer } from './benchServer';
+import type { HostModeResult, HostResult } from './hostResult';
+import { withCounters } from './hostResult';
+import { measureInference, runMode, type Mode, type RunOptions, type SeriesRef } from './measure';
+import { peakRssMB, resetPeakRss, rssMB } from './procMemory';
+
+export interface NodeBenchOptions extends RunOptions {
+  server: BenchServer;
+  studyInstanceUID: string;
+  seriesInstanceUID: string;
+  modelDir: string;
+  threads: number;
+  inferenceImages: number;
+  log?: (s: string) => void;
+}
+
+export async function runNodeBench(o: NodeBenchOptions): Promise<HostResult> {
+  installXhrPolyfill();
+  const notes: string[] = [];
+  const t0 = performance.now();
+  const model = await loadModelFromDir(o.modelDir, { numThreads: o.threads });
+  const modelLoadSeconds = (performance.now() - t0) / 1000;
+  const ref: SeriesRef = { dicomWebUrl: `${o.server.url}/dicom-web`, studyInstanceUID: o.studyInstanceUID, seriesInstanceUID: o.seriesInstanceUID };
+  try {
+    const modes: Partial<Record<Mode, HostModeResult>> = {};
+    for (const mode of ['fast', 'exhaustive'] as Mode[]) {
+      o.log?.(`node: ${mode}…`);
+      (globalThis as { gc?: () => void }).gc?.();
+      const baseline = rssMB();
+      const heap0 = process.memoryUsage().heapUsed;
+      let heapPeak = heap0;
+      const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 50);
+      const canReset = resetPeakRss();
+      o.server.resetCounters();
+      const run = await runMode(ref, model, mode, o);
+      clearInterval(sampler);
+      heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+      const peak = canReset ? peakRssMB() : rssMB();
+      if (!canReset && mode === 'fast') notes.push('node: /proc/self/clear_refs not writable, peak memory is the RSS after the run');
+      modes[mode] = {
+        ...withCounters(run, o.server.counters),
+        baselineMemoryMB: baseline,
+        peakMemoryMB: peak,
+        extraMemoryMB: baseline !== null && peak !== null ? peak - baseline : null,
+        jsHeapExtraMB: (heapPeak - heap0) / 2 ** 20,
+      };
+    }
+    o.log?.('node: inference throughput…');
+    const inference = await measureInference(ref, model, o.inferenceImages, o.batchSize ?? 16);
+    notes.push(`node: ${process.version}, onnxruntime-web wasm, ${o.threads} thread(s) requested; exhaustive runs after fast in the same process (its extra memory is over a baseline that fast already grew)`);
+    return { host: 'node', threads: o.threads, crossOriginIsolated: null, modelLoadSeconds, inference, fast: modes.fast!, exhaustive: modes.exhaustive!, notes };
+  } finally {
+    await model.dispose();
+  }
+}

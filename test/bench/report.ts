@@ -1,0 +1,211 @@
+/** The benchmark's JSON report (documented field by field in BENCHMARKS.md) and its text table. */
+import type { MapComparison } from './compareMaps';
+import { formatMap } from './compareMaps';
+import type { HostModeResult, HostResult } from './hostResult';
+import type { InferenceRun, MapSegment } from './measure';
+
+export const BENCH_SCHEMA = 'body-region-bench/1';
+export type Host = 'node' | 'chromium';
+/** One value per host; a host that was not run is absent. */
+export type PerHost<T> = Partial<Record<Host, T>>;
+
+export interface ModeReport {
+  framesTotal: number;
+  framesFetched: PerHost<number>;
+  wallSeconds: PerHost<number>;
+  metadataSeconds: PerHost<number>;
+  classifySeconds: PerHost<number>;
+  httpFrameBytes: PerHost<number>;
+  httpMetadataBytes: PerHost<number>;
+  pixelBytes: PerHost<number>;
+  extraMemoryMB: PerHost<number | null>;
+  peakMemoryMB: PerHost<number | null>;
+  jsHeapExtraMB: PerHost<number | null>;
+  /** Frames per second of the whole run (fetch + decode + preprocess + inference), classifySeconds only. */
+  pipelineImagesPerSecond: PerHost<number>;
+  errors: PerHost<string | null>;
+  segments: PerHost<MapSegment[]>;
+  map: PerHost<string>;
+}
+
+export interface TargetRow {
+  name: string;
+  field: string;
+  comparison: '<=' | '>=';
+  target: number;
+  unit: string;
+  measured: number | null;
+  met: boolean | null;
+  /** Relative headroom (positive: met by that fraction of the target; negative: missed by it). */
+  margin: number | null;
+}
+
+export interface BenchReport {
+  schema: typeof BENCH_SCHEMA;
+  date: string;
+  quick: boolean;
+  machine: { cpuModel: string; nproc: number; memTotalGB: number; loadAverageStart: number[]; loadAverageEnd: number[]; node: string };
+  model: { id: string; version: string; dir: string; file: string; bytes: number; inputSize: number };
+  stack: { slices: number; matrix: number; spacingMm: number; parts: string[]; bytesPerFrame: number; generateSeconds: number; storeSeconds: number; referenceMap: string };
+  hosts: Host[];
+  threads: PerHost<number>;
+  crossOriginIsolated: boolean | null;
+  modelLoadSeconds: PerHost<number>;
+  inference: PerHost<InferenceRun>;
+  fast: ModeReport & { framesFraction: number };
+  exhaustive: ModeReport & { imagesPerSecond: PerHost<number> };
+  /** fast ÷ exhaustive, per host, from the same run. */
+  ratios: { wallSeconds: PerHost<number>; framesFetched: PerHost<number>; httpFrameBytes: PerHost<number>; extraMemoryMB: PerHost<number | null> };
+  correctness: PerHost<MapComparison> & { fastMapsAgreeAcrossHosts: boolean | null };
+  targets: TargetRow[];
+  notes: string[];
+}
+
+function perHost<T>(results: HostResult[], pick: (r: HostResult) => T): PerHost<T> {
+  const out: PerHost<T> = {};
+  for (const r of results) out[r.host] = pick(r);
+  return out;
+}
+
+function modeReport(results: HostResult[], pick: (r: HostResult) => HostModeResult): ModeReport {
+  const first = pick(results[0]);
+  return {
+    framesTotal: first.framesTotal,
+    framesFetched: perHost(results, (r) => pick(r).framesFetched),
+    wallSeconds: perHost(results, (r) => pick(r).wallSeconds),
+    metadataSeconds: perHost(results, (r) => pick(r).metadataSeconds),
+    classifySeconds: perHost(results, (r) => pick(r).classifySeconds),
+    httpFrameBytes: perHost(results, (r) => pick(r).httpFrameBytes),
+    httpMetadataBytes: perHost(results, (r) => pick(r).httpMetadataBytes),
+    pixelBytes: perHost(results, (r) => pick(r).pixelBytes),
+    extraMemoryMB: perHost(results, (r) => pick(r).extraMemoryMB),
+    peakMemoryMB: perHost(results, (r) => pick(r).peakMemoryMB),
+    jsHeapExtraMB: perHost(results, (r) => pick(r).jsHeapExtraMB),
+    pipelineImagesPerSecond: perHost(results, (r) => pick(r).framesClassified / pick(r).classifySeconds),
+    errors: perHost(results, (r) => pick(r).error),
+    segments: perHost(results, (r) => pick(r).segments),
+    map: perHost(results, (r) => formatMap(pick(r).segments)),
+  };
+}
+
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || b === 0 ? null : a / b);
+
+function target(name: string, field: string, comparison: '<=' | '>=', value: number, unit: string, measured: number | null | undefined): TargetRow {
+  if (measured == null || !Number.isFinite(measured)) return { name, field, comparison, target: value, unit, measured: null, met: null, margin: null };
+  const met = comparison === '<=' ? measured <= value : measured >= value;
+  const margin = comparison === '<=' ? (value - measured) / value : (measured - value) / value;
+  return { name, field, comparison, target: value, unit, measured, met, margin };
+}
+
+export interface ReportInput {
+  quick: boolean;
+  machine: BenchReport['machine'];
+  model: BenchReport['model'];
+  stack: BenchReport['stack'];
+  results: HostResult[];
+  correctness: PerHost<MapComparison>;
+  notes: string[];
+}
+
+export function buildReport(input: ReportInput): BenchReport {
+  const { results } = input;
+  if (!results.length) throw new Error('no host results');
+  const fast = modeReport(results, (r) => r.fast);
+  const exhaustive = modeReport(results, (r) => r.exhaustive);
+  const preferred = (p: PerHost<number>) => p.chromium ?? p.node ?? null;
+  const framesFraction = (preferred(fast.framesFetched) ?? 0) / fast.framesTotal;
+  const fastMaps = results.map((r) => formatMap(r.fast.segments));
+  const ratios = {
+    wallSeconds: perHost(results, (r) => r.fast.wallSeconds / r.exhaustive.wallSeconds),
+    framesFetched: perHost(results, (r) => r.fast.framesFetched / r.exhaustive.framesFetched),
+    httpFrameBytes: perHost(results, (r) => r.fast.httpFrameBytes / r.exhaustive.httpFrameBytes),
+    extraMemoryMB: perHost(results, (r) => ratio(r.fast.extraMemoryMB, r.exhaustive.extraMemoryMB)),
+  };
+  const imagesPerSecond = perHost(results, (r) => r.inference.imagesPerSecond);
+  const targets = [
+    target('fast mode fetches at most 10 % of the frames', 'fast.framesFraction', '<=', 0.1, 'fraction', framesFraction),
+    target('fast map within 2 s in headless Chromium', 'fast.wallSeconds.chromium', '<=', 2, 's', fast.wallSeconds.chromium),
+    target('exhaustive inference at least 300 images/s in the browser', 'exhaustive.imagesPerSecond.chromium', '>=', 300, 'images/s', imagesPerSecond.chromium),
+    target('at most 200 MB extra memory while classifying (fast, Chromium)', 'fast.extraMemoryMB.chromium', '<=', 200, 'MB', fast.extraMemoryMB.chromium),
+    target('at most 200 MB extra memory while classifying (exhaustive, Chromium)', 'exhaustive.extraMemoryMB.chromium', '<=', 200, 'MB', exhaustive.extraMemoryMB.chromium),
+  ];
+  return {
+    schema: BENCH_SCHEMA,
+    date: new Date().toISOString(),
+    quick: input.quick,
+    machine: input.machine,
+    model: input.model,
+    stack: input.stack,
+    hosts: results.map((r) => r.host),
+    threads: perHost(results, (r) => r.threads),
+    crossOriginIsolated: results.find((r) => r.host === 'chromium')?.crossOriginIsolated ?? null,
+    modelLoadSeconds: perHost(results, (r) => r.modelLoadSeconds),
+    inference: perHost(results, (r) => r.inference),
+    fast: { ...fast, framesFraction },
+    exhaustive: { ...exhaustive, imagesPerSecond },
+    ratios,
+    correctness: { ...input.correctness, fastMapsAgreeAcrossHosts: fastMaps.length > 1 ? fastMaps.every((m) => m === fastMaps[0]) : null },
+    targets,
+    notes: [...input.notes, ...results.flatMap((r) => r.notes)],
+  };
+}
+
+const mb = (bytes: number | undefined) => (bytes === undefined ? '–' : (bytes / 2 ** 20).toFixed(1));
+const fixed = (v: number | null | undefined, d = 2) => (v == null || !Number.isFinite(v) ? '–' : v.toFixed(d));
+
+/** The table printed to stdout. */
+export function formatReport(r: BenchReport): string {
+  const lines: string[] = [];
+  const hosts = r.hosts;
+  lines.push(`body-region benchmark ${r.date}${r.quick ? ' (quick)' : ''}`);
+  lines.push(`machine: ${r.machine.cpuModel}, ${r.machine.nproc} cores, ${r.machine.memTotalGB.toFixed(1)} GB, load ${r.machine.loadAverageStart.map((l) => l.toFixed(2)).join('/')} → ${r.machine.loadAverageEnd.map((l) => l.toFixed(2)).join('/')}`);
+  lines.push(`model: ${r.model.id} ${r.model.version} (${r.model.file}, ${mb(r.model.bytes)} MB, input ${r.model.inputSize}); threads ${hosts.map((h) => `${h} ${r.threads[h]}`).join(', ')}; crossOriginIsolated ${r.crossOriginIsolated ?? '–'}`);
+  lines.push(`stack: ${r.stack.slices} slices of ${r.stack.matrix}² CT, ${r.stack.spacingMm.toFixed(2)} mm apart, ${mb(r.stack.bytesPerFrame * r.stack.slices)} MB of pixels; from ${r.stack.parts.join(', ')}`);
+  lines.push('');
+  const header = ['', ...hosts.flatMap((h) => [`${h} fast`, `${h} exhaustive`, `${h} fast/exh`])];
+  const rows: string[][] = [header];
+  const row = (label: string, f: (h: Host) => [string, string, string]) => rows.push([label, ...hosts.flatMap((h) => f(h))]);
+  const ratioCell = (a: number | null | undefined, b: number | null | undefined) => fixed(ratio(a, b), 3);
+  row('wall time (s)', (h) => [fixed(r.fast.wallSeconds[h]), fixed(r.exhaustive.wallSeconds[h]), ratioCell(r.fast.wallSeconds[h], r.exhaustive.wallSeconds[h])]);
+  row('  metadata (s)', (h) => [fixed(r.fast.metadataSeconds[h]), fixed(r.exhaustive.metadataSeconds[h]), ratioCell(r.fast.metadataSeconds[h], r.exhaustive.metadataSeconds[h])]);
+  row('  classify (s)', (h) => [fixed(r.fast.classifySeconds[h]), fixed(r.exhaustive.classifySeconds[h]), ratioCell(r.fast.classifySeconds[h], r.exhaustive.classifySeconds[h])]);
+  row('frames fetched', (h) => [String(r.fast.framesFetched[h] ?? '–'), String(r.exhaustive.framesFetched[h] ?? '–'), ratioCell(r.fast.framesFetched[h], r.exhaustive.framesFetched[h])]);
+  row('frame bytes (MB, HTTP)', (h) => [mb(r.fast.httpFrameBytes[h]), mb(r.exhaustive.httpFrameBytes[h]), ratioCell(r.fast.httpFrameBytes[h], r.exhaustive.httpFrameBytes[h])]);
+  row('metadata bytes (MB, HTTP)', (h) => [mb(r.fast.httpMetadataBytes[h]), mb(r.exhaustive.httpMetadataBytes[h]), '']);
+  row('pipeline images/s', (h) => [fixed(r.fast.pipelineImagesPerSecond[h], 0), fixed(r.exhaustive.pipelineImagesPerSecond[h], 0), '']);
+  row('extra memory (MB, RSS)', (h) => [fixed(r.fast.extraMemoryMB[h], 0), fixed(r.exhaustive.extraMemoryMB[h], 0), ratioCell(r.fast.extraMemoryMB[h], r.exhaustive.extraMemoryMB[h])]);
+  row('extra JS heap (MB)', (h) => [fixed(r.fast.jsHeapExtraMB[h], 0), fixed(r.exhaustive.jsHeapExtraMB[h], 0), '']);
+  const widths = header.map((_, i) => Math.max(...rows.map((x) => x[i].length)));
+  for (const x of rows) lines.push(x.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  lines.push('');
+  for (const h of hosts) {
+    const inf = r.inference[h];
+    if (inf) lines.push(`inference only (${h}, ${r.threads[h]} thread(s), batch ${inf.batchSize}, ${inf.images} images): ${inf.imagesPerSecond.toFixed(0)} images/s, ${inf.msPerImage.toFixed(2)} ms/image`);
+  }
+  lines.push('');
+  lines.push(`fast frames fetched: ${(r.fast.framesFraction * 100).toFixed(1)} % of ${r.fast.framesTotal}`);
+  lines.push('');
+  lines.push('region maps (slice indices, feet → head):');
+  lines.push(`  reference (labels.csv): ${r.stack.referenceMap}`);
+  for (const h of hosts) {
+    lines.push(`  ${h} exhaustive: ${r.exhaustive.map[h]}`);
+    lines.push(`  ${h} fast:       ${r.fast.map[h]}`);
+    const c = r.correctness[h];
+    if (c) lines.push(`  ${h} fast == exhaustive (±${c.toleranceSlices} slice): ${c.equal ? 'YES' : 'NO'}${c.maxBoundaryShift !== null ? `, largest boundary shift ${c.maxBoundaryShift}` : ''}${c.problems.length ? `: ${c.problems.join('; ')}` : ''}`);
+  }
+  if (r.correctness.fastMapsAgreeAcrossHosts !== null) lines.push(`  fast maps identical in every host: ${r.correctness.fastMapsAgreeAcrossHosts ? 'yes' : 'NO'}`);
+  lines.push('');
+  lines.push('targets:');
+  for (const t of r.targets) {
+    const measured = t.measured === null ? 'not measured' : `${t.unit === 'fraction' ? `${(t.measured * 100).toFixed(1)} %` : `${fixed(t.measured, t.unit === 's' ? 2 : 0)} ${t.unit}`}`;
+    const goal = t.unit === 'fraction' ? `${(t.target * 100).toFixed(0)} %` : `${t.target} ${t.unit}`;
+    const verdict = t.met === null ? '–' : t.met ? `MET (${Math.round(Math.abs(t.margin ?? 0) * 100)} % headroom)` : `MISSED (by ${Math.round(Math.abs(t.margin ?? 0) * 100)} %)`;
+    lines.push(`  ${t.name}: ${measured} vs ${t.comparison} ${goal} → ${verdict}`);
+  }
+  if (r.notes.length) {
+    lines.push('');
+    lines.push('notes:');
+    for (const n of r.notes) lines.push(`  - ${n}`);
+  }
+  return lines.join('\n');
+}
