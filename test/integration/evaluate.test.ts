@@ -8,6 +8,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { evaluateCommand } from '../../extension/src/evaluation/command';
+import { ExitCode } from '../../extension/src/cli/exitCodes';
 import type { EvaluationReport } from '../../extension/src/evaluation/buildReport';
 import { readDataset } from '../../extension/src/evaluation/dataset';
 
@@ -88,9 +89,11 @@ describe('body-region evaluate', () => {
     expect(report.bodyPartExamined).toMatchObject({ available: false });
   });
 
-  it('refuses bad arguments and unknown series', async () => {
-    expect(await evaluateCommand(['--split', 'dev'])).toBe(2);
-    expect(await evaluateCommand(['--data', DATA, '--split', 'sometimes'])).toBe(2);
-    expect(await evaluateCommand(['--data', DATA, '--series', 'no-such-series', '--out', out])).toBe(1);
+  it('answers bad arguments, unknown series and a missing model with the CLI exit codes', async () => {
+    expect(await evaluateCommand(['--split', 'dev'])).toBe(ExitCode.Usage);
+    expect(await evaluateCommand(['--data', DATA, '--split', 'sometimes'])).toBe(ExitCode.Usage);
+    expect(await evaluateCommand(['--data', DATA, '--series', 'no-such-series', '--out', out])).toBe(ExitCode.NothingFound);
+    const noModel = path.join(out, 'no-model');
+    expect(await evaluateCommand(['--data', DATA, '--series', SERIES[0], '--model', noModel, '--out', noModel])).toBe(ExitCode.ModelFailed);
   });
 });

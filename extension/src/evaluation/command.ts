@@ -1,10 +1,13 @@
 /**
  * `body-region evaluate`: model evaluation on a data set in the shared format, through the engine.
- * `argv` holds the arguments after the subcommand name; resolves to the process exit code
- * (0 done, 1 the evaluation failed, 2 bad arguments).
+ * `argv` holds the arguments after the subcommand name; resolves to the process exit code, with the
+ * CLI's meanings (extension/src/cli/exitCodes.ts): 0 report written, 1 bad arguments, 2 a series
+ * could not be read or classified, 4 the model did not load, 5 nothing selected.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { runEvaluation } from './runEvaluation';
+import { ExitCode } from '../cli/exitCodes';
+import { ModelLoadError } from '../engine/infer/BodyRegionModel';
+import { NothingSelectedError, runEvaluation } from './runEvaluation';
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -59,7 +62,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     program.parse(argv, { from: 'user' });
     flags = program.opts<EvaluateFlags>();
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     throw e;
   }
   try {
@@ -81,9 +84,11 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
       `${report.counts.images} images, ${report.counts.series} series: accuracy ${pct(report.imageAccuracy)} raw, ` +
         `${pct(report.imageAccuracyDecoded)} decoded; series exact match ${pct(report.seriesExactMatch)}; report in ${flags.out}\n`,
     );
-    return 0;
+    return ExitCode.Ok;
   } catch (e) {
     process.stderr.write(`body-region evaluate: ${(e as Error).message}\n`);
-    return 1;
+    if (e instanceof ModelLoadError) return ExitCode.ModelFailed;
+    if (e instanceof NothingSelectedError) return ExitCode.NothingFound;
+    return ExitCode.SomeSeriesFailed;
   }
 }

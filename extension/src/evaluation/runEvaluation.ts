@@ -14,6 +14,14 @@ import type { SeriesOutcome } from './outcome';
 import { confusionSvg } from './report/confusionSvg';
 import { reportMarkdown } from './report/markdown';
 
+/** The selection (split, modality, series ids) names no series of the data set. */
+export class NothingSelectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NothingSelectedError';
+  }
+}
+
 export interface EvaluationOptions {
   data: string;
   split: string;
@@ -51,10 +59,10 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   if (options.seriesIds && options.seriesIds.length > 0) {
     const found = new Set(selected.map((s) => s.id));
     const unknown = options.seriesIds.filter((id) => !found.has(id));
-    if (unknown.length > 0) throw new Error(`series not found in split "${options.split}": ${unknown.join(', ')}`);
+    if (unknown.length > 0) throw new NothingSelectedError(`series not found in split "${options.split}": ${unknown.join(', ')}`);
   }
   if (options.limitSeries !== undefined) selected = selected.slice(0, options.limitSeries);
-  if (selected.length === 0) throw new Error(`no series in ${options.data} for split "${options.split}"${options.modality ? ` and modality ${options.modality}` : ''}`);
+  if (selected.length === 0) throw new NothingSelectedError(`no series in ${options.data} for split "${options.split}"${options.modality ? ` and modality ${options.modality}` : ''}`);
 
   const modelDir = path.resolve(options.modelDir ?? DEFAULT_MODEL_DIR);
   const model = await loadModelFromDir(modelDir);
