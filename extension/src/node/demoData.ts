@@ -69,7 +69,12 @@ export function invesaliusSeries(projectPath = INVESALIUS_PROJECT): Uint8Array[]
     const sliceBytes = rows * columns * 2;
     for (let k = 0; k < slices; k++) {
       // Slice 0 of the matrix is the most inferior one (the skull base; the last ones are above the vertex).
-      const pixels = Buffer.from(raw.subarray(k * sliceBytes, (k + 1) * sliceBytes));
+      // Rows are stored posterior first (the head rest at the top): flip them so anterior is up.
+      const pixels = Buffer.alloc(sliceBytes);
+      const rowBytes = columns * 2;
+      for (let r = 0; r < rows; r++) {
+        raw.copy(pixels, r * rowBytes, k * sliceBytes + (rows - 1 - r) * rowBytes, k * sliceBytes + (rows - r) * rowBytes);
+      }
       files.push(
         writePart10({
           ...demoPatient('InVesalius^Cranium', 'INVESALIUS-0051', study, 'CT head (InVesalius sample ProMED CT 0051)'),

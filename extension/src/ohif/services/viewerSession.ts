@@ -8,10 +8,11 @@ import { PROTOCOL_BY_REGION } from '../ids';
 import type { BodyRegionService } from './BodyRegionService';
 import { activeDisplaySets, displaySetsInViewports, isClassifiable, jobsFor } from './displaySets';
 import { LayoutGuard } from './layoutGuard';
-import { bestPerRegion, buildByRegionProtocol, RegionCandidate } from '../hangingProtocols/buildByRegionProtocol';
+import { bestPerRegion, buildByRegionProtocol, RegionCandidate, regionViewportId } from '../hangingProtocols/buildByRegionProtocol';
 import { candidatesFromResults, candidatesFromTags } from './regionLayout';
 
 const SETTLE_MS = 400;
+const POSITION_TIMEOUT_MS = 15000;
 
 export class ViewerSession {
   private subscriptions: OhifSubscription[] = [];
@@ -87,7 +88,31 @@ export class ViewerSession {
       console.warn('[body-region] could not apply the by-region layout', error);
       return false;
     }
+    this.positionViewports(chosen);
     return true;
+  }
+
+  /**
+   * The viewer restores a display set's last position when a viewport is re-created, which wins over
+   * the protocol's initialImageOptions; so each region viewport is moved to its slice once it exists.
+   */
+  private positionViewports(chosen: RegionCandidate[]): void {
+    const { cornerstoneViewportService } = this.ctx.servicesManager.services;
+    const pending = new Map(chosen.filter((c) => c.imageIndex !== null).map((c) => [regionViewportId(c.region), c.imageIndex as number]));
+    const deadline = Date.now() + POSITION_TIMEOUT_MS;
+    const tick = () => {
+      if (this.stopped) return;
+      for (const [viewportId, index] of pending) {
+        const viewport = cornerstoneViewportService?.getCornerstoneViewport?.(viewportId);
+        const count = viewport?.getImageIds?.()?.length ?? 0;
+        if (count > index && typeof viewport.setImageIdIndex === 'function') {
+          if (viewport.getCurrentImageIdIndex?.() !== index) viewport.setImageIdIndex(index);
+          pending.delete(viewportId);
+        }
+      }
+      if (pending.size && Date.now() < deadline) setTimeout(tick, 200);
+    };
+    setTimeout(tick, 200);
   }
 
   private scheduleSync(): void {
