@@ -46,6 +46,13 @@ describe('coarseToFine (fast mode) against exhaustive decoding', () => {
     expect(asked).toEqual(expect.arrayContaining([136, 137]));
   });
 
+  test('a short region cut off by the end of the stack is found', async () => {
+    const truth = runs([['ABDOMEN', 23], ['CHEST', 26], ['NECK', 2]]);
+    const { fast, exhaustive } = await fastVersusExhaustive(syntheticProbabilities(truth, { peak: 0.9 }), 6);
+    expect(exhaustive).toEqual(truth);
+    expect(fast.labels).toEqual(truth);
+  });
+
   test('a failed sample is replaced by its neighbour', async () => {
     const truth = runs([['PELVIS', 40], ['THIGH', 60]]);
     const probs = syntheticProbabilities(truth);

@@ -32,6 +32,8 @@ export {
   REGION_LENGTH_MM,
   neighboursOf,
   areAdjacent,
+  adjacencyWeight,
+  SIDE_BRANCH_WEIGHT,
   sortAnatomically,
 } from './decode/anatomy';
 export {

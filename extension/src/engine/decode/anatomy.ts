@@ -7,35 +7,42 @@
 /** Label of images that show no cross-sectional anatomy (scouts, renderings, reports). */
 export const OTHER = 'OTHER';
 
-/** Pairs of regions that meet along the body (undirected: stacks run either way). */
-export const REGION_ADJACENCY: ReadonlyArray<readonly [string, string]> = [
+/** Relative weight of a side branch (limb root, spine, breast, hip) against the main chain. */
+export const SIDE_BRANCH_WEIGHT = 0.25;
+
+/**
+ * Pairs of regions that meet along the body (undirected: stacks run either way), with the relative
+ * weight of that transition for the decoder: 1 along the head-to-foot and shoulder-to-hand chains,
+ * SIDE_BRANCH_WEIGHT where a scan rarely walks from one to the other (chest → breast, pelvis → hip).
+ */
+export const REGION_ADJACENCY: ReadonlyArray<readonly [string, string, number]> = [
   // Trunk and legs, head to foot.
-  ['HEAD', 'NECK'],
-  ['NECK', 'CHEST'],
-  ['CHEST', 'ABDOMEN'],
-  ['ABDOMEN', 'PELVIS'],
-  ['PELVIS', 'THIGH'],
-  ['THIGH', 'KNEE'],
-  ['KNEE', 'LOWER_LEG'],
-  ['LOWER_LEG', 'ANKLE'],
-  ['ANKLE', 'FOOT'],
+  ['HEAD', 'NECK', 1],
+  ['NECK', 'CHEST', 1],
+  ['CHEST', 'ABDOMEN', 1],
+  ['ABDOMEN', 'PELVIS', 1],
+  ['PELVIS', 'THIGH', 1],
+  ['THIGH', 'KNEE', 1],
+  ['KNEE', 'LOWER_LEG', 1],
+  ['LOWER_LEG', 'ANKLE', 1],
+  ['ANKLE', 'FOOT', 1],
   // Hip joint between pelvis and thigh.
-  ['PELVIS', 'HIP'],
-  ['HIP', 'THIGH'],
+  ['PELVIS', 'HIP', SIDE_BRANCH_WEIGHT],
+  ['HIP', 'THIGH', SIDE_BRANCH_WEIGHT],
   // Arm, shoulder to hand, hanging off the neck and chest.
-  ['SHOULDER', 'UPPER_ARM'],
-  ['UPPER_ARM', 'ELBOW'],
-  ['ELBOW', 'FOREARM'],
-  ['FOREARM', 'WRIST'],
-  ['WRIST', 'HAND'],
-  ['CHEST', 'SHOULDER'],
-  ['NECK', 'SHOULDER'],
-  ['CHEST', 'BREAST'],
+  ['SHOULDER', 'UPPER_ARM', 1],
+  ['UPPER_ARM', 'ELBOW', 1],
+  ['ELBOW', 'FOREARM', 1],
+  ['FOREARM', 'WRIST', 1],
+  ['WRIST', 'HAND', 1],
+  ['CHEST', 'SHOULDER', SIDE_BRANCH_WEIGHT],
+  ['NECK', 'SHOULDER', SIDE_BRANCH_WEIGHT],
+  ['CHEST', 'BREAST', SIDE_BRANCH_WEIGHT],
   // The spine runs alongside the trunk.
-  ['SPINE', 'NECK'],
-  ['SPINE', 'CHEST'],
-  ['SPINE', 'ABDOMEN'],
-  ['SPINE', 'PELVIS'],
+  ['SPINE', 'NECK', SIDE_BRANCH_WEIGHT],
+  ['SPINE', 'CHEST', SIDE_BRANCH_WEIGHT],
+  ['SPINE', 'ABDOMEN', SIDE_BRANCH_WEIGHT],
+  ['SPINE', 'PELVIS', SIDE_BRANCH_WEIGHT],
 ];
 
 /**
@@ -104,7 +111,13 @@ export function neighboursOf(label: string): string[] {
 }
 
 export function areAdjacent(a: string, b: string): boolean {
-  return REGION_ADJACENCY.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+  return adjacencyWeight(a, b) > 0;
+}
+
+/** The decoder's relative weight of a step between a and b: 0 when they do not touch. */
+export function adjacencyWeight(a: string, b: string): number {
+  const pair = REGION_ADJACENCY.find(([x, y]) => (x === a && y === b) || (x === b && y === a));
+  return pair ? pair[2] : 0;
 }
 
 /** Sorts labels head to foot; unknown labels go last, in input order. */

@@ -82,7 +82,8 @@ function untriedBetween(a: number, b: number, tried: Set<number>): number | null
 /**
  * Fast mode: classify one slice every ~sampleMm, decode, then bisect every interval whose ends
  * decode to different labels until the boundary lies between adjacent slices, and classify a few
- * slices around each boundary so that its exact place is decoded with the same context. Regions shorter than
+ * slices around each boundary so that its exact place is decoded with the same context. The first
+ * and last few slices are always classified: a region cut off by the stack's end may be short. Regions shorter than
  * the sampling distance that fall entirely between two samples of the same label are not seen;
  * everything else matches the exhaustive decoding to within about one slice.
  */
@@ -94,9 +95,14 @@ export async function coarseToFine(opts: CoarseToFineOptions): Promise<CoarseToF
   const tried = new Set<number>();
   const spacing = n > 1 ? median(positionsMm.slice(1).map((p, i) => Math.abs(p - positionsMm[i]))) : 1;
   const step = Math.max(1, Math.round((opts.sampleMm ?? DEFAULT_SAMPLE_MM) / Math.max(spacing, 1e-3)));
-  let wanted: number[] = [];
-  for (let i = 0; i < n; i += step) wanted.push(i);
-  if (n > 0 && wanted[wanted.length - 1] !== n - 1) wanted.push(n - 1);
+  const first = new Set<number>();
+  for (let i = 0; i < n; i += step) first.add(i);
+  // Both ends in full (margin + 1 slices): a region cut off by the end of the stack may be short.
+  for (let i = 0; i <= margin && i < n; i++) {
+    first.add(i);
+    first.add(n - 1 - i);
+  }
+  let wanted = [...first].filter((i) => i >= 0).sort((a, b) => a - b);
 
   let decoded: SparseDecoded = { labels: new Array(n).fill(null), confidence: new Array(n).fill(0) };
   while (wanted.length) {

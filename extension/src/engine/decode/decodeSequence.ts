@@ -1,5 +1,5 @@
 import type { Segment, Stack } from '../types';
-import { areAdjacent, OTHER, REGION_LENGTH_MM } from './anatomy';
+import { adjacencyWeight, OTHER, REGION_LENGTH_MM } from './anatomy';
 
 export interface DecodedSequence {
   /** Decoded label per slice, in the order of the input (anatomical order of the stack). */
@@ -27,8 +27,8 @@ const DEFAULTS: Required<DecodeOptions> = {
 };
 
 /**
- * Relative jump weights between labels (diagonal 0): 1 for anatomically adjacent regions,
- * otherWeight to and from OTHER, farWeight otherwise. Rows are normalised to sum to 1.
+ * Relative jump weights between labels (diagonal 0): the REGION_ADJACENCY weight for regions that
+ * touch, otherWeight to and from OTHER, farWeight otherwise. Rows are normalised to sum to 1.
  */
 export function jumpMatrix(labelNames: string[], options: DecodeOptions = {}): Float64Array {
   const { otherWeight, farWeight } = { ...DEFAULTS, ...options };
@@ -40,7 +40,7 @@ export function jumpMatrix(labelNames: string[], options: DecodeOptions = {}): F
       if (i === j) continue;
       const a = labelNames[i];
       const b = labelNames[j];
-      const w = a === OTHER || b === OTHER ? otherWeight : areAdjacent(a, b) ? 1 : farWeight;
+      const w = a === OTHER || b === OTHER ? otherWeight : adjacencyWeight(a, b) || farWeight;
       m[i * k + j] = w;
       sum += w;
     }
