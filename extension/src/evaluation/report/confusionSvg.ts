@@ -22,7 +22,7 @@ export function confusionSvg(labels: readonly string[], matrix: readonly (readon
   const cell = 34;
   const left = 110;
   const top = 130;
-  const width = left + cell * shown.length + 20;
+  const width = left + cell * shown.length + 70; // room for the last rotated column label
   const height = top + cell * shown.length + 50;
   const out: string[] = [];
   out.push(
