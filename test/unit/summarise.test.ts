@@ -6,7 +6,7 @@ import { summariseSeries } from '../../extension/src/engine/summarise/summariseS
 import { summariseStudy } from '../../extension/src/engine/summarise/summariseStudy';
 import { compareTag, regionsFromText } from '../../extension/src/engine/summarise/tags';
 import type { Stack } from '../../extension/src/engine/types';
-import { axialSeries } from '../helpers/frames';
+import { axialSeries, makeFrame, SAGITTAL_IOP } from '../helpers/frames';
 import { runs } from '../helpers/synthetic';
 
 /** One axial stack decoded to `labels` at `spacing` mm, as the pipeline would hand it over. */
@@ -115,6 +115,28 @@ describe('summariseSeries', () => {
     const codes = s.qc.map((f) => `${f.code}${f.label ? `:${f.label}` : ''}`);
     expect(codes).toEqual(expect.arrayContaining(['reversed-stack', 'gaps', 'irregular-spacing', 'implausible-length:NECK', 'implausible-length:HEAD', 'tag-disagreement']));
     expect(s.tags.bodyPartExamined.status).toBe('disagree');
+  });
+
+  test('sagittal stacks: regions by share of slices, no lengths along the body, no length QC', () => {
+    const labels = runs([['SPINE', 8], ['ABDOMEN', 2], ['SPINE', 30]]);
+    const frames = labels.map((_, i) =>
+      makeFrame({ sopInstanceUID: `sag.${i}`, instanceNumber: i, imagePositionPatient: [i * 30, 0, 0], imageOrientationPatient: SAGITTAL_IOP }),
+    );
+    const stacks = buildStacks(frames);
+    expect(stacks[0].orientation).toBe('sagittal');
+    const segments = toSegments(stacks[0], { labels, confidence: labels.map(() => 0.9) }).map((seg) => ({ ...seg, stackIndex: 0 }));
+    const s = summariseSeries({ stacks, segments, images: [], bodyPartExamined: 'LSPINE', seriesDescription: 'SAG T2 L-SPINE' });
+    expect(s.extents).toEqual([
+      { label: 'SPINE', slices: 38, lengthMm: null },
+      { label: 'ABDOMEN', slices: 2, lengthMm: null },
+    ]);
+    expect(s.mainRegion).toBe('SPINE');
+    expect(s.significantRegions).toEqual(['SPINE']); // 2 of 40 slices is below the 20 % share
+    expect(s.annexL?.term).toBe('SPINE');
+    expect(s.tags.bodyPartExamined.status).toBe('agree');
+    // A 900 mm SPINE segment across the body would be implausible along it (max 800 mm).
+    expect(Math.max(...segments.map((seg) => seg.lengthMm ?? 0))).toBe(900);
+    expect(s.qc.map((f) => f.code)).not.toContain('implausible-length');
   });
 
   test('too few slices, failed frames, images without geometry', () => {

@@ -22,12 +22,18 @@ export interface SeriesSummaryInput {
   seriesDescription?: string | null;
 }
 
-function extentsOf(segments: ResultSegment[]): RegionExtent[] {
+/** Lengths in mm mean extent along the body only for axial stacks (elsewhere they run across it). */
+function alongBody(stacks: Stack[], s: ResultSegment): boolean {
+  const stack = stacks[s.stackIndex];
+  return s.lengthMm !== null && stack?.kind === 'stack' && stack.orientation === 'axial';
+}
+
+function extentsOf(stacks: Stack[], segments: ResultSegment[]): RegionExtent[] {
   const byLabel = new Map<string, RegionExtent>();
   for (const s of segments) {
     const e = byLabel.get(s.label) ?? { label: s.label, slices: 0, lengthMm: null };
     e.slices += s.lastIndex - s.firstIndex + 1;
-    if (s.lengthMm !== null) e.lengthMm = (e.lengthMm ?? 0) + s.lengthMm;
+    if (alongBody(stacks, s)) e.lengthMm = (e.lengthMm ?? 0) + (s.lengthMm as number);
     byLabel.set(s.label, e);
   }
   return sortAnatomically(byLabel.keys()).map((l) => byLabel.get(l) as RegionExtent);
@@ -44,28 +50,39 @@ function mainRegionOf(extents: RegionExtent[]): string | null {
   }).label;
 }
 
-/** Regions large enough to name the series, plus trunk regions lying between two of them. */
-function significantRegionsOf(stacks: Stack[], segments: ResultSegment[], mainRegion: string | null): string[] {
-  const withGeometry = segments.filter((s) => s.lengthMm !== null && stacks[s.stackIndex]?.kind === 'stack');
-  const significant = new Set<string>();
-  if (withGeometry.length) {
-    const mm = new Map<string, number>();
-    for (const s of withGeometry) mm.set(s.label, (mm.get(s.label) ?? 0) + (s.lengthMm as number));
-    for (const [label, length] of mm) {
-      const typical = REGION_LENGTH_MM[label]?.typical ?? 100;
-      if (label !== OTHER && length >= SIGNIFICANT_FRACTION_OF_TYPICAL * typical) significant.add(label);
-    }
-  } else {
-    const slices = new Map<string, number>();
-    let total = 0;
-    for (const s of segments) {
-      if (s.label === OTHER) continue;
-      const n = s.lastIndex - s.firstIndex + 1;
-      slices.set(s.label, (slices.get(s.label) ?? 0) + n);
-      total += n;
-    }
-    for (const [label, n] of slices) if (n >= SIGNIFICANT_FRACTION_OF_SLICES * total) significant.add(label);
+/** Labels holding at least SIGNIFICANT_FRACTION_OF_SLICES of the non-OTHER slices of `segments`. */
+function bySliceShare(segments: ResultSegment[]): string[] {
+  const slices = new Map<string, number>();
+  let total = 0;
+  for (const s of segments) {
+    if (s.label === OTHER) continue;
+    const n = s.lastIndex - s.firstIndex + 1;
+    slices.set(s.label, (slices.get(s.label) ?? 0) + n);
+    total += n;
   }
+  return [...slices].filter(([, n]) => n >= SIGNIFICANT_FRACTION_OF_SLICES * total).map(([label]) => label);
+}
+
+/**
+ * Regions large enough to name the series: in axial stacks, an extent of at least half the region's
+ * typical length; in sagittal, coronal and oblique stacks (whose slices run across the body), a
+ * share of the stack's slices; single images count only when the series has no stack. Plus the main
+ * region and trunk regions lying between two significant ones.
+ */
+function significantRegionsOf(stacks: Stack[], segments: ResultSegment[], mainRegion: string | null): string[] {
+  const significant = new Set<string>();
+  const mm = new Map<string, number>();
+  for (const s of segments.filter((seg) => alongBody(stacks, seg))) mm.set(s.label, (mm.get(s.label) ?? 0) + (s.lengthMm as number));
+  for (const [label, length] of mm) {
+    const typical = REGION_LENGTH_MM[label]?.typical ?? 100;
+    if (label !== OTHER && length >= SIGNIFICANT_FRACTION_OF_TYPICAL * typical) significant.add(label);
+  }
+  stacks.forEach((stack, index) => {
+    if (stack.kind === 'stack' && stack.orientation !== 'axial') {
+      bySliceShare(segments.filter((s) => s.stackIndex === index)).forEach((l) => significant.add(l));
+    }
+  });
+  if (!stacks.some((stack) => stack.kind === 'stack')) bySliceShare(segments).forEach((l) => significant.add(l));
   if (mainRegion && mainRegion !== OTHER) significant.add(mainRegion);
   const present = new Set(segments.map((s) => s.label));
   const chain = [...significant].map((r) => TRUNK_CHAIN.indexOf(r)).filter((i) => i >= 0);
@@ -101,7 +118,7 @@ function qcFlags(input: SeriesSummaryInput, segments: ResultSegment[]): QcFlag[]
     if (s.label === OTHER) continue;
     const limits = REGION_LENGTH_MM[s.label];
     const stack = stacks[s.stackIndex];
-    if (limits && s.lengthMm !== null && stack) {
+    if (limits && stack && alongBody(stacks, s) && s.lengthMm !== null) {
       // Only a segment with neighbours on both sides is complete; one at a stack end may be cut off.
       const interior = s.firstIndex > 0 && s.lastIndex < stack.frames.length - 1;
       if (s.lengthMm > limits.max) {
@@ -123,7 +140,7 @@ function qcFlags(input: SeriesSummaryInput, segments: ResultSegment[]): QcFlag[]
  */
 export function summariseSeries(input: SeriesSummaryInput): SeriesSummary {
   const { segments } = input;
-  const extents = extentsOf(segments);
+  const extents = extentsOf(input.stacks, segments);
   const regions = extents.map((e) => e.label);
   const mainRegion = mainRegionOf(extents);
   const significantRegions = significantRegionsOf(input.stacks, segments, mainRegion);
