@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BodyRegionModel, softmaxRows } from '../../extension/src/engine/infer/BodyRegionModel';
-import { loadModelFromDir } from '../../extension/src/engine/infer/loadModelNode';
+import { DEFAULT_MODEL_DIR, loadModelFromDir } from '../../extension/src/engine/infer/loadModelNode';
 import type { LabelsFile } from '../../extension/src/engine/types';
 import { seededRandom } from '../helpers/synthetic';
 import { buildTinyModelDir, REPO, type TinyModelDir } from '../helpers/tinyModel';
@@ -104,7 +104,8 @@ describe('the shipped model (models/model.json)', () => {
     expect(fs.existsSync(GOLDEN_OUTPUTS)).toBe(true);
     const golden = JSON.parse(fs.readFileSync(GOLDEN_OUTPUTS, 'utf8')) as { size: number; count: number; input: string; logits: string };
     const floats = (b64: string) => new Float32Array(new Uint8Array(Buffer.from(b64, 'base64')).buffer);
-    const model = await loadModelFromDir(MODELS);
+    expect(DEFAULT_MODEL_DIR).toBe(MODELS);
+    const model = await loadModelFromDir();
     try {
       expect(model.manifest.sha256).toMatch(/^[0-9a-f]{64}$/); // checked against the bytes by load()
       expect(model.inputSize).toBe(golden.size);
