@@ -83,6 +83,8 @@ export interface SeriesSpec {
   pixelRepresentation?: 0 | 1;
   pixel?: PixelFunction;
   photometricInterpretation?: string;
+  /** Last word on each instance's attributes (naturalized dcmjs names; undefined deletes). */
+  mutate?: (dataset: Record<string, unknown>, sliceIndex: number) => void;
 }
 
 export interface BuiltInstance {
@@ -161,6 +163,7 @@ export async function makeSeries(spec: SeriesSpec = {}): Promise<BuiltSeries> {
           ? { RescaleIntercept: pixelRepresentation === 1 ? 0 : -1024, RescaleSlope: 1, RescaleType: 'HU' }
           : {}),
       },
+      mutate: spec.mutate ? (ds) => spec.mutate!(ds, k) : undefined,
     });
     instances.push({ bytes, sopInstanceUID, instanceNumber, sliceIndex: k, stored });
   }
@@ -182,6 +185,7 @@ interface ImageFields {
   stored: number[];
   frames?: number[][];
   extra: Record<string, unknown>;
+  mutate?: (dataset: Record<string, unknown>) => void;
 }
 
 /** Common patient/study attributes: synthetic, no real person. */
@@ -227,6 +231,8 @@ export async function writeImage(f: ImageFields): Promise<Uint8Array> {
     _vrMap: { PixelData: encapsulated || f.bitsAllocated === 8 ? 'OB' : 'OW' },
   };
   if (frames.length > 1) dataset.NumberOfFrames = frames.length;
+  f.mutate?.(dataset);
+  for (const key of Object.keys(dataset)) if (dataset[key] === undefined) delete dataset[key];
   return writePart10(dataset, TransferSyntax[f.syntax]);
 }
 

@@ -181,6 +181,14 @@ describe('frame decoding for every transfer syntax', () => {
     expect(client.stats.transcodeFallbacks).toBeGreaterThanOrEqual(before);
   });
 
+  it('retrieves a whole instance as stored (the fallback for frames the archive cannot serve)', async () => {
+    const [f] = await seriesFrames(built.jpeg2000.seriesInstanceUID);
+    const instance = parsePart10(await client.retrieveInstance(f));
+    expect(instance.transferSyntaxUID).toBe('1.2.840.10008.1.2.4.90');
+    const pixels = await new Part10PixelSource([instance]).getPixels(instance.frames[0]);
+    expect(Array.from(pixels.data)).toEqual(built.jpeg2000.instances.find((i) => i.sopInstanceUID === f.sopInstanceUID)!.stored);
+  });
+
   it('decodes the pydicom JPEG 2000 twin of MR_small to the uncompressed pixels through the archive', async () => {
     const raw = withNewUids(`${PYDICOM_FILES}/MR_small.dcm`, { studyInstanceUID });
     const j2k = withNewUids(`${PYDICOM_FILES}/MR_small_jp2klossless.dcm`, { studyInstanceUID });

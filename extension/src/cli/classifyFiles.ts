@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parsePart10, framePixelBytes, Part10Instance } from '../engine/fetch/part10';
+import { checkFrameSize, parsePart10, framePixelBytes, Part10Instance } from '../engine/fetch/part10';
 import { decodeFrame } from '../engine/fetch/decodeFrame';
 import { DecodableFrameMeta, frameKey } from '../engine/fetch/frameInfo';
 import type { SkippedInstance } from '../engine/fetch/metadataToFrames';
@@ -117,6 +117,7 @@ class FilePixelSource implements PixelSource {
 
   async getPixels(frame: FrameMeta, signal?: AbortSignal): Promise<PixelFrame> {
     if (signal?.aborted) throw new AbortError();
+    checkFrameSize(frame);
     const file = this.files.get(frameKey(frame));
     if (!file) throw new Error(`no file holds ${frame.sopInstanceUID} frame ${frame.frameNumber}`);
     if (this.cached?.file !== file) this.cached = { file, instance: parsePart10(readArrayBuffer(file)) };

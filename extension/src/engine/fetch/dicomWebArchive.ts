@@ -60,6 +60,8 @@ interface DicomWebClientLike {
   searchForSeries(o: { studyInstanceUID?: string; queryParams?: Record<string, string>; request?: ClientRequest }): Promise<DicomJsonDataset[]>;
   searchForInstances(o: { studyInstanceUID: string; seriesInstanceUID: string; queryParams?: Record<string, string>; request?: ClientRequest }): Promise<DicomJsonDataset[]>;
   retrieveSeriesMetadata(o: { studyInstanceUID: string; seriesInstanceUID: string; request?: ClientRequest }): Promise<DicomJsonDataset[]>;
+  /** dicomweb-client's generic GET (its retrieveInstance cannot ask for transfer-syntax=*). */
+  _httpGet(url: string, headers: Record<string, string>, request: ClientRequest & { responseType: string }): Promise<unknown>;
   retrieveInstanceFrames(o: {
     studyInstanceUID: string;
     seriesInstanceUID: string;
@@ -112,6 +114,19 @@ export class DicomWebArchive {
 
   retrieveSeriesMetadata(studyInstanceUID: string, seriesInstanceUID: string, signal?: AbortSignal): Promise<DicomJsonDataset[]> {
     return this.request('series metadata', signal, (c, r) => c.retrieveSeriesMetadata({ studyInstanceUID, seriesInstanceUID, request: r })).then(asArray);
+  }
+
+  /** The whole instance as stored (Part 10), for frames the archive cannot serve on their own. */
+  async retrieveInstance(ids: Pick<FrameMeta, 'studyInstanceUID' | 'seriesInstanceUID' | 'sopInstanceUID'>, signal?: AbortSignal): Promise<ArrayBuffer> {
+    const url = `${this.url}/studies/${ids.studyInstanceUID}/series/${ids.seriesInstanceUID}/instances/${ids.sopInstanceUID}`;
+    // As stored (transfer-syntax=*): without it the archive would transcode, which is what failed.
+    const accept = 'multipart/related; type="application/dicom"; transfer-syntax=*';
+    const parts = await this.request('instance', signal, (c, r) => c._httpGet(url, { Accept: accept }, { ...r, responseType: 'arraybuffer' }));
+    const body = Array.isArray(parts) ? parts[0] : parts;
+    if (body instanceof ArrayBuffer) return body;
+    if (ArrayBuffer.isView(body)) return (body.buffer as ArrayBuffer).slice(body.byteOffset, body.byteOffset + body.byteLength);
+    if (body && typeof (body as ArrayBuffer).byteLength === 'number') return body as ArrayBuffer; // another realm's ArrayBuffer
+    throw new HttpError(200, this.url, 'the archive answered an instance request without an instance');
   }
 
   /** One frame, uncompressed when the archive can transcode, otherwise as stored. */

@@ -8,7 +8,7 @@ import { DicomJsonDataset, Tags, getString } from './dicomJson';
 import { decodeFrame } from './decodeFrame';
 import { DecodableFrameMeta, frameKey } from './frameInfo';
 import { metadataToFramesWithReasons, SkippedInstance } from './metadataToFrames';
-import { nativeFrameLength } from './pixelConversion';
+import { nativeFrameLength, PixelFormatError } from './pixelConversion';
 import { isEncapsulated, sniffCodec } from './transferSyntax';
 
 export interface Part10Instance {
@@ -32,6 +32,15 @@ const dcmjsLog = (dcmjs as unknown as { log?: Logger }).log;
 // dcmjs warns on every odd VR and short value through its loggers; the engine reports problems itself.
 dcmjsLog?.setLevel?.('error');
 dcmjsLog?.getLogger?.('validation.dcmjs')?.setLevel?.('silent');
+
+/** Refused before reading or fetching: decoding would need more memory than a browser tab has (8192 x 8192). */
+export const MAX_PIXELS_PER_FRAME = 1 << 26;
+export function checkFrameSize(frame: Pick<FrameMeta, 'rows' | 'columns'>): void {
+  if (!(frame.rows > 0 && frame.columns > 0)) throw new PixelFormatError(`invalid image size ${frame.rows}x${frame.columns}`);
+  if (frame.rows * frame.columns > MAX_PIXELS_PER_FRAME) {
+    throw new PixelFormatError(`image too large: ${frame.rows}x${frame.columns} pixels (at most ${MAX_PIXELS_PER_FRAME} per frame)`);
+  }
+}
 
 export class Part10Error extends Error {
   constructor(message: string) {
@@ -120,6 +129,7 @@ export class Part10PixelSource implements PixelSource {
   }
 
   async getPixels(frame: FrameMeta): Promise<PixelFrame> {
+    checkFrameSize(frame);
     const found = this.byKey.get(frameKey(frame));
     if (!found) throw new Part10Error(`no file holds ${frame.sopInstanceUID} frame ${frame.frameNumber}`);
     const bytes = framePixelBytes(found.instance, found.frame);

@@ -19,6 +19,8 @@ export class PixelFormatError extends Error {
 
 /** Bytes of one frame in native layout (little-endian samples). */
 export function nativeFrameLength(layout: PixelLayout): number {
+  // Uncompressed YBR_FULL_422 keeps one Cb/Cr pair per two pixels: 2 bytes per pixel.
+  if (layout.photometricInterpretation === 'YBR_FULL_422' && layout.samplesPerPixel === 3 && layout.bitsAllocated === 8) return layout.rows * layout.columns * 2;
   if (layout.bitsAllocated === 1) return Math.ceil((layout.rows * layout.columns * layout.samplesPerPixel) / 8);
   return layout.rows * layout.columns * layout.samplesPerPixel * (layout.bitsAllocated / 8);
 }
