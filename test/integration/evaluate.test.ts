@@ -36,7 +36,15 @@ describe('body-region evaluate', () => {
   it('writes report.json, report.md and the confusion pictures', async () => {
     expect(code).toBe(0);
     const files = (await fs.readdir(out)).sort();
-    expect(files).toEqual(['confusion-raw.svg', 'confusion.svg', 'report.json', 'report.md']);
+    expect(files).toEqual(['confusion-raw.svg', 'confusion.svg', 'predictions.csv', 'report.json', 'report.md']);
+    const predictions = (await fs.readFile(path.join(out, 'predictions.csv'), 'utf8')).trim().split('\n');
+    expect(predictions[0]).toBe('series,modality,subject,slice,truth,raw,decoded,raw_confidence');
+    expect(predictions.length - 1).toBe(report.counts.images);
+    const rawRight = predictions.slice(1).filter((line) => {
+      const [, , , , truth, raw] = line.split(',');
+      return truth === raw;
+    }).length;
+    expect(rawRight / report.counts.images).toBeCloseTo(report.imageAccuracy as number, 5);
     const md = await fs.readFile(path.join(out, 'report.md'), 'utf8');
     expect(md).toContain(report.model.id);
     expect(md).toMatch(/BodyPartExamined tag with the truth: not available/);

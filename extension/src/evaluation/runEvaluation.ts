@@ -1,6 +1,7 @@
 /**
  * One evaluation run: read the data set, classify every selected series through the engine, build
- * the report and write report.json, report.md, confusion.svg and confusion-raw.svg. Node only.
+ * the report and write report.json, report.md, confusion.svg, confusion-raw.svg and predictions.csv.
+ * Node only.
  */
 import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
@@ -49,6 +50,22 @@ function reportJson(report: EvaluationReport): string {
 function trainedOnOf(manifest: object): string | null {
   const training = (manifest as { training?: { trainedOn?: unknown } }).training;
   return typeof training?.trainedOn === 'string' ? training.trainedOn : null;
+}
+
+/** One line per image: for error analysis and for comparing with the training pipeline's predictions. */
+export function predictionsCsv(outcomes: readonly SeriesOutcome[]): string {
+  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const lines = ['series,modality,subject,slice,truth,raw,decoded,raw_confidence'];
+  for (const o of outcomes) {
+    o.truth.forEach((truth, k) => {
+      lines.push(
+        [o.series.id, o.series.modality, o.series.subject, String(k), truth, o.raw[k], o.decoded[k], o.rawConfidence[k].toFixed(4)]
+          .map(quote)
+          .join(','),
+      );
+    });
+  }
+  return lines.join('\n') + '\n';
 }
 
 export async function runEvaluation(options: EvaluationOptions): Promise<EvaluationReport> {
@@ -106,6 +123,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   const title = `${report.model.id} ${report.model.version}, split ${report.data.split}`;
   await fs.writeFile(path.join(options.out, 'report.json'), reportJson(report));
   await fs.writeFile(path.join(options.out, 'report.md'), reportMarkdown(report));
+  await fs.writeFile(path.join(options.out, 'predictions.csv'), predictionsCsv(outcomes));
   await fs.writeFile(path.join(options.out, 'confusion.svg'), confusionSvg(report.confusion.labels, report.confusion.decoded, `${title}: decoded labels`));
   await fs.writeFile(path.join(options.out, 'confusion-raw.svg'), confusionSvg(report.confusion.labels, report.confusion.raw, `${title}: raw (argmax) labels`));
   log(`report written to ${options.out} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
