@@ -66,6 +66,15 @@ describe('decodeSequence', () => {
     expect(() => decodeSequence(new Float32Array(7), LABEL_NAMES, null)).toThrow(/multiple/);
   });
 
+  test('a NaN row (broken model output) does not break the decoding', () => {
+    const truth = runs([['CHEST', 10]]);
+    const probs = syntheticProbabilities(truth);
+    probs[4] = probs[4].map(() => NaN);
+    const out = decodeSequence(probs, LABEL_NAMES, positions(10, 5));
+    expect(out.labels).toEqual(truth);
+    expect(out.confidence.every(Number.isFinite)).toBe(true);
+  });
+
   test('switch probability grows with slice distance; jumps favour adjacent regions', () => {
     expect(switchProbability('CHEST', 1)).toBeLessThan(switchProbability('CHEST', 10));
     const jump = jumpMatrix(LABEL_NAMES);

@@ -87,7 +87,8 @@ export function decodeSequence(
   for (let t = 0; t < n; t++) {
     let sum = 0;
     for (let j = 0; j < k; j++) {
-      const p = Math.max(at(t, j), opts.probabilityFloor);
+      const raw = at(t, j);
+      const p = raw > opts.probabilityFloor ? raw : opts.probabilityFloor; // also catches NaN
       emission[t * k + j] = p;
       sum += p;
     }
