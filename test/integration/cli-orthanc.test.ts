@@ -126,6 +126,32 @@ describe('body-region classify (DICOMweb)', () => {
     }
   });
 
+  it('rides out a flaky archive (503s, resets, slow answers, a hang) with the same results as a clean run', async () => {
+    const proxy = await startFaultProxy(archive().orthanc.url);
+    // Deterministic faults on about half of the requests; never twice in a row for one request.
+    const faults = [{ kind: 'status', status: 503 }, { kind: 'reset' }, { kind: 'delay', ms: 150 }, { kind: 'forward' }, { kind: 'status', status: 502 }, { kind: 'hang' }, { kind: 'forward' }] as const;
+    let previousFaulted = false;
+    proxy.plan = (_req, i) => {
+      const fault = previousFaulted ? faults[3] : faults[i % faults.length];
+      previousFaulted = fault.kind !== 'forward' && fault.kind !== 'delay';
+      return fault;
+    };
+    try {
+      const out = path.join(work, 'flaky.jsonl');
+      const { code, stderr } = await run(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--out', out, '--timeout', '1000', '--retries', '4']);
+      expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+      expect(stderr).toMatch(/retrying/);
+      expect(proxy.requests.filter((r) => r.fault !== 'forward' && r.fault !== 'delay').length).toBeGreaterThan(5);
+      const regions = readLines(out)
+        .filter((l) => l.schema === 'body-region-result/1' && l.error === null)
+        .map((l) => `${l.seriesInstanceUID}:${l.regions.join('+')}:${l.images.length}`)
+        .sort();
+      expect(regions).toEqual([`${abdomen.seriesInstanceUID}:ABDOMEN:5`, `${chest.seriesInstanceUID}:CHEST:6`].sort());
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('exit code 3 when the archive cannot be reached', async () => {
     const port = await freePort();
     const { code, stderr } = await run(['classify', '--url', `http://127.0.0.1:${port}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--retries', '0', '-q']);
@@ -137,6 +163,16 @@ describe('body-region classify (DICOMweb)', () => {
     const { code, stderr } = await run(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--model', path.join(work, 'no-model-here')]);
     expect(code).toBe(4);
     expect(stderr).toMatch(/model failed to load/);
+  });
+
+  it('delegates evaluate (its --help answers with exit code 0)', async () => {
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect((await run(['evaluate', '--help'])).code).toBe(0);
+      expect(stdout.mock.calls.map((c) => String(c[0])).join('')).toContain('--data');
+    } finally {
+      stdout.mockRestore();
+    }
   });
 
   it('exit code 1 for usage errors, 0 for --help', async () => {
