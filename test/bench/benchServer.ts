@@ -104,6 +104,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
 
   const server = http.createServer((req, res) => {
     if ((req.url ?? '').startsWith('/dicom-web/')) return proxy(req, res);
+    if (req.url === '/favicon.ico') return void res.writeHead(204, ISOLATION).end();
     if (serveFile(req, res)) return;
     res.writeHead(404, { 'Content-Type': 'text/plain', ...ISOLATION }).end('not found');
   });

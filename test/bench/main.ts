@@ -57,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--concurrency <n>', 'frames fetched at the same time (engine default 4)', positiveInt)
     .option('--inference-images <n>', 'images for the inference-only throughput run', positiveInt)
     .option('--no-warmup', 'do not read every frame once before measuring')
+    .option('--cache <dir>', 'folder for generated DICOM and the archive storage (default .cache/bench)')
     .exitOverride();
   try {
     program.parse(argv, { from: 'user' });
@@ -65,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const o = program.opts<{
     slices?: number; matrix: number; quick?: boolean; json?: string; host: string; model?: string;
-    nodeThreads: number; browserThreads: number; batch?: number; concurrency?: number; inferenceImages?: number; warmup: boolean;
+    nodeThreads: number; browserThreads: number; batch?: number; concurrency?: number; inferenceImages?: number; warmup: boolean; cache?: string;
   }>();
   const hosts: Host[] = o.host === 'both' ? ['node', 'chromium'] : o.host === 'node' || o.host === 'chromium' ? [o.host] : [];
   if (!hosts.length) {
@@ -86,6 +87,8 @@ export async function main(argv: string[]): Promise<number> {
     inferenceImages: o.inferenceImages ?? (o.quick ? 64 : 512),
     quick: Boolean(o.quick),
     warmUp: o.warmup,
+    cacheRoot: o.cache,
+    orthancStorageDir: o.cache ? path.join(o.cache, 'orthanc') : undefined,
     log,
   });
   process.stdout.write(`${formatReport(report)}\n`);

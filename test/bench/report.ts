@@ -23,6 +23,8 @@ export interface ModeReport {
   jsHeapExtraMB: PerHost<number | null>;
   /** Frames per second of the whole run (fetch + decode + preprocess + inference), classifySeconds only. */
   pipelineImagesPerSecond: PerHost<number>;
+  /** Engine timing (result.timing): milliseconds summed over concurrent fetch workers, so they overlap. */
+  stagesMs: PerHost<{ fetch: number; preprocess: number; infer: number; decode: number }>;
   errors: PerHost<string | null>;
   segments: PerHost<MapSegment[]>;
   map: PerHost<string>;
@@ -82,6 +84,7 @@ function modeReport(results: HostResult[], pick: (r: HostResult) => HostModeResu
     peakMemoryMB: perHost(results, (r) => pick(r).peakMemoryMB),
     jsHeapExtraMB: perHost(results, (r) => pick(r).jsHeapExtraMB),
     pipelineImagesPerSecond: perHost(results, (r) => pick(r).framesClassified / pick(r).classifySeconds),
+    stagesMs: perHost(results, (r) => ({ fetch: pick(r).fetchMs, preprocess: pick(r).preprocessMs, infer: pick(r).inferMs, decode: pick(r).decodeMs })),
     errors: perHost(results, (r) => pick(r).error),
     segments: perHost(results, (r) => pick(r).segments),
     map: perHost(results, (r) => formatMap(pick(r).segments)),
@@ -170,9 +173,12 @@ export function formatReport(r: BenchReport): string {
   row('  metadata (s)', (h) => [fixed(r.fast.metadataSeconds[h]), fixed(r.exhaustive.metadataSeconds[h]), ratioCell(r.fast.metadataSeconds[h], r.exhaustive.metadataSeconds[h])]);
   row('  classify (s)', (h) => [fixed(r.fast.classifySeconds[h]), fixed(r.exhaustive.classifySeconds[h]), ratioCell(r.fast.classifySeconds[h], r.exhaustive.classifySeconds[h])]);
   row('frames fetched', (h) => [String(r.fast.framesFetched[h] ?? '–'), String(r.exhaustive.framesFetched[h] ?? '–'), ratioCell(r.fast.framesFetched[h], r.exhaustive.framesFetched[h])]);
-  row('frame bytes (MB, HTTP)', (h) => [mb(r.fast.httpFrameBytes[h]), mb(r.exhaustive.httpFrameBytes[h]), ratioCell(r.fast.httpFrameBytes[h], r.exhaustive.httpFrameBytes[h])]);
-  row('metadata bytes (MB, HTTP)', (h) => [mb(r.fast.httpMetadataBytes[h]), mb(r.exhaustive.httpMetadataBytes[h]), '']);
+  row('frame bytes (MB, on the wire)', (h) => [mb(r.fast.httpFrameBytes[h]), mb(r.exhaustive.httpFrameBytes[h]), ratioCell(r.fast.httpFrameBytes[h], r.exhaustive.httpFrameBytes[h])]);
+  row('metadata bytes (MB, wire)', (h) => [mb(r.fast.httpMetadataBytes[h]), mb(r.exhaustive.httpMetadataBytes[h]), '']);
   row('pipeline images/s', (h) => [fixed(r.fast.pipelineImagesPerSecond[h], 0), fixed(r.exhaustive.pipelineImagesPerSecond[h], 0), '']);
+  row('  engine fetch ms (summed)', (h) => [fixed(r.fast.stagesMs[h]?.fetch, 0), fixed(r.exhaustive.stagesMs[h]?.fetch, 0), '']);
+  row('  engine infer ms (queued)', (h) => [fixed(r.fast.stagesMs[h]?.infer, 0), fixed(r.exhaustive.stagesMs[h]?.infer, 0), '']);
+  row('  engine preprocess ms', (h) => [fixed(r.fast.stagesMs[h]?.preprocess, 0), fixed(r.exhaustive.stagesMs[h]?.preprocess, 0), '']);
   row('extra memory (MB, RSS)', (h) => [fixed(r.fast.extraMemoryMB[h], 0), fixed(r.exhaustive.extraMemoryMB[h], 0), ratioCell(r.fast.extraMemoryMB[h], r.exhaustive.extraMemoryMB[h])]);
   row('extra JS heap (MB)', (h) => [fixed(r.fast.jsHeapExtraMB[h], 0), fixed(r.exhaustive.jsHeapExtraMB[h], 0), '']);
   const widths = header.map((_, i) => Math.max(...rows.map((x) => x[i].length)));
