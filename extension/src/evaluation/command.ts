@@ -40,10 +40,11 @@ interface EvaluateFlags {
 
 export function evaluateProgram(): Command {
   return new Command('evaluate')
+    .usage('--data <dir> [--split dev|test|all] [--out <dir>] [--model <dir>] [--modality CT|MR] [options]')
     .description('Evaluate the body-region model on a data set in the shared format (series.csv, labels.csv, volumes/*.nii.gz)')
     .requiredOption('--data <dir>', 'data root holding ct/ and mr/, or one modality folder')
     .addOption(new Option('--split <split>', 'which rows of series.csv (rows without a split count as test)').choices(['dev', 'test', 'train', 'all']).default('all'))
-    .option('--out <dir>', 'output folder for report.md, report.json, confusion.svg', 'evaluation-report')
+    .option('--out <dir>', 'output folder for report.md, report.json, confusion.svg, confusion-raw.svg, predictions.csv', 'evaluation-report')
     .option('--model <dir>', 'folder with model.json, the ONNX file and labels.json (default: the repository models/)')
     .addOption(new Option('--modality <modality>', 'only this modality').choices(['CT', 'MR']))
     .option('--series <ids>', 'only these series ids (comma-separated, repeatable)', idList)
