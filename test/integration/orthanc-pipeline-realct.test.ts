@@ -54,4 +54,21 @@ it('classifies a real chest–abdomen CT from the archive into CHEST above ABDOM
   // Head to foot: the chest comes before the abdomen.
   expect(result.regions.indexOf('CHEST')).toBeLessThan(result.regions.indexOf('ABDOMEN'));
   expect(accuracy).toBeGreaterThanOrEqual(0.8);
+
+  // Fast mode: fewer images classified, the same regions.
+  const fastOut = path.join(path.dirname(out), 'fast.jsonl');
+  const quiet = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const t1 = Date.now();
+  try {
+    expect(await main(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', fastOut, '--mode', 'fast'])).toBe(0);
+  } finally {
+    quiet.mockRestore();
+  }
+  const fast = JSON.parse(fs.readFileSync(fastOut, 'utf8').split('\n')[0]);
+  // eslint-disable-next-line no-console
+  console.log(`fast mode: ${fast.timing.framesClassified} of ${fast.timing.framesTotal} images classified in ${((Date.now() - t1) / 1000).toFixed(1)} s, regions ${fast.regions.join(' > ')}`);
+  expect(fast.error).toBeNull();
+  expect(fast.timing.framesClassified).toBeLessThan(series.instances.length);
+  expect(fast.regions.filter((r: string) => r === 'CHEST' || r === 'ABDOMEN')).toEqual(['CHEST', 'ABDOMEN']);
+  fs.rmSync(path.dirname(out), { recursive: true, force: true });
 }, 300000);
