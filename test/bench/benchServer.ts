@@ -48,6 +48,11 @@ export interface BenchServerOptions {
   orthancUrl: string;
   /** URL prefix → directory, e.g. { '/models/': 'models', '/ort/': 'node_modules/onnxruntime-web/dist' }. */
   mounts: Record<string, string>;
+  /**
+   * false: ask Orthanc for identity encoding whatever the client sent. Browsers always send
+   * Accept-Encoding: gzip, and Orthanc then compresses every frame on the fly (CPU on the server).
+   */
+  passAcceptEncoding?: boolean;
 }
 
 function kindOf(url: string): 'frame' | 'metadata' | 'other' {
@@ -81,6 +86,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const proxy = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const kind = kindOf(req.url ?? '');
     const headers = { ...req.headers, host: req.headers.host ?? upstream.host };
+    if (options.passAcceptEncoding === false) headers['accept-encoding'] = 'identity';
     const up = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, { ...upRes.headers, ...ISOLATION });
       upRes.on('data', (chunk: Buffer) => {

@@ -57,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--concurrency <n>', 'frames fetched at the same time (engine default 4)', positiveInt)
     .option('--inference-images <n>', 'images for the inference-only throughput run', positiveInt)
     .option('--no-warmup', 'do not read every frame once before measuring')
+    .option('--fetch-variants <n>', 'frames sampled for the fetch-only variants (0: skip)', nonNegativeInt)
+    .option('--no-gzip', 'make the proxy ask Orthanc for uncompressed answers even when the browser asks for gzip')
     .option('--cache <dir>', 'folder for generated DICOM and the archive storage (default .cache/bench)')
     .exitOverride();
   try {
@@ -66,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const o = program.opts<{
     slices?: number; matrix: number; quick?: boolean; json?: string; host: string; model?: string;
-    nodeThreads: number; browserThreads: number; batch?: number; concurrency?: number; inferenceImages?: number; warmup: boolean; cache?: string;
+    nodeThreads: number; browserThreads: number; batch?: number; concurrency?: number; inferenceImages?: number; warmup: boolean; cache?: string; fetchVariants?: number; gzip: boolean;
   }>();
   const hosts: Host[] = o.host === 'both' ? ['node', 'chromium'] : o.host === 'node' || o.host === 'chromium' ? [o.host] : [];
   if (!hosts.length) {
@@ -87,6 +89,8 @@ export async function main(argv: string[]): Promise<number> {
     inferenceImages: o.inferenceImages ?? (o.quick ? 64 : 512),
     quick: Boolean(o.quick),
     warmUp: o.warmup,
+    fetchVariantFrames: o.fetchVariants ?? (o.quick ? 20 : 100),
+    archiveGzip: o.gzip,
     cacheRoot: o.cache,
     orthancStorageDir: o.cache ? path.join(o.cache, 'orthanc') : undefined,
     log,

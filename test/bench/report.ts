@@ -3,6 +3,7 @@ import type { MapComparison } from './compareMaps';
 import { formatMap } from './compareMaps';
 import type { HostModeResult, HostResult } from './hostResult';
 import type { InferenceRun, MapSegment } from './measure';
+import type { FetchVariant } from './fetchVariants';
 
 export const BENCH_SCHEMA = 'body-region-bench/1';
 export type Host = 'node' | 'chromium';
@@ -59,6 +60,8 @@ export interface BenchReport {
   /** fast ÷ exhaustive, per host, from the same run. */
   ratios: { wallSeconds: PerHost<number>; framesFetched: PerHost<number>; httpFrameBytes: PerHost<number>; extraMemoryMB: PerHost<number | null> };
   correctness: PerHost<MapComparison> & { fastMapsAgreeAcrossHosts: boolean | null };
+  /** Fetch-only comparison of frame formats (Node, straight from Orthanc); [] when skipped. */
+  fetchVariants: FetchVariant[];
   targets: TargetRow[];
   notes: string[];
 }
@@ -106,6 +109,7 @@ export interface ReportInput {
   model: BenchReport['model'];
   stack: BenchReport['stack'];
   results: HostResult[];
+  fetchVariants: FetchVariant[];
   correctness: PerHost<MapComparison>;
   notes: string[];
 }
@@ -148,6 +152,7 @@ export function buildReport(input: ReportInput): BenchReport {
     exhaustive: { ...exhaustive, imagesPerSecond },
     ratios,
     correctness: { ...input.correctness, fastMapsAgreeAcrossHosts: fastMaps.length > 1 ? fastMaps.every((m) => m === fastMaps[0]) : null },
+    fetchVariants: input.fetchVariants,
     targets,
     notes: [...input.notes, ...results.flatMap((r) => r.notes)],
   };
@@ -187,6 +192,13 @@ export function formatReport(r: BenchReport): string {
   for (const h of hosts) {
     const inf = r.inference[h];
     if (inf) lines.push(`inference only (${h}, ${r.threads[h]} thread(s), batch ${inf.batchSize}, ${inf.images} images): ${inf.imagesPerSecond.toFixed(0)} images/s, ${inf.msPerImage.toFixed(2)} ms/image`);
+  }
+  if (r.fetchVariants.length) {
+    lines.push('');
+    lines.push(`fetch only (Node → Orthanc, ${r.fetchVariants[0].frames} frames sampled along the series):`);
+    for (const v of r.fetchVariants) {
+      lines.push(`  ${v.name.padEnd(36)} ${v.framesPerSecond.toFixed(0).padStart(5)} frames/s  ${(v.bytesPerFrame / 1024).toFixed(1).padStart(7)} KiB/frame  ${v.sameResult ? 'same result' : 'NOT the same input'} (${v.note})`);
+    }
   }
   lines.push('');
   lines.push(`fast frames fetched: ${(r.fast.framesFraction * 100).toFixed(1)} % of ${r.fast.framesTotal}`);

@@ -15,6 +15,7 @@ import { runChromiumBench } from './chromiumBench';
 import { compareMaps, formatMap, runsOf } from './compareMaps';
 import type { HostResult } from './hostResult';
 import { seriesFrames } from './measure';
+import { measureFetchVariants, type FetchVariant } from './fetchVariants';
 import { runNodeBench } from './nodeBench';
 import { BENCH_BUNDLE_DIR, BENCH_SOURCES, DEFAULT_MODEL_DIR, ORT_DIST } from './paths';
 import { buildReport, type BenchReport, type Host } from './report';
@@ -35,6 +36,10 @@ export interface BenchOptions {
   quick: boolean;
   /** Read every frame once before measuring, so no host measures a cold archive. */
   warmUp: boolean;
+  /** Frames sampled for the fetch-only variants (0: skip them). */
+  fetchVariantFrames: number;
+  /** Pass the client's Accept-Encoding to Orthanc (browsers ask for gzip); false forces identity. */
+  archiveGzip: boolean;
   cacheRoot?: string;
   orthancStorageDir?: string;
   log?: (s: string) => void;
@@ -80,6 +85,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const archive = await startBenchArchive(stack, { storageDir: o.orthancStorageDir, log });
   const server = await startBenchServer({
     orthancUrl: archive.orthanc.url,
+    passAcceptEncoding: o.archiveGzip,
     mounts: { '/bench/': path.join(BENCH_SOURCES, 'browser'), '/bench-build/': BENCH_BUNDLE_DIR, '/models/': modelDir, '/ort/': ORT_DIST },
   });
   const notes: string[] = [];
@@ -105,6 +111,13 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       if (host === 'node') results.push(await runNodeBench({ ...common, modelDir, threads: o.nodeThreads }));
       else results.push(await runChromiumBench({ ...common, threads: o.browserThreads }));
     }
+    let fetchVariants: FetchVariant[] = [];
+    if (o.fetchVariantFrames > 0) {
+      log('fetch variants (uncompressed, gzip, /rendered)…');
+      fetchVariants = await measureFetchVariants({ orthancUrl: archive.orthanc.url, studyInstanceUID: stack.studyInstanceUID, seriesInstanceUID: stack.seriesInstanceUID, sopInstanceUIDs: stack.sopInstanceUIDs, size: manifest.inputSize, frames: o.fetchVariantFrames, concurrency: o.concurrency ?? 4 });
+    }
+    if (!o.archiveGzip) notes.push('proxy forced Accept-Encoding: identity towards Orthanc (--no-gzip): frames travel uncompressed in every host');
+    else notes.push("proxy passed each client's Accept-Encoding to Orthanc: Chromium's frames arrive gzip-compressed (Orthanc compresses on the fly), Node's (xhr2) uncompressed");
     const correctness: Partial<Record<Host, ReturnType<typeof compareMaps>>> = {};
     for (const r of results) correctness[r.host] = compareMaps(r.fast.segments, r.exhaustive.segments, 1);
     const report = buildReport({
@@ -129,6 +142,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         referenceMap: formatMap(runsOf(stack.truth)),
       },
       results,
+      fetchVariants,
       correctness,
       notes,
     });
