@@ -20,6 +20,13 @@ const FILES: Array<[string, string, number]> = [
   ['MR JPEG 2000 lossless', `${PYDICOM_FILES}/MR_small_jp2klossless.dcm`, 0],
   ['MR big endian', `${PYDICOM_FILES}/MR_small_bigendian.dcm`, 0],
   ['MR with trailing padding', `${PYDICOM_FILES}/MR_small_padded.dcm`, 0],
+  // Colour → luminance (0.299 R + 0.587 G + 0.114 B; Y for YBR). JPEG decoders may round differently.
+  ['RGB uncompressed, odd size', `${PYDICOM_FILES}/SC_rgb_small_odd.dcm`, 0.01],
+  ['RGB RLE', `${PYDICOM_FILES}/SC_rgb_rle.dcm`, 0.01],
+  ['RGB JPEG baseline', `${PYDICOM_FILES}/SC_rgb_dcmtk_+eb+cr.dcm`, 1.5],
+  // libjpeg-turbo hands back RGB (rounded to 8 bits) where pydicom keeps Y: a little more rounding.
+  ['YBR_FULL JPEG baseline', `${PYDICOM_FILES}/SC_rgb_jpeg_dcmtk.dcm`, 2],
+  ['YBR_FULL_422 uncompressed', `${PYDICOM_FILES}/SC_ybr_full_422_uncompressed.dcm`, 0.01],
 ];
 
 const PYDICOM_SCRIPT = `
@@ -30,7 +37,12 @@ for path in sys.argv[1:]:
     a = ds.pixel_array
     if int(getattr(ds, 'NumberOfFrames', 1) or 1) > 1:
         a = a[0]
-    out.append({'shape': list(a.shape), 'data': base64.b64encode(np.ascontiguousarray(a, dtype='<i4').tobytes()).decode()})
+    if getattr(ds, 'SamplesPerPixel', 1) == 3:
+        if ds.PhotometricInterpretation.startswith('YBR'):
+            a = a[..., 0].astype('<f8')
+        else:
+            a = a[..., 0] * 0.299 + a[..., 1] * 0.587 + a[..., 2] * 0.114
+    out.append({'shape': list(a.shape), 'data': base64.b64encode(np.ascontiguousarray(a, dtype='<f8').tobytes()).decode()})
 print(json.dumps(out))
 `;
 
@@ -51,7 +63,7 @@ it.each(FILES.map((f, i) => [f[0], f[1], f[2], i] as const))('%s decodes to the 
   const ref = references[index];
   expect([frame.rows, frame.columns]).toEqual(ref.shape);
   const b = Buffer.from(ref.data, 'base64');
-  const expected = new Int32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  const expected = new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   let maxDiff = 0;
   for (let p = 0; p < expected.length; p++) maxDiff = Math.max(maxDiff, Math.abs(frame.data[p] - expected[p]));
   expect(maxDiff).toBeLessThanOrEqual(tolerance);
