@@ -240,6 +240,39 @@ describe('bin/body-region.js', () => {
   }, 180000);
 });
 
+describe('interrupting', () => {
+  it('Ctrl-C aborts the requests in flight, exits 130, and a rerun resumes', async () => {
+    ensureBuilt();
+    const proxy = await startFaultProxy(archive().orthanc.url);
+    // Slow frames: the run is still busy when the signal comes.
+    proxy.plan = (req) => (req.url?.includes('/frames/') ? { kind: 'delay', ms: 400 } : { kind: 'forward' });
+    const out = path.join(work, 'interrupted.jsonl');
+    try {
+      const child = spawn(process.execPath, [path.join(REPO, 'bin/body-region.js'), 'classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--out', out, '--model', tiny.dir, '--concurrency', '1'], {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      // Wait until frames are being fetched, then interrupt.
+      const deadline = Date.now() + 30000;
+      while (!proxy.requests.some((r) => r.path.includes('/frames/')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const t0 = Date.now();
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(130);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(stderr).toMatch(/interrupted/);
+    } finally {
+      await proxy.stop();
+    }
+    const { code } = await run(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--model', tiny.dir, '-q']);
+    expect(code).toBe(0);
+    const ok = readLines(out).filter((l) => l.schema === 'body-region-result/1' && l.error === null);
+    expect(new Set(ok.map((l) => l.seriesInstanceUID))).toEqual(new Set([chest.seriesInstanceUID, abdomen.seriesInstanceUID]));
+  }, 120000);
+});
+
 /** Rebuilds build/node when a CLI or engine source is newer than the compiled main.js. */
 function ensureBuilt(): void {
   const compiled = path.join(REPO, 'build/node/cli/main.js');
