@@ -8,6 +8,7 @@ import type { SliceClassifier } from '../engine/pipeline';
 import { CliError, ExitCode } from './exitCodes';
 import { ProgressReporter, SeriesLabel, shortUid } from './progress';
 import { ResultsSink } from './resultsFile';
+import type { CliResultsCache } from './resultsCacheFile';
 import { describeOutcome, errorResult, isFailure, noFramesResult, runSeries, studySummary } from './seriesRunner';
 
 export interface ClassifyArchiveOptions {
@@ -23,6 +24,8 @@ export interface ClassifyArchiveOptions {
   progress: ProgressReporter;
   model: SliceClassifier;
   signal: AbortSignal;
+  /** `--cache`: results of earlier runs with the same model and mode are reused. */
+  cache?: CliResultsCache | null;
 }
 
 interface SeriesRef {
@@ -104,14 +107,16 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
         continue;
       }
       opts.progress.startSeries(label);
-      const result = await classifyOneSeries(archive, pixels, ref, label, opts);
+      const cached = (await opts.cache?.lookup(ref.seriesInstanceUID)) ?? null;
+      const result = cached ?? (await classifyOneSeries(archive, pixels, ref, label, opts));
+      if (!cached) await opts.cache?.save(result);
       opts.sink.write(result);
       classifiedAny = true;
       if (isFailure(result)) {
         failures++;
         process.stderr.write(`body-region: series ${ref.seriesInstanceUID} failed: ${result.error!.code}: ${result.error!.message}\n`);
       }
-      opts.progress.endSeries(label, describeOutcome(result));
+      opts.progress.endSeries(label, `${cached ? 'from the results cache: ' : ''}${describeOutcome(result)}`);
     }
     if (classifiedAny) opts.sink.writeStudy(studySummary(opts.sink.resultsOfStudy(study)));
   }

@@ -12,6 +12,7 @@ import { CliError, ExitCode } from './exitCodes';
 import { parseHeaders } from './headers';
 import { ProgressReporter } from './progress';
 import { ResultsSink } from './resultsFile';
+import { openCliResultsCache } from './resultsCacheFile';
 import { installXhrPolyfill } from './xhrPolyfill';
 
 interface CommonFlags {
@@ -28,6 +29,7 @@ interface ClassifyFlags extends CommonFlags {
   header?: string[];
   retries: number;
   timeout: number;
+  cache?: string | boolean;
 }
 
 function positiveInteger(value: string): number {
@@ -69,7 +71,9 @@ export function buildProgram(run: { classify: Action; classifyFiles: Action }, s
       .option('--all', 'every study the archive lists')
       .option('--header <header>', "HTTP header sent with every request, e.g. 'Authorization: Bearer …' (repeatable; never logged)", collect)
       .option('--retries <n>', 'retries per request on 5xx, network errors and timeouts', nonNegativeInteger, 3)
-      .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInteger, 30000),
+      .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInteger, 30000)
+      .option('--cache [file]', 'reuse results of earlier runs with the same model and mode (default file ~/.cache/body-region/results.json)')
+      .option('--no-cache', 'do not read or write the results cache (the default)'),
   ).action(async (flags: ClassifyFlags) => setExit(await run.classify(flags as never)));
 
   addCommonOptions(
@@ -129,22 +133,29 @@ async function runClassify(flags: ClassifyFlags): Promise<number> {
   if (flags.all && studies.length > 0) throw new CliError('use either --study or --all, not both', ExitCode.Usage);
   const headers = parseHeaders(flags.header);
   installXhrPolyfill();
-  return withSession(flags, ({ model, sink, progress, signal }) =>
-    classifyArchive({
-      url: flags.url,
-      studies,
-      all: Boolean(flags.all),
-      headers,
-      mode: flags.mode,
-      concurrency: flags.concurrency,
-      retries: flags.retries,
-      timeoutMs: flags.timeout,
-      sink,
-      progress,
-      model,
-      signal,
-    }),
-  );
+  const warn = (message: string) => process.stderr.write(`body-region: warning: ${message}\n`);
+  return withSession(flags, async ({ model, sink, progress, signal }) => {
+    const cache = openCliResultsCache(flags.cache, model, flags.model ?? DEFAULT_MODEL_DIR, flags.mode, warn);
+    try {
+      return await classifyArchive({
+        url: flags.url,
+        studies,
+        all: Boolean(flags.all),
+        headers,
+        mode: flags.mode,
+        concurrency: flags.concurrency,
+        retries: flags.retries,
+        timeoutMs: flags.timeout,
+        sink,
+        progress,
+        model,
+        signal,
+        cache,
+      });
+    } finally {
+      cache?.close(warn);
+    }
+  });
 }
 
 async function runClassifyFiles(flags: CommonFlags & { paths: string[] }): Promise<number> {
