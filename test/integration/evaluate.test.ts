@@ -97,6 +97,20 @@ describe('body-region evaluate', () => {
     expect(report.bodyPartExamined).toMatchObject({ available: false });
   });
 
+  it('evaluates the engine\'s fast mode too, which classifies only some images of a stack', async () => {
+    const fastOut = path.join(out, 'fast');
+    expect(await evaluateCommand(['--data', DATA, '--split', 'dev', '--series', SERIES.join(','), '--bootstrap', '0', '--mode', 'fast', '--out', fastOut])).toBe(0);
+    const fast: EvaluationReport = JSON.parse(await fs.readFile(path.join(fastOut, 'report.json'), 'utf8'));
+    expect(fast.data.mode).toBe('fast');
+    expect(report.data.mode).toBe('exhaustive');
+    expect(report.counts.imagesClassified).toBe(report.counts.images);
+    expect(fast.counts.images).toBe(report.counts.images);
+    expect(fast.counts.imagesClassified).toBeLessThan(fast.counts.images);
+    expect(fast.counts.imagesClassified).toBeGreaterThan(0);
+    expect(fast.imageAccuracyCi).toBeNull();
+    expect(inUnit(fast.imageAccuracyDecoded)).toBe(true);
+  });
+
   it('answers bad arguments, unknown series and a missing model with the CLI exit codes', async () => {
     expect(await evaluateCommand(['--split', 'dev'])).toBe(ExitCode.Usage);
     expect(await evaluateCommand(['--data', DATA, '--split', 'sometimes'])).toBe(ExitCode.Usage);

@@ -11,6 +11,8 @@ import {
 } from '../../extension/src/evaluation/dataset';
 import { displayFrame, parseNifti, readNiftiVolume, slicePositionsMm } from '../../extension/src/evaluation/nifti';
 import { isEightBitCt, modalityLutFor } from '../../extension/src/evaluation/eightBitCt';
+import { syntheticFrames } from '../../extension/src/evaluation/syntheticFrames';
+import { buildStacks } from '../../extension/src/engine/geometry/buildStacks';
 
 /** A minimal NIfTI-1 (.nii) file: int16 voxels, value(i, j, k) given by `value`. */
 function niftiBytes(nx: number, ny: number, nz: number, dz: number, value: (i: number, j: number, k: number) => number): Buffer {
@@ -118,7 +120,7 @@ describe('data set tables', () => {
     const d = await readDataset(root);
     expect(d.series.map((s) => s.id)).toEqual(['a', 'b', 'c']);
     const a = d.series[0];
-    expect(a).toMatchObject({ subject: 's1', sliceMm: 2.5, split: 'dev', kind: 'slice-stack', notes: 'notes, with a comma' });
+    expect(a).toMatchObject({ subject: 's1', rowMm: 1, colMm: 1, sliceMm: 2.5, split: 'dev', kind: 'slice-stack', notes: 'notes, with a comma' });
     expect(a.sliceLabels).toEqual(['PELVIS', 'PELVIS', 'ABDOMEN']);
     expect(a.volumePath).toBe(path.join(root, 'ct', 'volumes', 'a.nii.gz'));
     expect(d.series[1].sliceMm).toBeNull();
@@ -134,5 +136,44 @@ describe('data set tables', () => {
     expect(() => sliceLabelsFromRanges('x', 3, [{ first: 0, last: 1, label: 'A' }])).toThrow(/slice 2 has no label/);
     expect(() => sliceLabelsFromRanges('x', 2, [{ first: 0, last: 1, label: 'A' }, { first: 1, last: 1, label: 'B' }])).toThrow(/twice/);
     expect(() => sliceLabelsFromRanges('x', 2, [{ first: 0, last: 2, label: 'A' }])).toThrow(/outside/);
+  });
+});
+
+describe('DICOM-like frames for data-set slices', () => {
+  const base = {
+    id: 'x', modality: 'CT', subject: 's', source: 'src', manufacturer: 'GE', model: '', institution: '', orientation: 'axial',
+    slices: 4, rows: 3, cols: 2, rowMm: 0.5, colMm: 0.7, sliceMm: 2.5 as number | null, split: 'dev', kind: 'slice-stack', notes: '',
+    volumePath: '/x.nii.gz', sliceLabels: ['A', 'A', 'B', 'B'],
+  };
+  const volume = { rows: 3, columns: 2, slices: 4, sliceSpacingMm: 2.5 };
+  const lut = { rescaleSlope: 1, rescaleIntercept: 0 };
+
+  it.each([
+    ['axial', 'axial'],
+    ['sagittal', 'sagittal'],
+    ['coronal', 'coronal'],
+    ['oblique', 'oblique'],
+  ])('gives a %s series the geometry of one %s stack, slices 2.5 mm apart', (orientation, expected) => {
+    const frames = syntheticFrames({ ...base, orientation }, volume, lut, [0.5, 0.7]);
+    const stacks = buildStacks(frames);
+    expect(stacks).toHaveLength(1);
+    expect(stacks[0]).toMatchObject({ kind: 'stack', orientation: expected, spacingMm: 2.5 });
+    expect(stacks[0].frames).toHaveLength(4);
+    expect(frames.map((f) => f.instanceNumber)).toEqual([1, 2, 3, 4]);
+    expect(new Set(frames.map((f) => f.sopInstanceUID)).size).toBe(4);
+  });
+
+  it('keeps slice 0 inferior in axial stacks, as the volumes are stored', () => {
+    const frames = syntheticFrames(base, volume, lut, null);
+    const [stack] = buildStacks(frames);
+    expect(stack.frames.map((f) => f.sopInstanceUID)).toEqual(frames.map((f) => f.sopInstanceUID));
+    expect(stack.qc.reversed).toBe(false);
+  });
+
+  it('gives series of unknown spacing no geometry, so the engine treats each image alone', () => {
+    const frames = syntheticFrames({ ...base, sliceMm: null }, volume, { rescaleSlope: 450 / 255, rescaleIntercept: -175 }, null);
+    expect(frames[0].imagePositionPatient).toBeUndefined();
+    expect(frames[0]).toMatchObject({ rescaleSlope: 450 / 255, rescaleIntercept: -175, modality: 'CT', rows: 3, columns: 2 });
+    expect(buildStacks(frames).map((s) => s.kind)).toEqual(['single', 'single', 'single', 'single']);
   });
 });

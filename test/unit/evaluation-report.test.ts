@@ -21,6 +21,8 @@ function record(id: string, over: Partial<SeriesRecord>): SeriesRecord {
     slices: 1,
     rows: 4,
     cols: 4,
+    rowMm: 1,
+    colMm: 1,
     sliceMm: 5,
     split: 'dev',
     kind: 'slice-stack',
@@ -41,6 +43,7 @@ function outcome(id: string, truth: string[], raw: string[], decoded: string[], 
     eightBitRemapped: false,
     truth,
     raw,
+    classified: truth.map(() => true),
     decoded,
     rawConfidence: truth.map(() => 0.9),
   };
@@ -48,7 +51,7 @@ function outcome(id: string, truth: string[], raw: string[], decoded: string[], 
 
 const context = (over: Partial<ReportContext> = {}): ReportContext => ({
   model: { id: 'test-model', version: '0.0.1', file: 'm.onnx', sha256: 'ab'.repeat(32), inputSize: 64, preprocessing: 'br-pre-1', trainedOn: 'train' },
-  data: { path: '/data', folders: ['ct', 'mr'], split: 'dev', modality: null, seriesFilter: null },
+  data: { path: '/data', folders: ['ct', 'mr'], split: 'dev', modality: null, seriesFilter: null, mode: 'exhaustive' },
   createdAt: '2026-11-27T12:00:00.000Z',
   runtimeSeconds: 2,
   bootstrap: { reps: 200, seed: 5 },
@@ -71,7 +74,7 @@ describe('evaluation report', () => {
   const r = buildReport(outcomes, LABELS, context());
 
   it('scores images raw and decoded, overall and per modality', () => {
-    expect(r.counts).toMatchObject({ series: 3, stacks: 2, singleImages: 1, images: 7, subjects: 2 });
+    expect(r.counts).toMatchObject({ series: 3, stacks: 2, singleImages: 1, images: 7, imagesClassified: 7, subjects: 2 });
     expect(r.imageAccuracy).toBeCloseTo(5 / 7, 12);
     expect(r.imageAccuracyDecoded).toBeCloseTo(5 / 7, 12);
     expect(r.byModality.CT).toMatchObject({ series: 2, images: 5, subjects: 2 });

@@ -25,7 +25,15 @@ export interface ReportContext {
     /** model.json `training.trainedOn`: "train" (dev held out) or "all" (train + dev), null when not recorded. */
     trainedOn: string | null;
   };
-  data: { path: string; folders: string[]; split: string; modality: string | null; seriesFilter: string[] | null };
+  data: {
+    path: string;
+    folders: string[];
+    split: string;
+    modality: string | null;
+    seriesFilter: string[] | null;
+    /** The engine's mode: 'exhaustive' classifies every image, 'fast' samples and bisects boundaries. */
+    mode: 'exhaustive' | 'fast';
+  };
   createdAt: string;
   runtimeSeconds: number;
   bootstrap: { reps: number; seed: number };
@@ -82,6 +90,8 @@ export interface EvaluationReport {
     stacks: number;
     singleImages: number;
     images: number;
+    /** Images the model classified (all of them in exhaustive mode). */
+    imagesClassified: number;
     subjects: number;
     eightBitCtSeries: number;
     byModality: Record<string, { series: number; images: number; subjects: number }>;
@@ -301,6 +311,7 @@ export function buildReport(
       stacks: stackRows.length,
       singleImages: outcomes.length - stackRows.length,
       images: images.length,
+      imagesClassified: outcomes.reduce((a, o) => a + o.classified.filter(Boolean).length, 0),
       subjects: overall.subjects,
       eightBitCtSeries: outcomes.filter((o) => o.eightBitRemapped).length,
       byModality: countsByModality,

@@ -1,73 +1,63 @@
 /**
- * Runs the engine over the series of a data set, slice by slice, exactly as the viewer would:
- * the engine's preprocessing (models/PREPROCESSING.md), the shipped ONNX model through
- * BodyRegionModel, and the engine's sequence decoder over each stack.
+ * Runs the engine's own pipeline (classifySeries: geometry → preprocess → infer → sequence decoding,
+ * the code the viewer and the CLI run) over one series of a data set: the NIfTI slices are served as
+ * the frames' pixels, with DICOM-like metadata from series.csv (syntheticFrames.ts).
  */
-import { preprocessFrame } from '../engine/preprocess/preprocessFrame';
-import { decodeSequence } from '../engine/decode/decodeSequence';
+import { classifySeries } from '../engine/pipeline';
 import type { BodyRegionModel } from '../engine/infer/BodyRegionModel';
+import type { FrameMeta, PixelSource } from '../engine/types';
 import type { SeriesRecord } from './dataset';
-import type { SeriesOutcome } from './outcome';
 import { modalityLutFor } from './eightBitCt';
 import { displayFrame, readNiftiVolume, slicePositionsMm } from './nifti';
+import type { SeriesOutcome } from './outcome';
+import { syntheticFrames } from './syntheticFrames';
 
-
-export function argmaxRows(probabilities: Float32Array, numClasses: number): number[] {
-  const out: number[] = [];
-  for (let offset = 0; offset < probabilities.length; offset += numClasses) {
-    let best = 0;
-    for (let k = 1; k < numClasses; k++) if (probabilities[offset + k] > probabilities[offset + best]) best = k;
-    out.push(best);
-  }
-  return out;
-}
-
-export function isDecodedAsStack(series: Pick<SeriesRecord, 'kind' | 'slices'>): boolean {
-  return series.kind !== 'single' && series.slices >= 2;
-}
+export type EvaluationMode = 'exhaustive' | 'fast';
 
 export async function classifySeriesVolume(
   series: SeriesRecord,
   model: BodyRegionModel,
-  batchSize = 32,
+  options: { batchSize?: number; mode?: EvaluationMode } = {},
 ): Promise<SeriesOutcome> {
   const volume = await readNiftiVolume(series.volumePath);
   if (volume.slices !== series.slices) {
     throw new Error(`${series.id}: volume has ${volume.slices} slices, series.csv says ${series.slices}`);
   }
-  const size = model.inputSize;
-  const numClasses = model.labelNames.length;
   const lut = modalityLutFor(series, volume);
-  const meta = {
-    modality: series.modality,
-    rescaleSlope: lut.rescaleSlope,
-    rescaleIntercept: lut.rescaleIntercept,
-    photometricInterpretation: 'MONOCHROME2',
+  const frames = syntheticFrames(series, volume, lut, series.rowMm && series.colMm ? [series.rowMm, series.colMm] : null);
+  const sliceOf = new Map(frames.map((f, k) => [f.sopInstanceUID, k]));
+  const pixels: PixelSource = {
+    getPixels: async (frame: FrameMeta) => displayFrame(volume, (sliceOf.get(frame.sopInstanceUID) as number) ?? -1),
   };
-  const frameValues = 3 * size * size;
-  const batch = new Float32Array(batchSize * frameValues);
-  const probabilities = new Float32Array(volume.slices * numClasses);
-  for (let start = 0; start < volume.slices; start += batchSize) {
-    const count = Math.min(batchSize, volume.slices - start);
-    for (let i = 0; i < count; i++) preprocessFrame(displayFrame(volume, start + i), meta, size, batch, i * frameValues);
-    const p = await model.classify(batch.subarray(0, count * frameValues), count);
-    probabilities.set(p.subarray(0, count * numClasses), start * numClasses);
+  const mode = options.mode ?? 'exhaustive';
+  const result = await classifySeries({ frames, pixels, model, mode, batchSize: options.batchSize ?? 32 });
+  if (result.error) throw new Error(`${series.id}: the engine reported ${result.error.code}: ${result.error.message}`);
+
+  const n = volume.slices;
+  const raw = new Array<string | null>(n).fill(null);
+  const decoded = new Array<string | null>(n).fill(null);
+  const rawConfidence = new Array<number>(n).fill(0);
+  for (const image of result.images) {
+    const k = sliceOf.get(image.sopInstanceUID);
+    if (k === undefined) throw new Error(`${series.id}: the engine returned an unknown image ${image.sopInstanceUID}`);
+    if (image.error) throw new Error(`${series.id} slice ${k}: ${image.error}`);
+    raw[k] = image.label;
+    decoded[k] = image.decodedLabel;
+    if (image.label && image.probabilities) rawConfidence[k] = image.probabilities[model.labelNames.indexOf(image.label)];
   }
-  const rawIndex = argmaxRows(probabilities, numClasses);
-  const raw = rawIndex.map((k) => model.labelNames[k]);
-  const rawConfidence = rawIndex.map((k, i) => probabilities[i * numClasses + k]);
-  const isStack = isDecodedAsStack(series);
-  // Spacing unknown (no slice_mm in series.csv; pixdim holds a placeholder): let the decoder assume even steps.
-  const positionsMm = series.sliceMm === null ? null : slicePositionsMm(volume);
-  const decoded = isStack ? decodeSequence(probabilities, model.labelNames, positionsMm).labels : raw;
+  const missing = decoded.findIndex((l) => l === null);
+  if (missing >= 0) throw new Error(`${series.id}: the engine gave slice ${missing} no label`);
+  const isStack = result.stacks.some((s) => s.kind === 'stack');
   return {
     series,
     isStack,
-    positionsMm,
+    positionsMm: isStack ? slicePositionsMm(volume) : null,
     eightBitRemapped: lut.eightBit,
     truth: series.sliceLabels,
-    raw,
-    decoded,
+    // Fast mode leaves some images unclassified: their raw label is the decoded one (classified marks them).
+    raw: raw.map((l, k) => l ?? (decoded[k] as string)),
+    classified: raw.map((l) => l !== null),
+    decoded: decoded as string[],
     rawConfidence,
   };
 }

@@ -36,6 +36,7 @@ interface EvaluateFlags {
   bootstrap: number;
   seed: number;
   batchSize: number;
+  mode: 'exhaustive' | 'fast';
 }
 
 export function evaluateProgram(): Command {
@@ -52,6 +53,7 @@ export function evaluateProgram(): Command {
     .option('--bootstrap <reps>', 'bootstrap resamples over subjects (0: no intervals)', nonNegativeInteger, 1000)
     .option('--seed <n>', 'bootstrap random seed', nonNegativeInteger, 20261127)
     .option('--batch-size <n>', 'images per inference call', positiveInteger, 32)
+    .addOption(new Option('--mode <mode>', "the engine's mode: classify every image, or sample and bisect boundaries").choices(['exhaustive', 'fast']).default('exhaustive'))
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 }
@@ -78,6 +80,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
       bootstrapReps: flags.bootstrap,
       seed: flags.seed,
       batchSize: flags.batchSize,
+      mode: flags.mode,
       log: (line) => process.stderr.write(`${line}\n`),
     });
     const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)} %`);

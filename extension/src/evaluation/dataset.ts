@@ -20,6 +20,9 @@ export interface SeriesRecord {
   slices: number;
   rows: number;
   cols: number;
+  /** Pixel spacing (mm) between rows and between columns, null when unknown. */
+  rowMm: number | null;
+  colMm: number | null;
   sliceMm: number | null;
   split: string;
   /** slice-stack | single | negative */
@@ -127,6 +130,8 @@ export async function readModalityFolder(folder: string): Promise<{ series: Seri
       slices,
       rows: Number(r.rows),
       cols: Number(r.cols),
+      rowMm: numberOrNull(r.row_mm),
+      colMm: numberOrNull(r.col_mm),
       sliceMm: numberOrNull(r.slice_mm),
       // A held-out set may come without a split column: its rows are the test split.
       split: r.split || 'test',

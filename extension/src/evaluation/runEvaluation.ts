@@ -9,7 +9,7 @@ import * as path from 'path';
 import { areAdjacent } from '../engine/decode/anatomy';
 import { DEFAULT_MODEL_DIR, loadModelFromDir } from '../engine/infer/loadModelNode';
 import { buildReport, EvaluationReport } from './buildReport';
-import { classifySeriesVolume } from './classifyVolumes';
+import { classifySeriesVolume, EvaluationMode } from './classifyVolumes';
 import { readDataset, selectSeries } from './dataset';
 import type { SeriesOutcome } from './outcome';
 import { confusionSvg } from './report/confusionSvg';
@@ -34,6 +34,7 @@ export interface EvaluationOptions {
   bootstrapReps: number;
   seed: number;
   batchSize: number;
+  mode?: EvaluationMode;
   log?: (line: string) => void;
 }
 
@@ -86,7 +87,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   const outcomes: SeriesOutcome[] = [];
   try {
     for (const [i, series] of selected.entries()) {
-      outcomes.push(await classifySeriesVolume(series, model, options.batchSize));
+      outcomes.push(await classifySeriesVolume(series, model, { batchSize: options.batchSize, mode: options.mode }));
       if ((i + 1) % 10 === 0 || i + 1 === selected.length) log(`classified ${i + 1}/${selected.length} series`);
     }
   } finally {
@@ -110,6 +111,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       split: options.split,
       modality: options.modality ?? null,
       seriesFilter: options.seriesIds && options.seriesIds.length > 0 ? options.seriesIds : null,
+      mode: options.mode ?? 'exhaustive',
     },
     createdAt: new Date().toISOString(),
     // Reading, preprocessing, inference and decoding; the bootstrap below is not included.

@@ -65,6 +65,8 @@ export function reportMarkdown(r: EvaluationReport): string {
     `- Data: \`${r.data.path}\` (${r.data.folders.map((f) => `\`${f}\``).join(', ')}), split ${r.data.split}` +
       (r.data.modality ? `, modality ${r.data.modality}` : '') +
       (r.data.seriesFilter ? `, series ${r.data.seriesFilter.join(', ')}` : ''),
+    `- Engine mode: ${r.data.mode}` +
+      (r.data.mode === 'fast' ? ` (${r.counts.imagesClassified} of ${r.counts.images} images classified; the others take their decoded label, also as "raw": compare decoded numbers)` : ' (every image classified)'),
     `- Counts: ${r.counts.series} series (${r.counts.stacks} stacks decoded as sequences, ${r.counts.singleImages} single images), ${r.counts.images} images, ${r.counts.subjects} subjects; ` +
       modalities.map((m) => `${m} ${r.counts.byModality[m].series} series / ${r.counts.byModality[m].images} images / ${r.counts.byModality[m].subjects} subjects`).join('; ') +
       `; ${r.counts.eightBitCtSeries} 8-bit CT series re-mapped to HU as in training`,
