@@ -47,6 +47,8 @@ export interface BenchReport {
   schema: typeof BENCH_SCHEMA;
   date: string;
   quick: boolean;
+  /** How the run was set up (engine defaults where null). */
+  options: { archiveGzip: boolean; warmUp: boolean; batchSize: number | null; concurrency: number | null; nodeThreads: number; browserThreads: number };
   machine: { cpuModel: string; nproc: number; memTotalGB: number; loadAverageStart: number[]; loadAverageEnd: number[]; node: string };
   model: { id: string; version: string; dir: string; file: string; bytes: number; inputSize: number };
   stack: { slices: number; matrix: number; spacingMm: number; parts: string[]; bytesPerFrame: number; generateSeconds: number; storeSeconds: number; referenceMap: string };
@@ -105,6 +107,7 @@ function target(name: string, field: string, comparison: '<=' | '>=', value: num
 
 export interface ReportInput {
   quick: boolean;
+  options: BenchReport['options'];
   machine: BenchReport['machine'];
   model: BenchReport['model'];
   stack: BenchReport['stack'];
@@ -140,6 +143,7 @@ export function buildReport(input: ReportInput): BenchReport {
     schema: BENCH_SCHEMA,
     date: new Date().toISOString(),
     quick: input.quick,
+    options: input.options,
     machine: input.machine,
     model: input.model,
     stack: input.stack,

@@ -122,6 +122,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     for (const r of results) correctness[r.host] = compareMaps(r.fast.segments, r.exhaustive.segments, 1);
     const report = buildReport({
       quick: o.quick,
+      options: { archiveGzip: o.archiveGzip, warmUp: o.warmUp, batchSize: o.batchSize ?? null, concurrency: o.concurrency ?? null, nodeThreads: o.nodeThreads, browserThreads: o.browserThreads },
       machine: { ...m0, loadAverageEnd: os.loadavg() },
       model: {
         id: manifest.modelId,
