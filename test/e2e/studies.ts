@@ -18,7 +18,7 @@ export interface BuiltStudy {
 }
 
 function labelsOf(modality: 'ct' | 'mr', id: string): string[] {
-  const csv = fs.readFileSync(path.join(SHARED_DATA, modality, 'labels.csv'), 'utf8').trim().split('\n').slice(1);
+  const csv = fs.readFileSync(path.join(SHARED_DATA, modality, 'labels.csv'), 'utf8').trim().split(/\r?\n/).slice(1);
   const out: string[] = [];
   for (const line of csv) {
     const [rowId, first, last, label] = line.split(',');

@@ -56,6 +56,8 @@ export class ViewerSession {
   classifyStudy(): void {
     const jobs = this.orderedJobs();
     if (!jobs.length) return;
+    // New results may call for the layout again (still only if the user did not change it).
+    this.appliedSignature = '';
     this.service.classifyStudy(jobs[0].studyInstanceUID, jobs);
     this.linkDisplaySets();
   }

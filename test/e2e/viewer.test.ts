@@ -1,0 +1,205 @@
+/**
+ * End to end in the real prebuilt OHIF 3.13.2 viewer: real Orthanc, our bundles loaded from
+ * app-config URLs, the real model in a Web Worker, headless Chromium.
+ * Screenshots land in test-artifacts/ (gitignored).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { buildCtStudy, buildMrStudy, BuiltStudy } from './studies';
+import { makeSeries } from '../helpers/dicomFactory';
+import {
+  activeProtocolId,
+  openStudy,
+  screenshot,
+  ServiceSnapshot,
+  serviceState,
+  startViewer,
+  ViewerFixture,
+  viewports,
+  waitForClassification,
+} from './viewerFixture';
+
+jest.setTimeout(300000);
+
+const BY_REGION = '@body-region/by-region';
+const sopOf = (imageId: string | null) => imageId?.match(/\/instances\/([^/]+)\//)?.[1] ?? null;
+
+/** Regions the by-region layout should show: every non-OTHER region found, head to foot order not checked here. */
+function regionsFound(state: ServiceSnapshot): Set<string> {
+  return new Set(state.series.filter((s) => s.status === 'done').flatMap((s) => s.segments.map((g) => g.label)).filter((l) => l !== 'OTHER'));
+}
+
+describe('CT study in the prebuilt viewer', () => {
+  let viewer: ViewerFixture;
+  let study: BuiltStudy;
+  let state: ServiceSnapshot;
+
+  beforeAll(async () => {
+    [viewer, study] = await Promise.all([startViewer(), buildCtStudy()]);
+    await viewer.archive.store(study.files);
+    await openStudy(viewer, study.studyInstanceUID);
+    state = await waitForClassification(viewer.page);
+  }, 420000);
+
+  afterAll(async () => {
+    if (viewer?.errors.length) process.stderr.write(`[e2e] CT page errors:\n${viewer.errors.join('\n')}\n`);
+    await viewer?.close();
+  });
+
+  it('classifies the multi-region series from its pixels and says why the broken one failed', async () => {
+    const [body, broken] = study.series;
+    const bodyResult = state.series.find((s) => s.seriesInstanceUID === body.seriesInstanceUID)!;
+    expect(state.modelError).toBeNull();
+    expect(bodyResult.status).toBe('done');
+    const found = bodyResult.segments.map((g) => g.label).filter((l) => l !== 'OTHER');
+    // The series spans head to pelvis: the pixels must show several of the labelled regions.
+    const agreeing = new Set(found.filter((l) => body.expectedRegions.includes(l)));
+    expect(agreeing.size).toBeGreaterThanOrEqual(3);
+
+    const brokenResult = state.series.find((s) => s.seriesInstanceUID === broken.seriesInstanceUID)!;
+    expect(brokenResult.status).toBe('error');
+    expect(brokenResult.error?.message).toBeTruthy();
+
+    const page = viewer.page;
+    const rows = page.locator('[data-testid="br-series"]');
+    await expect(rows.count()).resolves.toBe(2);
+    const bodyRow = page.locator(`[data-series-uid="${body.seriesInstanceUID}"]`);
+    const barRegions = await bodyRow.locator('[data-testid="br-bar-segment"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-region')));
+    expect(barRegions).toEqual([...bodyResult.segments].reverse().map((g) => g.label));
+    const errorLine = await page.locator(`[data-series-uid="${broken.seriesInstanceUID}"] [data-testid="br-series-error"]`).textContent();
+    expect(errorLine).toContain(brokenResult.error!.message);
+    expect(await page.locator('[data-testid="br-summary-term"]').textContent()).toBeTruthy();
+  });
+
+  it('arranges one viewport per region, each at the first slice of its region', async () => {
+    expect(await activeProtocolId(viewer.page)).toBe(BY_REGION);
+    const expected = [...regionsFound(state)].slice(0, 6);
+    // The layout follows the last result; give the viewports time to load their images.
+    await viewer.page.waitForFunction((n) => {
+      const services = (window as unknown as { services: Record<string, any> }).services; // eslint-disable-line @typescript-eslint/no-explicit-any
+      return services.viewportGridService.getState().viewports.size === n;
+    }, expected.length, { timeout: 30000 });
+    await viewer.page.waitForTimeout(2500);
+    const grid = await viewports(viewer.page);
+    expect(grid.map((v) => v.viewportId).sort()).toEqual(expected.map((r) => `body-region-${r}`).sort());
+    const body = state.series.find((s) => s.seriesInstanceUID === study.series[0].seriesInstanceUID)!;
+    for (const v of grid) {
+      const region = v.viewportId.replace('body-region-', '');
+      expect(v.seriesInstanceUIDs).toEqual([body.seriesInstanceUID]);
+      const starts = body.segments.filter((g) => g.label === region).map((g) => g.firstSopInstanceUID);
+      expect(starts).toContain(sopOf(v.imageId));
+    }
+    await screenshot(viewer.page, 'ct-by-region');
+  });
+
+  it('moves the active viewport to a region clicked in the panel, and on with the keyboard', async () => {
+    const page = viewer.page;
+    const body = state.series.find((s) => s.seriesInstanceUID === study.series[0].seriesInstanceUID)!;
+    const target = body.segments.length - 1; // the most superior region
+    await page.locator(`[data-series-uid="${body.seriesInstanceUID}"] [data-testid="br-region"][data-segment-index="${target}"]`).click();
+    await page.waitForTimeout(1500);
+    let active = (await viewports(page)).find((v) => v.active)!;
+    expect(active.seriesInstanceUIDs).toEqual([body.seriesInstanceUID]);
+    expect(sopOf(active.imageId)).toBe(body.segments[target].firstSopInstanceUID);
+    expect((await serviceState(page)).cursor).toEqual({ seriesInstanceUID: body.seriesInstanceUID, segmentIndex: target });
+    await screenshot(page, 'ct-after-click');
+
+    // Next region (head to foot): the segment below the clicked one.
+    await page.locator('.cornerstone-viewport-element, [data-viewportid]').first().hover().catch(() => undefined);
+    await page.keyboard.press('Alt+ArrowDown');
+    await page.waitForTimeout(1500);
+    active = (await viewports(page)).find((v) => v.active)!;
+    expect(sopOf(active.imageId)).toBe(body.segments[target - 1].firstSopInstanceUID);
+    await page.keyboard.press('Alt+ArrowUp');
+    await page.waitForTimeout(1500);
+    active = (await viewports(page)).find((v) => v.active)!;
+    expect(sopOf(active.imageId)).toBe(body.segments[target].firstSopInstanceUID);
+  });
+
+  it('exports the results as JSON through its command', async () => {
+    const doc = await viewer.page.evaluate(() =>
+      (window as unknown as { commandsManager: { runCommand(n: string, o: unknown): unknown } }).commandsManager.runCommand('bodyRegion.exportResults', { download: false }),
+    ) as { studyInstanceUID: string; series: Array<{ schema: string; seriesInstanceUID: string; error: unknown }> };
+    expect(doc.studyInstanceUID).toBe(study.studyInstanceUID);
+    expect(doc.series.map((s) => s.seriesInstanceUID).sort()).toEqual(study.series.map((s) => s.seriesInstanceUID).sort());
+    expect(doc.series.every((s) => s.schema === 'body-region-result/1')).toBe(true);
+  });
+
+  it('does not override a layout the user changed by hand when results arrive again', async () => {
+    const page = viewer.page;
+    await page.evaluate(() =>
+      (window as unknown as { commandsManager: { runCommand(n: string, o?: unknown): unknown } }).commandsManager.runCommand('setViewportGridLayout', { numRows: 1, numCols: 1 }),
+    );
+    await page.waitForTimeout(3000);
+    expect(await viewports(page)).toHaveLength(1);
+    await page.locator('[data-testid="br-rerun"]').click();
+    await page.waitForTimeout(1000);
+    await waitForClassification(page);
+    await page.waitForTimeout(2000);
+    expect(await viewports(page)).toHaveLength(1);
+  });
+});
+
+describe('MR study in the prebuilt viewer', () => {
+  let viewer: ViewerFixture;
+  let study: BuiltStudy;
+
+  beforeAll(async () => {
+    [viewer, study] = await Promise.all([startViewer(), buildMrStudy()]);
+    await viewer.archive.store(study.files);
+    await openStudy(viewer, study.studyInstanceUID);
+  }, 420000);
+
+  afterAll(async () => {
+    await viewer?.close();
+  });
+
+  it('labels both MR series and lays them out by region', async () => {
+    const state = await waitForClassification(viewer.page);
+    expect(state.modelError).toBeNull();
+    for (const expected of study.series) {
+      const got = state.series.find((s) => s.seriesInstanceUID === expected.seriesInstanceUID)!;
+      expect(got.status).toBe('done');
+      const labels = got.segments.map((g) => g.label);
+      expect(labels.some((l) => expected.expectedRegions.includes(l))).toBe(true);
+    }
+    const regions = [...regionsFound(state)].slice(0, 6);
+    await viewer.page.waitForFunction((n) => {
+      const services = (window as unknown as { services: Record<string, any> }).services; // eslint-disable-line @typescript-eslint/no-explicit-any
+      return services.viewportGridService.getState().viewports.size === n;
+    }, regions.length, { timeout: 30000 });
+    await viewer.page.waitForTimeout(2500);
+    const grid = await viewports(viewer.page);
+    const shown = new Set(grid.flatMap((v) => v.seriesInstanceUIDs));
+    expect(shown).toEqual(new Set(study.series.map((s) => s.seriesInstanceUID)));
+    await screenshot(viewer.page, 'mr-by-region');
+  });
+});
+
+describe('missing model', () => {
+  let viewer: ViewerFixture;
+  const emptyModels = fs.mkdtempSync(path.join(os.tmpdir(), 'no-model-'));
+
+  beforeAll(async () => {
+    viewer = await startViewer({ modelsDir: emptyModels });
+  }, 420000);
+
+  afterAll(async () => {
+    await viewer?.close();
+    fs.rmSync(emptyModels, { recursive: true, force: true });
+  });
+
+  it('says why in the panel while the viewer keeps showing images', async () => {
+    const study = await makeSeries({ modality: 'MR', slices: 6 });
+    await viewer.archive.store(study.files);
+    await openStudy(viewer, study.studyInstanceUID);
+    const state = await waitForClassification(viewer.page, 60000);
+    expect(state.modelError).toMatch(/model\.json.*404/);
+    expect(await viewer.page.locator('[data-testid="br-model-error"]').textContent()).toContain('404');
+    await viewer.page.waitForTimeout(2000);
+    const grid = await viewports(viewer.page);
+    expect(grid.some((v) => v.imageCount > 0 && v.imageId)).toBe(true);
+    await screenshot(viewer.page, 'missing-model');
+  });
+});
