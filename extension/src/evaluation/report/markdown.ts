@@ -59,7 +59,7 @@ export function reportMarkdown(r: EvaluationReport): string {
   lines.push(
     `# Body-region evaluation: ${r.model.id} ${r.model.version}, split "${r.data.split}"`,
     '',
-    `Written by \`body-region evaluate\` on ${r.createdAt}, through the engine's pipeline (`classifySeries`: the geometry, preprocessing, model session and sequence decoding the viewer runs).`,
+    `Written by \`body-region evaluate\` on ${r.createdAt}, through the engine's pipeline (\`classifySeries\`: the geometry, preprocessing, model session and sequence decoding the viewer runs).`,
     '',
     `- Model: \`${r.model.id}\` version ${r.model.version}, \`${r.model.file}\` sha256 \`${r.model.sha256}\`, input ${r.model.inputSize} px, preprocessing ${r.model.preprocessing}, trained on ${r.model.trainedOn ?? '(not recorded)'}`,
     `- Data: \`${r.data.path}\` (${r.data.folders.map((f) => `\`${f}\``).join(', ')}), split ${r.data.split}` +
