@@ -6,7 +6,7 @@ import { metadataToFramesWithReasons } from '../engine/fetch/metadataToFrames';
 import { AbortError } from '../engine/fetch/retry';
 import type { SliceClassifier } from '../engine/pipeline';
 import { CliError, ExitCode } from './exitCodes';
-import { ProgressReporter, SeriesLabel, shortUid } from './progress';
+import { ProgressReporter, SeriesLabel } from './progress';
 import { ResultsSink } from './resultsFile';
 import type { CliResultsCache } from './resultsCacheFile';
 import { describeOutcome, errorResult, isFailure, noFramesResult, runSeries, studySummary } from './seriesRunner';
@@ -152,4 +152,3 @@ async function classifyOneSeries(
   }
 }
 
-export { shortUid };

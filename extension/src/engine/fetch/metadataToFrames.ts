@@ -2,7 +2,6 @@
  * WADO-RS series metadata (DICOM JSON model) → one FrameMeta per frame. Enhanced multi-frame
  * instances are expanded with their per-frame and shared functional groups.
  */
-import type { FrameMeta } from '../types';
 import {
   DicomJsonDataset,
   Tags,
@@ -55,10 +54,8 @@ function whyNotAnImage(ds: DicomJsonDataset): string | null {
     const modality = getString(ds, Tags.Modality) ?? 'unknown modality';
     return `not an image (${modality}, no Rows/Columns)`;
   }
-  if (!ds[Tags.PixelData] && !ds[Tags.FloatPixelData] && !ds[Tags.DoubleFloatPixelData]) {
-    // WADO-RS metadata always lists pixel data (as BulkDataURI) for images; some archives omit it.
-    // Rows and Columns are enough to try.
-  }
+  // Pixel data itself may be absent from metadata (some archives omit the BulkDataURI): Rows and
+  // Columns are enough to try fetching frames.
   return null;
 }
 
