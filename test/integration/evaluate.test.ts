@@ -97,6 +97,12 @@ describe('body-region evaluate', () => {
     expect(report.bodyPartExamined).toMatchObject({ available: false });
   });
 
+  it('has every report.json field documented in docs/EVALUATION.md', async () => {
+    const docs = await fs.readFile(path.join(REPO, 'docs/EVALUATION.md'), 'utf8');
+    const undocumented = Object.keys(report).filter((key) => !docs.includes(`\`${key}\``));
+    expect(undocumented).toEqual([]);
+  });
+
   it('evaluates the engine\'s fast mode too, which classifies only some images of a stack', async () => {
     const fastOut = path.join(out, 'fast');
     expect(await evaluateCommand(['--data', DATA, '--split', 'dev', '--series', SERIES.join(','), '--bootstrap', '0', '--mode', 'fast', '--out', fastOut])).toBe(0);
