@@ -10,7 +10,7 @@ import {
   sliceLabelsFromRanges,
 } from '../../extension/src/evaluation/dataset';
 import { displayFrame, parseNifti, readNiftiVolume, slicePositionsMm } from '../../extension/src/evaluation/nifti';
-import { isEightBitCt, modalityLutFor } from '../../extension/src/evaluation/eightBitCt';
+import { EIGHT_BIT_CT_WINDOWS, isEightBitCt, modalityLutFor } from '../../extension/src/evaluation/eightBitCt';
 import { syntheticFrames } from '../../extension/src/evaluation/syntheticFrames';
 import { buildStacks } from '../../extension/src/engine/geometry/buildStacks';
 
@@ -74,6 +74,18 @@ describe('NIfTI volumes as DICOM display frames', () => {
 });
 
 describe('8-bit CT sources', () => {
+  it('use the same windows as the training pipeline (models/training/build_cache.py)', () => {
+    const script = [
+      'import sys, json',
+      "sys.path.insert(0, 'models/training')",
+      'from build_cache import EIGHT_BIT_CT_WINDOWS as W',
+      'print(json.dumps({k: {"lo": v[0], "hi": v[1]} for k, v in W.items()}))',
+    ].join('\n');
+    const repo = path.resolve(__dirname, '../..');
+    const training = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { cwd: repo, encoding: 'utf8' }));
+    expect(EIGHT_BIT_CT_WINDOWS).toEqual(training);
+  });
+
   it('re-maps them to HU with the training window, and leaves HU sources alone', () => {
     const dl = { modality: 'CT', notes: '8-bit PNG kept as 0..255 (NOT HU)', source: 'github:rsummers11/CADLab' };
     expect(isEightBitCt(dl)).toBe(true);
