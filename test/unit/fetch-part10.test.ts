@@ -95,3 +95,22 @@ describe('parsePart10 + Part10PixelSource', () => {
     expect(() => parsePart10(new TextEncoder().encode('hello world, not dicom').buffer as ArrayBuffer)).toThrow(Part10Error);
   });
 });
+
+describe('Node wasm codec builds (registered by the CLI)', () => {
+  it('decode the JPEG-LS, JPEG 2000 and JPEG files exactly like the default builds', async () => {
+    const files = ['MR_small_jpeg_ls_lossless.dcm', 'MR_small_jp2klossless.dcm', 'SC_rgb_jpeg_dcmtk.dcm'].map((f) => `${PYDICOM}/${f}`);
+    const before = await Promise.all(files.map(decodeFirst));
+    const { useNodeWasmCodecs } = await import('../../extension/src/cli/nodeCodecs');
+    const codecs = await import('../../extension/src/engine/fetch/codecs');
+    const register = jest.spyOn(codecs, 'registerCodecLoader');
+    useNodeWasmCodecs();
+    expect(register.mock.calls.map((c) => c[0]).sort()).toEqual(['charls', 'libjpeg-turbo', 'openjpeg']);
+    // The registered loaders are the ones used from now on.
+    const loads = register.mock.calls.map((c) => jest.fn(c[1]));
+    register.mock.calls.forEach((c, i) => codecs.registerCodecLoader(c[0], loads[i]));
+    register.mockRestore();
+    const after = await Promise.all(files.map(decodeFirst));
+    expect(loads.every((l) => l.mock.calls.length === 1)).toBe(true);
+    after.forEach((frame, i) => expect(Array.from(frame.data)).toEqual(Array.from(before[i].data)));
+  });
+});

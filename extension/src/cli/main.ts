@@ -14,6 +14,7 @@ import { ProgressReporter } from './progress';
 import { ResultsSink } from './resultsFile';
 import { openCliResultsCache } from './resultsCacheFile';
 import { installXhrPolyfill } from './xhrPolyfill';
+import { useNodeWasmCodecs } from './nodeCodecs';
 
 interface CommonFlags {
   out?: string;
@@ -181,6 +182,7 @@ async function runEvaluate(argv: string[]): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  useNodeWasmCodecs();
   if (argv[0] === 'evaluate') return runEvaluate(argv.slice(1));
   let exitCode: number = ExitCode.Ok;
   const program = buildProgram(
