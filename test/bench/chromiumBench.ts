@@ -140,6 +140,21 @@ export async function runChromiumBench(o: ChromiumBenchOptions): Promise<HostRes
       }
     }
     if (!info || !inference) throw new Error('chromium bench did not complete');
+    let inferenceSingleThread: InferenceRun | undefined;
+    if (info.threads > 1) {
+      // Threads help only on an idle machine: measure one thread too, in a fresh page (the thread
+      // count is fixed when onnxruntime-web first starts in a page).
+      o.log?.('chromium: inference throughput, 1 thread…');
+      const single = await openBenchPage(browser, { ...o, threads: 1 }, errors);
+      try {
+        inferenceSingleThread = await single.page.evaluate(
+          ([study, series, images, batch]) => (globalThis as unknown as BenchWindow).bench.inference(study, series, images, batch),
+          [o.studyInstanceUID, o.seriesInstanceUID, o.inferenceImages, o.batchSize ?? 16] as const,
+        );
+      } finally {
+        await single.close();
+      }
+    }
     notes.push(`chromium: ${info.userAgent.replace(/^.*(Chrome\/[\d.]+).*$/, '$1')}, crossOriginIsolated=${info.crossOriginIsolated}, hardwareConcurrency=${info.hardwareConcurrency}, wasm threads ${info.threads}; model load ${info.loadSeconds.toFixed(2)} s; each mode in a fresh browser context`);
     if (errors.length) notes.push(`chromium page errors: ${errors.slice(0, 5).join(' | ')}`);
     return {
@@ -148,6 +163,7 @@ export async function runChromiumBench(o: ChromiumBenchOptions): Promise<HostRes
       crossOriginIsolated: info.crossOriginIsolated,
       modelLoadSeconds: info.loadSeconds,
       inference,
+      inferenceSingleThread,
       fast: modes.fast!,
       exhaustive: modes.exhaustive!,
       notes,

@@ -22,6 +22,8 @@ export interface HostResult {
   crossOriginIsolated: boolean | null;
   modelLoadSeconds: number;
   inference: InferenceRun;
+  /** The same inference run with one wasm thread, when `threads` > 1 (Chromium only). */
+  inferenceSingleThread?: InferenceRun;
   fast: HostModeResult;
   exhaustive: HostModeResult;
   notes: string[];

@@ -57,6 +57,8 @@ export interface BenchReport {
   crossOriginIsolated: boolean | null;
   modelLoadSeconds: PerHost<number>;
   inference: PerHost<InferenceRun>;
+  /** Inference with one wasm thread where the host used more (Chromium). */
+  inferenceSingleThread: PerHost<InferenceRun>;
   fast: ModeReport & { framesFraction: number };
   exhaustive: ModeReport & { imagesPerSecond: PerHost<number> };
   /** fast ÷ exhaustive, per host, from the same run. */
@@ -152,6 +154,7 @@ export function buildReport(input: ReportInput): BenchReport {
     crossOriginIsolated: results.find((r) => r.host === 'chromium')?.crossOriginIsolated ?? null,
     modelLoadSeconds: perHost(results, (r) => r.modelLoadSeconds),
     inference: perHost(results, (r) => r.inference),
+    inferenceSingleThread: Object.fromEntries(results.filter((r) => r.inferenceSingleThread).map((r) => [r.host, r.inferenceSingleThread])) as PerHost<InferenceRun>,
     fast: { ...fast, framesFraction },
     exhaustive: { ...exhaustive, imagesPerSecond },
     ratios,
@@ -196,6 +199,8 @@ export function formatReport(r: BenchReport): string {
   for (const h of hosts) {
     const inf = r.inference[h];
     if (inf) lines.push(`inference only (${h}, ${r.threads[h]} thread(s), batch ${inf.batchSize}, ${inf.images} images): ${inf.imagesPerSecond.toFixed(0)} images/s, ${inf.msPerImage.toFixed(2)} ms/image`);
+    const one = r.inferenceSingleThread[h];
+    if (one) lines.push(`inference only (${h}, 1 thread, batch ${one.batchSize}, ${one.images} images): ${one.imagesPerSecond.toFixed(0)} images/s, ${one.msPerImage.toFixed(2)} ms/image`);
   }
   if (r.fetchVariants.length) {
     lines.push('');
