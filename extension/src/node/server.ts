@@ -124,8 +124,10 @@ async function handle(options: ViewerServerOptions, req: http.IncomingMessage, r
 }
 
 function safeJoin(root: string, pathname: string): string | null {
-  const joined = path.normalize(path.join(root, pathname));
-  return joined.startsWith(path.normalize(root)) ? joined : null;
+  const base = path.resolve(root);
+  const joined = path.resolve(base, `.${path.sep}${pathname}`);
+  // Inside root itself, not merely a path with the same prefix (root "ohif" vs. sibling "ohif-private").
+  return joined === base || joined.startsWith(base + path.sep) ? joined : null;
 }
 
 function notFound(res: http.ServerResponse): void {
