@@ -189,6 +189,14 @@ describe('body-region classify (DICOMweb)', () => {
     }
   });
 
+  it('--series limits the run to the series named', async () => {
+    const out = path.join(work, 'one-series.jsonl');
+    const { code } = await run(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--series', abdomen.seriesInstanceUID, '--out', out, '--model', tiny.dir, '-q']);
+    expect(code).toBe(0);
+    const series = readLines(out).filter((l) => l.schema === 'body-region-result/1');
+    expect(series.map((l) => l.seriesInstanceUID)).toEqual([abdomen.seriesInstanceUID]);
+  });
+
   it('--all classifies every study of the archive', async () => {
     const out = path.join(work, 'all.jsonl');
     const { code } = await run(['classify', '--url', archive().dicomWebUrl, '--all', '--out', out, '--model', tiny.dir, '--mode', 'fast', '-q']);

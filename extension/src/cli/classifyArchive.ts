@@ -15,6 +15,8 @@ export interface ClassifyArchiveOptions {
   url: string;
   studies: string[];
   all: boolean;
+  /** Only these series of the chosen studies (empty: all of them). */
+  series?: string[];
   headers: Record<string, string>;
   mode: 'exhaustive' | 'fast';
   concurrency: number;
@@ -83,6 +85,7 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
     if (found.length === 0) missingStudies.push(study);
     for (const s of found) {
       const uid = getString(s, Tags.SeriesInstanceUID);
+      if (uid && opts.series?.length && !opts.series.includes(uid)) continue;
       if (uid) series.push({ studyInstanceUID: study, seriesInstanceUID: uid, modality: getString(s, Tags.Modality) ?? '' });
     }
   }

@@ -26,6 +26,7 @@ interface CommonFlags {
 interface ClassifyFlags extends CommonFlags {
   url: string;
   study?: string[];
+  series?: string[];
   all?: boolean;
   header?: string[];
   retries: number;
@@ -70,6 +71,7 @@ export function buildProgram(run: { classify: Action; classifyFiles: Action }, s
       .requiredOption('--url <url>', 'DICOMweb root, e.g. http://localhost:8042/dicom-web')
       .option('--study <uid>', 'StudyInstanceUID to classify (repeatable)', collect)
       .option('--all', 'every study the archive lists')
+      .option('--series <uid>', 'only this SeriesInstanceUID of the chosen studies (repeatable)', collect)
       .option('--header <header>', "HTTP header sent with every request, e.g. 'Authorization: Bearer …' (repeatable; never logged)", collect)
       .option('--retries <n>', 'retries per request on 5xx, network errors and timeouts', nonNegativeInteger, 3)
       .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInteger, 30000)
@@ -141,6 +143,7 @@ async function runClassify(flags: ClassifyFlags): Promise<number> {
       return await classifyArchive({
         url: flags.url,
         studies,
+        series: flags.series ?? [],
         all: Boolean(flags.all),
         headers,
         mode: flags.mode,
