@@ -72,3 +72,27 @@ it('classifies a real chest–abdomen CT from the archive into CHEST above ABDOM
   expect(fast.regions.filter((r: string) => r === 'CHEST' || r === 'ABDOMEN')).toEqual(['CHEST', 'ABDOMEN']);
   fs.rmSync(path.dirname(out), { recursive: true, force: true });
 }, 300000);
+
+it('gives the same labels when the archive holds the CT as JPEG 2000 (no transcoding: decoded in the client)', async () => {
+  const series = await makeSeriesFromNifti(`${SHARED_DATA}/ct/volumes/${VOLUME}.nii.gz`, { transferSyntax: 'jpeg2000', seriesDescription: 'CT chest abdomen J2K' });
+  await archive().store(series.files);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'realct-j2k-'));
+  const out = path.join(dir, 'results.jsonl');
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const t0 = Date.now();
+  try {
+    expect(await main(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', out])).toBe(0);
+  } finally {
+    stderr.mockRestore();
+  }
+  const result = JSON.parse(fs.readFileSync(out, 'utf8').split('\n')[0]);
+  // eslint-disable-next-line no-console
+  console.log(`JPEG 2000 copy: ${result.images.length} slices in ${((Date.now() - t0) / 1000).toFixed(1)} s, regions ${result.regions.join(' > ')}`);
+  expect(result.error).toBeNull();
+  expect(result.timing.framesFailed).toBe(0);
+  const truth = sliceLabels(VOLUME);
+  const sliceOf = new Map(series.instances.map((i) => [i.sopInstanceUID, i.sliceIndex]));
+  const agree = result.images.filter((im: { sopInstanceUID: string; decodedLabel: string }) => truth.get(sliceOf.get(im.sopInstanceUID)!) === im.decodedLabel).length;
+  expect(agree / result.images.length).toBeGreaterThanOrEqual(0.8);
+  fs.rmSync(dir, { recursive: true, force: true });
+}, 300000);
