@@ -13,7 +13,7 @@ const path = require('path');
 
 const OUT = path.resolve(__dirname, 'build/ohif');
 
-function bundle(name, entry, { library = true } = {}) {
+function bundle(name, entry, { library = true, minimize = true } = {}) {
   return {
     name,
     mode: process.env.BODY_REGION_BUNDLE_MODE === 'development' ? 'development' : 'production',
@@ -56,7 +56,7 @@ function bundle(name, entry, { library = true } = {}) {
         },
       ],
     },
-    optimization: { splitChunks: false, runtimeChunk: false },
+    optimization: { splitChunks: false, runtimeChunk: false, minimize },
     performance: { hints: false },
     ignoreWarnings: [/Critical dependency/, /the request of a dependency is an expression/],
   };
@@ -65,5 +65,7 @@ function bundle(name, entry, { library = true } = {}) {
 module.exports = [
   bundle('body-region-extension', 'extension/src/ohif/index.tsx'),
   bundle('body-region-mode', 'mode/src/index.ts'),
-  bundle('body-region-worker', 'extension/src/ohif/worker/classifyWorker.ts', { library: false }),
+  // The worker is mostly the cornerstone codecs, already minified Emscripten output: minifying it
+  // again costs minutes on a small machine and saves little.
+  bundle('body-region-worker', 'extension/src/ohif/worker/classifyWorker.ts', { library: false, minimize: false }),
 ];

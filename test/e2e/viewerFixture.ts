@@ -35,11 +35,14 @@ export interface ViewerFixture {
 }
 
 /** Prebuilt viewer and bundles, set up the way `npm start` does (cached after the first run). */
+let prepared: ReturnType<typeof defaultPaths> | null = null;
 export function prepareViewerFiles(): ReturnType<typeof defaultPaths> {
+  if (prepared) return prepared;
   const paths = defaultPaths();
   const log = (line: string) => process.stderr.write(`[e2e] ${line}\n`);
   ensureOhifDist(paths, log);
   ensureBundles(paths, log);
+  prepared = paths;
   return paths;
 }
 

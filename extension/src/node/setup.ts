@@ -72,6 +72,9 @@ export function ensureBundles(paths: Paths, log: Log): void {
   log('Building the viewer bundles (webpack)…');
   const result = spawnSync('npx', ['webpack', '--config', 'webpack.config.js'], { cwd: paths.root, stdio: 'inherit' });
   if (result.status !== 0) throw new Error('webpack failed: see the output above');
+  // webpack leaves unchanged outputs untouched; mark them fresh so the next start does not rebuild.
+  const now = new Date();
+  for (const b of built) if (fs.existsSync(b)) fs.utimesSync(b, now, now);
 }
 
 function isRoot(): boolean {
