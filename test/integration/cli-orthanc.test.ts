@@ -159,6 +159,21 @@ describe('body-region classify (DICOMweb)', () => {
     expect(stderr).toMatch(/unreachable/);
   });
 
+  it('exit code 3 with a hint when the archive refuses the authorization', async () => {
+    const proxy = await startFaultProxy(archive().orthanc.url);
+    proxy.plan = (req) => (req.headers.authorization === 'Bearer good' ? { kind: 'forward' } : { kind: 'status', status: 401 });
+    try {
+      const bad = await run(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--header', 'Authorization: Bearer wrong', '-q']);
+      expect(bad.code).toBe(3);
+      expect(bad.stderr).toMatch(/HTTP 401 \(authorization refused: check --header\)/);
+      expect(bad.stderr).not.toContain('wrong');
+      const good = await run(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--header', 'Authorization: Bearer good', '-q', '--out', path.join(work, 'authok.jsonl')]);
+      expect(good.code).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('exit code 4 when the model cannot be loaded', async () => {
     const { code, stderr } = await run(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--model', path.join(work, 'no-model-here')]);
     expect(code).toBe(4);

@@ -3,7 +3,7 @@ import { DicomWebArchive, describeError } from '../engine/fetch/dicomWebArchive'
 import { DicomWebPixelSource } from '../engine/fetch/DicomWebPixelSource';
 import { getString, Tags } from '../engine/fetch/dicomJson';
 import { metadataToFramesWithReasons } from '../engine/fetch/metadataToFrames';
-import { AbortError } from '../engine/fetch/retry';
+import { AbortError, HttpError } from '../engine/fetch/retry';
 import type { SliceClassifier } from '../engine/pipeline';
 import { CliError, ExitCode } from './exitCodes';
 import { ProgressReporter, SeriesLabel } from './progress';
@@ -69,7 +69,9 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
     if (!opts.all && studies.length > 0) await archive.searchSeries(studies[0], {}, opts.signal);
   } catch (error) {
     if (error instanceof AbortError) throw error;
-    throw new CliError(`archive ${opts.url} unreachable: ${describeError(error)}`, ExitCode.ArchiveUnreachable);
+    const denied = error instanceof HttpError && (error.status === 401 || error.status === 403);
+    const hint = denied ? ' (authorization refused: check --header)' : '';
+    throw new CliError(`archive ${opts.url} unreachable: ${describeError(error)}${hint}`, ExitCode.ArchiveUnreachable);
   }
 
   const series: SeriesRef[] = [];
