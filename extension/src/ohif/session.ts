@@ -3,6 +3,7 @@ import type { OhifContext } from './ohifTypes';
 import { runtime } from './runtime';
 import { ViewerSession } from './services/viewerSession';
 import { WorkerRunner } from './services/workerRunner';
+import { withBrowserResultsCache } from './services/cachingRunner';
 import { assetBase } from './assetBase';
 import { summariseForPanel } from './services/summaryView';
 
@@ -35,7 +36,7 @@ export function startSession(ctx: OhifContext): ViewerSession {
       headers: () => authHeaders(ctx),
       mode: ctx.configuration?.mode,
     });
-    runtime.service.setRunner(runner, summariseForPanel);
+    runtime.service.setRunner(withBrowserResultsCache(runner, base, ctx.configuration), summariseForPanel);
   }
   runtime.ctx = ctx;
   runtime.session = new ViewerSession(ctx, runtime.service);
