@@ -18,6 +18,7 @@ const extension = {
 
   preRegistration(ctx: OhifContext) {
     runtime.ctx = ctx;
+    runtime.configuration = { ...(ctx.configuration ?? {}) };
     ctx.servicesManager.registerService({ name: SERVICE_NAME, altName: SERVICE_NAME, create: () => runtime.service } as never);
     registerCustomAttributes(ctx.servicesManager.services.hangingProtocolService, runtime.service);
   },

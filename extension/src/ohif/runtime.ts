@@ -6,14 +6,24 @@ import type { OhifContext } from './ohifTypes';
 import { BodyRegionService } from './services/BodyRegionService';
 import { ViewerSession } from './services/viewerSession';
 
+/** Extension configuration (app-config: `extensions: [[urlOrPackage, { assetBase, mode }]]` in source builds). */
+export interface BodyRegionConfiguration {
+  /** Where model.json, labels.json, the ONNX file, ort-wasm-* and body-region-worker.js are served. */
+  assetBase?: string;
+  /** 'exhaustive' (default: every image) or 'fast' (samples, bisects boundaries). */
+  mode?: 'exhaustive' | 'fast';
+}
+
 export interface Runtime {
   ctx: OhifContext | null;
+  configuration: BodyRegionConfiguration;
   service: BodyRegionService;
   session: ViewerSession | null;
 }
 
 export const runtime: Runtime = {
   ctx: null,
+  configuration: {},
   service: new BodyRegionService(),
   session: null,
 };

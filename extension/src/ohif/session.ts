@@ -28,15 +28,16 @@ function authHeaders(ctx: OhifContext): Record<string, string> {
 export function startSession(ctx: OhifContext): ViewerSession {
   stopSession();
   if (!runner) {
-    const base = assetBase();
+    const configured = runtime.configuration.assetBase;
+    const base = configured ? new URL(configured.endsWith('/') ? configured : `${configured}/`, globalThis.location.href).href : assetBase();
     runner = new WorkerRunner({
       workerUrl: new URL(WORKER_FILE, base).href,
       assetBase: base,
       wadoRoot: () => dataSourceRoot(ctx),
       headers: () => authHeaders(ctx),
-      mode: ctx.configuration?.mode,
+      mode: runtime.configuration.mode,
     });
-    runtime.service.setRunner(withBrowserResultsCache(runner, base, ctx.configuration), summariseForPanel);
+    runtime.service.setRunner(withBrowserResultsCache(runner, base, runtime.configuration), summariseForPanel);
   }
   runtime.ctx = ctx;
   runtime.session = new ViewerSession(ctx, runtime.service);
