@@ -12,6 +12,8 @@ export interface BodyRegionConfiguration {
   assetBase?: string;
   /** 'exhaustive' (default: every image) or 'fast' (samples, bisects boundaries). */
   mode?: 'exhaustive' | 'fast';
+  /** false: do not keep results in IndexedDB between visits (services/cachingRunner.ts). */
+  resultsCache?: boolean;
 }
 
 export interface Runtime {
