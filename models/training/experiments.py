@@ -24,10 +24,15 @@ sys.path.insert(0, HERE)
 from train_lib import LABEL_NAMES, Config, load_data, metrics, predict, source_folds, train  # noqa: E402
 
 CANDIDATES = {
-    "A-plain-s-128": dict(arch="plain-s", size=128),
-    "B-plain-s-96": dict(arch="plain-s", size=96),
-    "C-plain-m-128": dict(arch="plain-m", size=128),
-    "D-plain-s-128-lightaug": dict(arch="plain-s", size=128, aug="light"),
+    # round 1 (no tight-FOV crops yet: tight_p=0)
+    "A-plain-s-128": dict(arch="plain-s", size=128, tight_p=0.0),
+    "B-plain-s-96": dict(arch="plain-s", size=96, tight_p=0.0),
+    "C-plain-m-128": dict(arch="plain-m", size=128, tight_p=0.0),
+    "D-plain-s-128-lightaug": dict(arch="plain-s", size=128, aug="light", tight_p=0.0),
+    # round 2: tight-FOV crops; with / without phantom renders
+    "A2-plain-s-128-tight": dict(arch="plain-s", size=128),
+    "A3-plain-s-128-tight-phantom": dict(arch="plain-s", size=128, phantom_frac=0.12),
+    "C3-plain-m-128-tight-phantom": dict(arch="plain-m", size=128, phantom_frac=0.12),
 }
 FOLDS = 5
 
@@ -37,10 +42,12 @@ def run_job(spec: str, out: str, cache: str, steps: int, budget: float, final_st
     cand, kind = parts[0], parts[1]
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     torch.set_num_threads(1)
-    d = load_data(cache).to(dev)
+    phantom = os.path.join(os.path.dirname(cache), "phantom_128.npz")
+    d = load_data(cache, phantom if CANDIDATES[cand].get("phantom_frac") else None).to(dev)
     split = d.meta["split"]
+    real = ~d.render.cpu().numpy()
     if kind == "dev":
-        tr, te = np.nonzero(split == "train")[0], np.nonzero(split == "dev")[0]
+        tr, te = np.nonzero(split == "train")[0], np.nonzero((split == "dev") & real)[0]
     elif kind == "cv":
         f = int(parts[2])
         folds = source_folds(d, FOLDS)

@@ -22,9 +22,12 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 from build_cache import build  # noqa: E402
 from export import export_all  # noqa: E402
 from golden_inputs import golden_model_inputs  # noqa: E402
+from render_phantoms import main as render_phantoms  # noqa: E402
 from train_lib import Config, load_data, metrics, predict, train  # noqa: E402
 
-SHIPPED = dict(arch="plain-s", size=128, steps=6000, batch=128, lr=3e-3, train_on="all")
+# The shipped recipe = candidate A3 of experiments.py (plain-s at 128 px, tight-FOV crops, 12 % phantom
+# renders), 2834 steps of 128 images on all (train+dev) subjects.
+SHIPPED = dict(arch="plain-s", size=128, steps=2834, batch=128, lr=3e-3, train_on="all", phantom_frac=0.12)
 
 
 def main(argv=None) -> int:
@@ -34,9 +37,12 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=SHIPPED["steps"])
     ap.add_argument("--batch", type=int, default=SHIPPED["batch"])
     ap.add_argument("--lr", type=float, default=SHIPPED["lr"])
+    ap.add_argument("--phantom-frac", type=float, default=SHIPPED["phantom_frac"],
+                    help="share of phantom renders per batch (0 = none)")
     ap.add_argument("--train-on", choices=["train", "all"], default=SHIPPED["train_on"],
                     help="'all' = train+dev subjects (shipped); 'train' keeps dev for evaluation")
     ap.add_argument("--cache", default=os.path.join(HERE, "cache", "slices_128.npz"))
+    ap.add_argument("--phantom-cache", default=os.path.join(HERE, "cache", "phantom_128.npz"))
     ap.add_argument("--out", default=os.path.join(REPO, "models"))
     ap.add_argument("--golden", default=os.path.join(REPO, "models", "golden", "model-outputs.json"))
     ap.add_argument("--model-id", default="br-plain-cnn")
@@ -50,16 +56,20 @@ def main(argv=None) -> int:
     t0 = time.time()
     if not os.path.exists(a.cache):
         build(128, a.cache)
-    d = load_data(a.cache).to(dev)
+    if a.phantom_frac and not os.path.exists(a.phantom_cache):
+        render_phantoms(3, 128, a.phantom_cache)
+    d = load_data(a.cache, a.phantom_cache if a.phantom_frac else None).to(dev)
     split = d.meta["split"]
     tr = np.nonzero(split == "train")[0] if a.train_on == "train" else np.arange(len(split))
-    cfg = Config(arch=a.arch, size=a.size, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed)
+    cfg = Config(arch=a.arch, size=a.size, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed,
+                 phantom_frac=a.phantom_frac)
     print(f"training {cfg} on {len(tr)} slices ({a.train_on}) on {dev}")
     model = train(d, tr, cfg, dev)
-    info = {"arch": a.arch, "trainedOn": a.train_on, "steps": a.steps, "batch": a.batch,
+    info = {"arch": a.arch, "trainedOn": a.train_on, "steps": model.steps_done, "batch": a.batch,
+            "phantomFrac": a.phantom_frac,
             "trainSeconds": round(time.time() - t0), "device": dev}
     if a.train_on == "train":
-        dv = np.nonzero(split == "dev")[0]
+        dv = np.nonzero((split == "dev") & ~d.render.cpu().numpy())[0]
         m = metrics(d, dv, predict(model, d, dv, a.size, dev))
         info["devAccuracy"] = round(m["acc"], 4)
         print(f"dev accuracy {m['acc']:.3f} (subject-balanced {m['subject_acc']:.3f})")

@@ -34,28 +34,35 @@ class Data:
     eight_lo: torch.Tensor   # [N] float: window of 8-bit CT sources (nan when not 8-bit)
     eight_hi: torch.Tensor
     axial: torch.Tensor      # [N] bool
+    render: torch.Tensor     # [N] bool: phantom render (train only, never evaluated)
     meta: dict = field(default_factory=dict)  # numpy arrays: subject, source, split, series, modality
 
     def to(self, dev):
-        for k in ("codes", "is_ct", "lo", "hi", "label", "eight_lo", "eight_hi", "axial"):
+        for k in ("codes", "is_ct", "lo", "hi", "label", "eight_lo", "eight_hi", "axial", "render"):
             setattr(self, k, getattr(self, k).to(dev))
         return self
 
 
-def load_data(path: str) -> Data:
+def load_data(path: str, extra: str | None = None) -> Data:
+    """The slice cache; `extra` appends another cache of the same format (phantom renders)."""
     z = np.load(path)
-    src = z["source"]
-    eight = z["eight_bit"]
+    arrays = {k: z[k] for k in z.files}
+    if extra:
+        e = np.load(extra)
+        arrays = {k: np.concatenate([arrays[k], e[k]]) for k in arrays}
+    src = arrays["source"]
+    eight = arrays["eight_bit"]
     elo = np.full(len(src), np.nan, np.float32)
     ehi = np.full(len(src), np.nan, np.float32)
     for i in np.nonzero(eight)[0]:
         elo[i], ehi[i] = EIGHT_BIT_CT_WINDOWS.get(src[i], (-1000.0, 1000.0))
     return Data(
-        codes=torch.from_numpy(z["images"]), is_ct=torch.from_numpy(z["modality"] == "CT"),
-        lo=torch.from_numpy(z["lo"].astype(np.float32)), hi=torch.from_numpy(z["hi"].astype(np.float32)),
-        label=torch.from_numpy(z["label"].astype(np.int64)), eight_lo=torch.from_numpy(elo),
-        eight_hi=torch.from_numpy(ehi), axial=torch.from_numpy(z["orientation"] == "axial"),
-        meta={k: z[k] for k in ("subject", "source", "split", "series", "modality", "slice", "kind")})
+        codes=torch.from_numpy(arrays["images"]), is_ct=torch.from_numpy(arrays["modality"] == "CT"),
+        lo=torch.from_numpy(arrays["lo"].astype(np.float32)), hi=torch.from_numpy(arrays["hi"].astype(np.float32)),
+        label=torch.from_numpy(arrays["label"].astype(np.int64)), eight_lo=torch.from_numpy(elo),
+        eight_hi=torch.from_numpy(ehi), axial=torch.from_numpy(arrays["orientation"] == "axial"),
+        render=torch.from_numpy(arrays["kind"] == "render"),
+        meta={k: arrays[k] for k in ("subject", "source", "split", "series", "modality", "slice", "kind")})
 
 
 def decode_batch(d: Data, idx: torch.Tensor) -> torch.Tensor:
@@ -68,7 +75,18 @@ def decode_batch(d: Data, idx: torch.Tensor) -> torch.Tensor:
     return torch.where(d.is_ct[idx].view(-1, 1, 1), ct, mr).unsqueeze(1)
 
 
-def sample_weights(d: Data, idx: np.ndarray) -> np.ndarray:
+def sample_weights(d: Data, idx: np.ndarray, render_frac: float = 0.0) -> np.ndarray:
+    """Real slices and phantom renders are balanced separately; renders get `render_frac` of the draws."""
+    rend = d.render.cpu().numpy()[idx]
+    w = np.zeros(len(idx), np.float64)
+    if (~rend).any():
+        w[~rend] = _balanced(d, idx[~rend]) * (1 - (render_frac if rend.any() else 0.0))
+    if rend.any():
+        w[rend] = _balanced(d, idx[rend]) * render_frac
+    return w / w.sum()
+
+
+def _balanced(d: Data, idx: np.ndarray) -> np.ndarray:
     """Balance by class and by subject: within a class each subject gets weight sqrt(its slices),
     and a class gets weight proportional to sqrt(its subjects) x const, flattening the class prior."""
     lab = d.label.cpu().numpy()[idx]
@@ -258,7 +276,8 @@ def make_batch(d: Data, idx: torch.Tensor, size: int, strong: bool = True, other
     dev = x.device
     if strong and aug == "full":
         # pseudo-MR only from real HU (clipped 8-bit air would turn grey)
-        pseudo = is_ct & torch.isnan(d.eight_lo[idx]) & (torch.rand(len(idx), device=dev) < 0.15)
+        p_pseudo = torch.where(d.render[idx], 0.5, 0.15)   # renders stand in for missing MR limbs too
+        pseudo = is_ct & torch.isnan(d.eight_lo[idx]) & (torch.rand(len(idx), device=dev) < p_pseudo)
         x = torch.where(is_ct.view(-1, 1, 1, 1), ct_intensity(x, d, idx), x)
         if bool(pseudo.any()):
             x = torch.where(pseudo.view(-1, 1, 1, 1), ct_to_pseudo_mr(decode_batch(d, idx)), x)
@@ -301,7 +320,9 @@ def train(d: Data, train_idx: np.ndarray, cfg: Config, dev: str = "cpu", log_eve
     np.random.seed(cfg.seed)
     model = build_model(cfg.arch).to(dev).to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.wd)
-    w = torch.from_numpy(sample_weights(d, train_idx))
+    if not cfg.phantom_frac:
+        train_idx = train_idx[~d.render.cpu().numpy()[train_idx]]
+    w = torch.from_numpy(sample_weights(d, train_idx, cfg.phantom_frac))
     tidx = torch.from_numpy(train_idx)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
     use_amp = dev.startswith("cuda")
@@ -377,9 +398,11 @@ def metrics(d: Data, idx: np.ndarray, prob: np.ndarray) -> dict:
 
 
 def source_folds(d: Data, k: int, seed: int = 0) -> list[np.ndarray]:
-    """Group k-fold over sources (CT and MR of one source stay together), balanced by slice count."""
+    """Group k-fold over sources (CT and MR of one source stay together), balanced by slice count.
+    Phantom renders are in no fold (always training material)."""
+    real = ~d.render.cpu().numpy()
     src = d.meta["source"]
-    names, counts = np.unique(src, return_counts=True)
+    names, counts = np.unique(src[real], return_counts=True)
     rng = np.random.RandomState(seed)
     order = sorted(range(len(names)), key=lambda i: (-counts[i], rng.rand()))
     load = np.zeros(k)
@@ -388,5 +411,5 @@ def source_folds(d: Data, k: int, seed: int = 0) -> list[np.ndarray]:
         f = int(np.argmin(load))
         fold_of[names[i]] = f
         load[f] += counts[i]
-    fold = np.array([fold_of[s] for s in src])
+    fold = np.array([fold_of[s] if r else -1 for s, r in zip(src, real)])
     return [np.nonzero(fold == f)[0] for f in range(k)]
