@@ -12,6 +12,21 @@ import { makeSeriesFromNifti, SHARED_DATA } from '../helpers/dicomFactory';
 import { useArchive } from '../helpers/orthancFixture';
 
 const VOLUME = 'xcist_cptacpda_chestabd';
+
+/** main() with stderr captured: a failing exit code shows the CLI's own explanation. */
+async function runCli(argv: string[]): Promise<{ code: number; stderr: string }> {
+  const chunks: string[] = [];
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
+    chunks.push(String(c));
+    return true;
+  });
+  try {
+    const code = await main(argv);
+    return { code, stderr: code === 0 ? '' : chunks.join('') };
+  } finally {
+    spy.mockRestore();
+  }
+}
 const archive = useArchive();
 
 /** Label of each slice index from labels.csv (inclusive ranges). */
@@ -29,16 +44,9 @@ it('classifies a real chest–abdomen CT from the archive into CHEST above ABDOM
   const series = await makeSeriesFromNifti(`${SHARED_DATA}/ct/volumes/${VOLUME}.nii.gz`, { seriesDescription: 'CT chest abdomen' });
   await archive().store(series.files);
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'realct-')), 'results.jsonl');
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   const t0 = Date.now();
-  let code: number;
-  try {
-    code = await main(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', out]);
-  } finally {
-    stderr.mockRestore();
-  }
+  expect(await runCli(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', out])).toEqual({ code: 0, stderr: '' });
   const seconds = (Date.now() - t0) / 1000;
-  expect(code).toBe(0);
   const result = JSON.parse(fs.readFileSync(out, 'utf8').split('\n')[0]);
   expect(validateSeriesResult(result)).toEqual([]);
   expect(result.error).toBeNull();
@@ -57,13 +65,8 @@ it('classifies a real chest–abdomen CT from the archive into CHEST above ABDOM
 
   // Fast mode: fewer images classified, the same regions.
   const fastOut = path.join(path.dirname(out), 'fast.jsonl');
-  const quiet = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   const t1 = Date.now();
-  try {
-    expect(await main(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', fastOut, '--mode', 'fast'])).toBe(0);
-  } finally {
-    quiet.mockRestore();
-  }
+  expect(await runCli(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', fastOut, '--mode', 'fast'])).toEqual({ code: 0, stderr: '' });
   const fast = JSON.parse(fs.readFileSync(fastOut, 'utf8').split('\n')[0]);
   // eslint-disable-next-line no-console
   console.log(`fast mode: ${fast.timing.framesClassified} of ${fast.timing.framesTotal} images classified in ${((Date.now() - t1) / 1000).toFixed(1)} s, regions ${fast.regions.join(' > ')}`);
@@ -78,13 +81,8 @@ it('gives the same labels when the archive holds the CT as JPEG 2000 (no transco
   await archive().store(series.files);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'realct-j2k-'));
   const out = path.join(dir, 'results.jsonl');
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   const t0 = Date.now();
-  try {
-    expect(await main(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', out])).toBe(0);
-  } finally {
-    stderr.mockRestore();
-  }
+  expect(await runCli(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', out])).toEqual({ code: 0, stderr: '' });
   const result = JSON.parse(fs.readFileSync(out, 'utf8').split('\n')[0]);
   // eslint-disable-next-line no-console
   console.log(`JPEG 2000 copy: ${result.images.length} slices in ${((Date.now() - t0) / 1000).toFixed(1)} s, regions ${result.regions.join(' > ')}`);
