@@ -139,6 +139,17 @@ describe('CT study in the prebuilt viewer', () => {
     await page.waitForTimeout(2000);
     expect(await viewports(page)).toHaveLength(1);
   });
+
+  it('offers the whole-body protocol: the CT that covers the trunk, CT-only stage without PET', async () => {
+    const page = viewer.page;
+    await page.evaluate(() =>
+      (window as unknown as { commandsManager: { runCommand(n: string, o?: unknown): unknown } }).commandsManager.runCommand('setHangingProtocol', { protocolId: '@body-region/whole-body' }),
+    );
+    await page.waitForTimeout(3000);
+    expect(await activeProtocolId(page)).toBe('@body-region/whole-body');
+    const grid = await viewports(page);
+    expect(grid.map((v) => v.seriesInstanceUIDs)).toEqual([[study.series[0].seriesInstanceUID]]);
+  });
 });
 
 describe('MR study in the prebuilt viewer', () => {

@@ -64,6 +64,8 @@ export const wholeBodyProtocol = {
   stages: [
     {
       name: 'CT + PET',
+      // Only when the study has a PET series; otherwise the CT-only stage below applies.
+      stageActivation: { enabled: { displaySetSelectorsMatched: ['wholeBodyPT'] } },
       viewportStructure: { layoutType: 'grid', properties: { rows: 1, columns: 2 } },
       viewports: [
         { viewportOptions: stackViewport('body-region-wb-ct', { initialImageOptions: { preset: 'middle' } }), displaySets: [{ id: 'wholeBodyCT' }] },
