@@ -1,0 +1,91 @@
+"""Markdown tables for models/MODEL_CARD.md from the slice cache and the experiment summaries
+(results/cv_round*.json, written by experiments.py --summarise).
+
+Usage: /usr/bin/python3 models/training/card_tables.py > /tmp/tables.md
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from build_cache import DATA  # noqa: E402
+from train_lib import LABEL_NAMES  # noqa: E402
+
+SHIPPED = ("cv_round2.json", "A3-plain-s-128-tight-phantom")
+
+
+def data_table(cache: str) -> str:
+    z = np.load(cache)
+    lab, subj, mod, split = z["label"], z["subject"], z["modality"], z["split"]
+    rows = ["| label | CT train | CT dev | MR train | MR dev | phantom renders |", "|---|---|---|---|---|---|"]
+    ph = np.load(os.path.join(HERE, "cache", "phantom_128.npz"))
+    for i, n in enumerate(LABEL_NAMES):
+        cells = []
+        for m in ("CT", "MR"):
+            for s in ("train", "dev"):
+                k = (lab == i) & (mod == m) & (split == s)
+                cells.append(f"{k.sum()} / {len(np.unique(subj[k]))}" if k.any() else "–")
+        pr = int((ph["label"] == i).sum())
+        rows.append(f"| {n} | " + " | ".join(cells) + f" | {pr or '–'} |")
+    return "\n".join(rows)
+
+
+def candidates_table() -> str:
+    rows = ["| round | candidate | MACs | dev acc | dev subj-acc | CV acc | CV subj-acc | CV source-macro | CV CT | CV MR | CV steps/job |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    macs = {"plain-s-128": "49 M", "plain-s-96": "28 M", "plain-m-128": "105 M"}
+    for rnd, f in ((1, "cv_round1.json"), (2, "cv_round2.json")):
+        s = json.load(open(os.path.join(HERE, "results", f)))
+        for c, e in s.items():
+            dv, cv = e["dev"], e["cv"]
+            key = next((k for k in macs if k in c), "")
+            rows.append(f"| {rnd} | {c} | {macs.get(key, '')} | {dv['acc']:.3f} | {dv['subject_acc']:.3f} | {cv['acc']:.3f} | "
+                        f"{cv['subject_acc']:.3f} | {cv['source_macro_acc']:.3f} | {cv['per_modality']['CT']:.3f} | "
+                        f"{cv['per_modality']['MR']:.3f} | {'~1300' if rnd == 1 else '~720'} |")
+    return "\n".join(rows)
+
+
+def per_class_table() -> str:
+    s = json.load(open(os.path.join(HERE, "results", SHIPPED[0])))[SHIPPED[1]]
+    dv, cv = s["dev"]["per_class"], s["cv"]["per_class"]
+    rows = ["| label | dev slices / subjects | dev recall | CV slices / subjects | CV recall | CV subject-mean recall | status |",
+            "|---|---|---|---|---|---|---|"]
+    for n in LABEL_NAMES:
+        d, c = dv.get(n), cv.get(n)
+        dcell = f"{d['slices']} / {d['subjects']} | {d['recall']:.2f}" if d else "– | –"
+        ccell = f"{c['slices']} / {c['subjects']} | {c['recall']:.2f} | {c['subject_recall']:.2f}" if c else "– | – | –"
+        if c is None or c["subjects"] < 3:
+            status = "**not validated** (< 3 held-out subjects)"
+        elif c["recall"] >= 0.5:
+            status = "validated"
+        elif c["recall"] >= 0.2:
+            status = "validated, weak on unseen sources"
+        else:
+            status = "**fails on unseen sources**"
+        rows.append(f"| {n} | {dcell} | {ccell} | {status} |")
+    return "\n".join(rows)
+
+
+def per_source_table() -> str:
+    s = json.load(open(os.path.join(HERE, "results", SHIPPED[0])))[SHIPPED[1]]["cv"]["per_source"]
+    lic = {}
+    for m in ("ct", "mr"):
+        for r in csv.DictReader(open(os.path.join(DATA, m, "series.csv"))):
+            lic.setdefault(r["source"], r["license"])
+    rows = ["| source (held out as a group) | slices | CV accuracy | licence (series.csv) |", "|---|---|---|---|"]
+    for k, v in sorted(s.items(), key=lambda kv: -kv[1]["slices"]):
+        rows.append(f"| {k} | {v['slices']} | {v['acc']:.2f} | {lic.get(k, '')[:90]} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print("## data\n" + data_table(os.path.join(HERE, "cache", "slices_128.npz")))
+    print("\n## candidates\n" + candidates_table())
+    print("\n## per class\n" + per_class_table())
+    print("\n## per source\n" + per_source_table())
