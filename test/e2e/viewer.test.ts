@@ -140,7 +140,7 @@ describe('CT study in the prebuilt viewer', () => {
     expect(await viewports(page)).toHaveLength(1);
   });
 
-  it('offers the whole-body protocol: the CT that covers the trunk, CT-only stage without PET', async () => {
+  it('offers the whole-body protocol: the CT that covers the trunk', async () => {
     const page = viewer.page;
     await page.evaluate(() =>
       (window as unknown as { commandsManager: { runCommand(n: string, o?: unknown): unknown } }).commandsManager.runCommand('setHangingProtocol', { protocolId: '@body-region/whole-body' }),

@@ -49,9 +49,9 @@ describe('by-region protocol', () => {
     ]);
   });
 
-  it('registers three protocols whose selectors use the custom attributes', () => {
+  it('registers four protocols whose selectors use the custom attributes', () => {
     const protocols = staticProtocols();
-    expect(protocols.map((p) => p.name)).toEqual(['@body-region/by-region', '@body-region/whole-body', '@body-region/mr-joints']);
+    expect(protocols.map((p) => p.name)).toEqual(['@body-region/by-region', '@body-region/whole-body', '@body-region/whole-body-pet', '@body-region/mr-joints']);
     const text = JSON.stringify(protocols);
     expect(text).toContain('"attribute":"bodyRegions"');
     expect(text).toContain('"attribute":"bodyRegion"');

@@ -12,6 +12,7 @@ export const MODE_ROUTE = 'body-region';
 /** Hanging protocol ids (registered by the extension's hangingProtocolModule). */
 export const PROTOCOL_BY_REGION = '@body-region/by-region';
 export const PROTOCOL_WHOLE_BODY = '@body-region/whole-body';
+export const PROTOCOL_WHOLE_BODY_PET = '@body-region/whole-body-pet';
 export const PROTOCOL_MR_JOINTS = '@body-region/mr-joints';
 
 /** Custom hanging-protocol attributes (hangingProtocolService.addCustomAttribute). */

@@ -3,7 +3,7 @@
  * through the custom attributes `bodyRegion` (main region of a display set) and `bodyRegions` (all
  * its regions), which read the classification results and fall back on DICOM tags before results.
  */
-import { ATTRIBUTE_REGION, ATTRIBUTE_REGIONS, PROTOCOL_BY_REGION, PROTOCOL_MR_JOINTS, PROTOCOL_WHOLE_BODY } from '../ids';
+import { ATTRIBUTE_REGION, ATTRIBUTE_REGIONS, PROTOCOL_BY_REGION, PROTOCOL_MR_JOINTS, PROTOCOL_WHOLE_BODY, PROTOCOL_WHOLE_BODY_PET } from '../ids';
 import { buildByRegionProtocol } from './buildByRegionProtocol';
 
 const stackViewport = (viewportId: string, extra: Record<string, unknown> = {}) => ({
@@ -36,46 +36,56 @@ export const byRegionInitial = {
   },
 };
 
-/** Whole-body CT (or PET-CT): the CT that covers the most trunk regions, PET beside it. */
+const wholeBodySelectors = {
+  wholeBodyCT: {
+    seriesMatchingRules: [
+      { attribute: 'Modality', constraint: { equals: { value: 'CT' } }, required: true },
+      hasImages,
+      { weight: 3, attribute: ATTRIBUTE_REGIONS, constraint: { containsAll: ['CHEST', 'ABDOMEN', 'PELVIS'] } },
+      { weight: 2, attribute: ATTRIBUTE_REGIONS, constraint: { contains: ['HEAD', 'THIGH'] } },
+      { weight: 1, attribute: 'isReconstructable', constraint: { equals: { value: true } } },
+    ],
+  },
+  wholeBodyPT: {
+    seriesMatchingRules: [
+      { attribute: 'Modality', constraint: { equals: { value: 'PT' } }, required: true },
+      { weight: 2, attribute: 'SeriesDescription', constraint: { doesNotContain: { value: 'Uncorrected' } } },
+    ],
+  },
+};
+
+const ctViewport = { viewportOptions: stackViewport('body-region-wb-ct', { initialImageOptions: { preset: 'middle' } }), displaySets: [{ id: 'wholeBodyCT' }] };
+
+/** Whole-body CT navigation: the CT that covers the most trunk regions. */
 export const wholeBodyProtocol = {
   id: PROTOCOL_WHOLE_BODY,
-  name: 'Whole body (CT / PET-CT)',
+  name: 'Whole body CT',
   locked: true,
   protocolMatchingRules: [{ attribute: 'ModalitiesInStudy', constraint: { contains: ['CT'] }, required: true }],
   toolGroupIds: ['default'],
   numberOfPriorsReferenced: 0,
-  displaySetSelectors: {
-    wholeBodyCT: {
-      seriesMatchingRules: [
-        { attribute: 'Modality', constraint: { equals: { value: 'CT' } }, required: true },
-        hasImages,
-        { weight: 3, attribute: ATTRIBUTE_REGIONS, constraint: { containsAll: ['CHEST', 'ABDOMEN', 'PELVIS'] } },
-        { weight: 2, attribute: ATTRIBUTE_REGIONS, constraint: { contains: ['HEAD', 'THIGH'] } },
-        { weight: 1, attribute: 'isReconstructable', constraint: { equals: { value: true } } },
-      ],
-    },
-    wholeBodyPT: {
-      seriesMatchingRules: [
-        { attribute: 'Modality', constraint: { equals: { value: 'PT' } }, required: true },
-        { weight: 2, attribute: 'SeriesDescription', constraint: { doesNotContain: { value: 'Uncorrected' } } },
-      ],
-    },
-  },
+  displaySetSelectors: { wholeBodyCT: wholeBodySelectors.wholeBodyCT },
+  stages: [{ name: 'CT', viewportStructure: { layoutType: 'grid', properties: { rows: 1, columns: 1 } }, viewports: [ctViewport] }],
+};
+
+/** PET-CT: the same CT with the (attenuation-corrected) PET beside it; only for studies with PET. */
+export const wholeBodyPetProtocol = {
+  ...wholeBodyProtocol,
+  id: PROTOCOL_WHOLE_BODY_PET,
+  name: 'Whole body PET-CT',
+  protocolMatchingRules: [
+    { attribute: 'ModalitiesInStudy', constraint: { contains: 'CT' }, required: true },
+    { attribute: 'ModalitiesInStudy', constraint: { contains: 'PT' }, required: true },
+  ],
+  displaySetSelectors: wholeBodySelectors,
   stages: [
     {
       name: 'CT + PET',
-      // Only when the study has a PET series; otherwise the CT-only stage below applies.
-      stageActivation: { enabled: { displaySetSelectorsMatched: ['wholeBodyPT'] } },
       viewportStructure: { layoutType: 'grid', properties: { rows: 1, columns: 2 } },
       viewports: [
-        { viewportOptions: stackViewport('body-region-wb-ct', { initialImageOptions: { preset: 'middle' } }), displaySets: [{ id: 'wholeBodyCT' }] },
+        ctViewport,
         { viewportOptions: stackViewport('body-region-wb-pt', { initialImageOptions: { preset: 'middle' } }), displaySets: [{ id: 'wholeBodyPT' }] },
       ],
-    },
-    {
-      name: 'CT',
-      viewportStructure: { layoutType: 'grid', properties: { rows: 1, columns: 1 } },
-      viewports: [{ viewportOptions: stackViewport('body-region-wb-ct', { initialImageOptions: { preset: 'middle' } }), displaySets: [{ id: 'wholeBodyCT' }] }],
     },
   ],
 };
@@ -115,6 +125,7 @@ export function staticProtocols(): Array<{ name: string; protocol: Record<string
   return [
     { name: PROTOCOL_BY_REGION, protocol: byRegionInitial },
     { name: PROTOCOL_WHOLE_BODY, protocol: wholeBodyProtocol },
+    { name: PROTOCOL_WHOLE_BODY_PET, protocol: wholeBodyPetProtocol },
     { name: PROTOCOL_MR_JOINTS, protocol: mrJointsProtocol },
   ];
 }
