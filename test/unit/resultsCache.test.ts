@@ -83,6 +83,13 @@ describe('ResultsCache (engine)', () => {
     expect((await cache.lookup(keyOf(result.seriesInstanceUID))).hit).toBe(false);
   });
 
+  test('results with failed images are not cached (a rerun tries those images again)', async () => {
+    const cache = new ResultsCache(new MemoryStore());
+    const partial: SeriesResult = { ...result, timing: { ...result.timing, framesFailed: 1 } };
+    expect(await cache.save(keyOf(result.seriesInstanceUID), partial)).toBe(false);
+    expect((await cache.lookup(keyOf(result.seriesInstanceUID))).hit).toBe(false);
+  });
+
   test.each([
     ['not JSON', () => '{"key": "trunc'],
     ['JSON but not an entry', () => '42'],

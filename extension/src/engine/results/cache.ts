@@ -93,11 +93,12 @@ export class ResultsCache {
   }
 
   /**
-   * Stores a successful result; failed ones are not cached (the archive or network may recover).
+   * Stores a complete result; failed ones, and ones with images that failed, are not cached (the
+   * archive or network may recover, and the next run should try them again).
    * Resolves to whether it was stored.
    */
   async save(k: ResultsCacheKey, result: SeriesResult): Promise<boolean> {
-    if (result.error !== null || result.seriesInstanceUID !== k.seriesInstanceUID) return false;
+    if (result.error !== null || result.timing.framesFailed > 0 || result.seriesInstanceUID !== k.seriesInstanceUID) return false;
     const key = resultsCacheKey(k);
     try {
       await this.store.set(key, JSON.stringify({ key, result } satisfies StoredEntry));
