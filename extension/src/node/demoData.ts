@@ -25,6 +25,8 @@ interface DcmjsData {
   };
 }
 const data = (dcmjs as unknown as { data: DcmjsData }).data;
+// dcmjs warns about every private tag of the GE test file; the demo does not need to hear it.
+(dcmjs as unknown as { log: { setLevel(level: string): void } }).log.setLevel('error');
 
 /** A UID derived from a name, so demo data keeps its UIDs across runs (loaded once, never twice). */
 export function stableUid(name: string): string {

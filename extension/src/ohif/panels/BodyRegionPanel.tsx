@@ -111,18 +111,22 @@ function SeriesRow({ series, currentSegment, onSelect }: SeriesRowProps): React.
       <div className="br-series-head">
         <span className="br-series-name" title={name}>
           {name}
-          {series.annexL && <span className="br-badge br-badge-term">{series.annexL}</span>}
-          {series.tagDisagreement && (
-            <span className="br-badge br-badge-mismatch" title={series.tagDisagreement} data-testid="br-mismatch">
-              ≠ {series.bodyPartExamined ?? 'tag'}
-            </span>
-          )}
         </span>
         <span className="br-series-meta">
           {series.modality}
           {series.totalSlices ? ` · ${series.totalSlices} sl.` : ''}
         </span>
       </div>
+      {(series.annexL || series.tagDisagreement) && (
+        <div className="br-badges">
+          {series.annexL && <span className="br-badge br-badge-term" title="DICOM Annex L term for this series">{series.annexL}</span>}
+          {series.tagDisagreement && (
+            <span className="br-badge br-badge-mismatch" title={series.tagDisagreement} data-testid="br-mismatch">
+              BodyPartExamined {series.bodyPartExamined ?? '?'} ≠ pixels
+            </span>
+          )}
+        </div>
+      )}
       {series.status === 'running' && <ProgressBar done={series.progress.done} total={series.progress.total} />}
       {series.status === 'queued' && <div className="br-series-meta">queued</div>}
       {series.status === 'cancelled' && <div className="br-series-meta">cancelled</div>}

@@ -21,7 +21,8 @@ export const PANEL_CSS = `
 .br-panel .br-series-head { display: flex; align-items: baseline; justify-content: space-between; gap: 6px; }
 .br-panel .br-series-name { font-weight: 600; color: #e5e7eb; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .br-panel .br-series-meta { font-size: 11px; color: #9ca3af; white-space: nowrap; }
-.br-panel .br-badge { display: inline-block; font-size: 10px; font-weight: 700; border-radius: 3px; padding: 0 5px; margin-left: 4px; }
+.br-panel .br-badges { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 3px; }
+.br-panel .br-badge { display: inline-block; font-size: 10px; font-weight: 700; border-radius: 3px; padding: 0 5px; }
 .br-panel .br-badge-mismatch { background: #b45309; color: #fff7ed; }
 .br-panel .br-badge-term { background: #1e3a8a; color: #dbeafe; }
 .br-panel .br-progress { height: 6px; background: #1f2937; border-radius: 3px; overflow: hidden; margin-top: 6px; }
