@@ -11,7 +11,7 @@ import * as path from 'path';
 import { startViewerServer, ViewerServer } from '../../extension/src/node/server';
 import { startArchive, ArchiveFixture } from '../helpers/orthancFixture';
 import { makeSeries } from '../helpers/dicomFactory';
-import { parseArgs, parseHeaders } from '../../extension/src/node/start';
+import { findDicomFiles, parseArgs, parseHeaders } from '../../extension/src/node/start';
 
 function tempDirWith(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'br-server-'));
@@ -106,5 +106,18 @@ describe('npm start options', () => {
     expect(parseHeaders(o.header)).toEqual({ Authorization: 'Bearer x', 'X-A': '1' });
     expect(parseArgs(['--import', '/data', '--no-demo'], { BODY_REGION_DICOMWEB: 'http://env/rs' })).toMatchObject({ dicomweb: 'http://env/rs', import: '/data', demo: false });
     expect(() => parseHeaders(['no colon'])).toThrow(/Name: value/);
+  });
+});
+
+describe('npm start -- --import', () => {
+  it('finds DICOM Part-10 files by their preamble, in subfolders, whatever their names', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'br-import-'));
+    fs.mkdirSync(path.join(dir, 'sub', 'deeper'), { recursive: true });
+    const series = await makeSeries({ slices: 2 });
+    fs.writeFileSync(path.join(dir, 'IM0001'), series.files[0]);
+    fs.writeFileSync(path.join(dir, 'sub', 'deeper', 'slice.dcm'), series.files[1]);
+    fs.writeFileSync(path.join(dir, 'sub', 'notes.dcm'), 'not DICOM at all');
+    expect(findDicomFiles(dir).map((f) => path.relative(dir, f)).sort()).toEqual(['IM0001', path.join('sub', 'deeper', 'slice.dcm')]);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
