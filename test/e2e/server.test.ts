@@ -52,6 +52,10 @@ describe('viewer server with the embedded Orthanc', () => {
       expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
     }
     expect((await fetch(`${server.url}/body-region/ort-wasm-simd-threaded.wasm`)).headers.get('content-type')).toBe('application/wasm');
+    // Our scripts (the worker above all) carry a CSP without 'unsafe-eval'.
+    const csp = (await fetch(`${server.url}/body-region/body-region-extension.js`)).headers.get('content-security-policy');
+    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(csp).not.toMatch(/'unsafe-eval'/);
     // Client-side routes get the viewer; missing files and escapes do not.
     expect(await (await fetch(`${server.url}/body-region?StudyInstanceUIDs=1.2.3`)).text()).toBe('<html>viewer</html>');
     expect((await fetch(`${server.url}/missing.js`)).status).toBe(404);

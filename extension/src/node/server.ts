@@ -46,6 +46,15 @@ export interface ViewerServer {
 }
 
 export const ASSET_PREFIX = '/body-region/';
+
+/**
+ * A strict CSP on our own scripts. It governs the classification worker and onnxruntime's thread
+ * workers (a worker's CSP comes from its script's response), so every run proves they need no eval;
+ * the page itself keeps the viewer's policy.
+ */
+export const WORKER_CSP = {
+  'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'",
+};
 const ORT_FILES = ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs'];
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -114,7 +123,7 @@ async function handle(options: ViewerServerOptions, req: http.IncomingMessage, r
     const name = pathname.slice(ASSET_PREFIX.length);
     if (name.includes('/') || name.startsWith('.')) return notFound(res);
     const dir = ORT_FILES.includes(name) ? options.ortDir : name.startsWith('body-region-') ? options.bundlesDir : options.modelsDir;
-    return sendFile(res, path.join(dir, name), req, 'no-cache');
+    return sendFile(res, path.join(dir, name), req, 'no-cache', WORKER_CSP);
   }
   // The viewer: real files, else index.html (client-side routes like /body-region?StudyInstanceUIDs=…).
   const file = safeJoin(options.ohifDist, pathname);
@@ -135,11 +144,11 @@ function notFound(res: http.ServerResponse): void {
   res.end('not found');
 }
 
-function sendFile(res: http.ServerResponse, file: string, req: http.IncomingMessage, cacheControl: string): void {
+function sendFile(res: http.ServerResponse, file: string, req: http.IncomingMessage, cacheControl: string, extra: http.OutgoingHttpHeaders = {}): void {
   fs.stat(file, (error, stat) => {
     if (error || !stat.isFile()) return notFound(res);
     const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-    res.writeHead(200, { 'Content-Type': type, 'Content-Length': stat.size, 'Cache-Control': cacheControl, ...ISOLATION_HEADERS });
+    res.writeHead(200, { 'Content-Type': type, 'Content-Length': stat.size, 'Cache-Control': cacheControl, ...ISOLATION_HEADERS, ...extra });
     if (req.method === 'HEAD') return void res.end();
     fs.createReadStream(file).pipe(res);
   });

@@ -5,7 +5,9 @@
  */
 import { classifySeries } from '../../engine/pipeline';
 import { BodyRegionModel, ModelManifest } from '../../engine/infer/BodyRegionModel';
-import { DicomWebArchive, DicomWebPixelSource, metadataToFrames } from '../../engine/fetch';
+import { DicomWebArchive } from '../../engine/fetch/dicomWebArchive';
+import { DicomWebPixelSource } from '../../engine/fetch/DicomWebPixelSource';
+import { metadataToFrames } from '../../engine/fetch/metadataToFrames';
 import type { LabelsFile } from '../../engine/types';
 import type { ClassifyRequest, WorkerRequest, WorkerResponse } from './protocol';
 
