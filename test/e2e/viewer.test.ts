@@ -40,6 +40,10 @@ describe('CT study in the prebuilt viewer', () => {
     await viewer.archive.store(study.files);
     await openStudy(viewer, study.studyInstanceUID);
     state = await waitForClassification(viewer.page);
+    const stats = await viewer.page.evaluate(() =>
+      (window as unknown as { commandsManager: { runCommand(n: string): unknown } }).commandsManager.runCommand('bodyRegion.getStats'),
+    );
+    process.stderr.write(`[e2e] CT study: ${JSON.stringify(stats)} (frames reused from the viewer's cache)\n`);
   }, 420000);
 
   afterAll(async () => {

@@ -10,6 +10,7 @@ import { stepRegion } from '../../extension/src/ohif/services/navigation';
 import { deriveMode } from '../../mode/src/deriveMode';
 import mode from '../../mode/src/index';
 import type { OhifContext } from '../../extension/src/ohif/ohifTypes';
+import { cachedFrame, viewerImageId } from '../../extension/src/ohif/services/viewerPixelCache';
 
 const candidate = (region: string, series: string, score: number, imageIndex: number | null = 0): RegionCandidate => ({
   region,
@@ -188,5 +189,33 @@ describe('the body-region mode', () => {
     expect(basic.modeInstance.onModeEnter).toHaveBeenCalled();
     expect(setCustomizations).toHaveBeenCalledWith({ 'ohif.hotkeyBindings': { $push: [{ commandName: 'next', label: 'Next', keys: ['alt+down'] }] } });
     expect(runCommand).toHaveBeenCalledWith('start');
+  });
+});
+
+describe("frames from the viewer's cornerstone cache", () => {
+  const request = { studyInstanceUID: 'st', seriesInstanceUID: 'se', sopInstanceUID: 'sop', frameNumber: 2 };
+  const imageId = viewerImageId('http://h/dicom-web/', request);
+
+  it('names frames the way the viewer does', () => {
+    expect(imageId).toBe('wadors:http://h/dicom-web/studies/st/series/se/instances/sop/frames/2');
+  });
+
+  it('gives stored values back, undoing the modality LUT when cornerstone applied it', () => {
+    const raw = new Int16Array([0, 10, 20, 30]);
+    const image = (extra: object) => ({ rows: 2, columns: 2, getPixelData: () => raw, ...extra });
+    const plain = cachedFrame({ cache: { getImage: (id) => (id === imageId ? image({}) : undefined) } }, imageId)!;
+    expect(Array.from(plain.data)).toEqual([0, 10, 20, 30]);
+    expect(plain.data).not.toBe(raw); // a copy: the original stays in the cache
+    const scaled = cachedFrame({ cache: { getImage: () => image({ preScale: { scaled: true, scalingParameters: { rescaleSlope: 2, rescaleIntercept: -10 } } }) } }, imageId)!;
+    expect(Array.from(scaled.data)).toEqual([5, 10, 15, 20]);
+  });
+
+  it('says null for missing, colour, SUV-scaled or odd-sized images and a missing cornerstone', () => {
+    const image = (extra: object) => ({ rows: 2, columns: 2, getPixelData: () => new Uint16Array(4), ...extra });
+    expect(cachedFrame({ cache: { getImage: () => undefined } }, imageId)).toBeNull();
+    expect(cachedFrame({ cache: { getImage: () => image({ color: true }) } }, imageId)).toBeNull();
+    expect(cachedFrame({ cache: { getImage: () => image({ preScale: { scaled: true, scalingParameters: { suvbw: 3 } } }) } }, imageId)).toBeNull();
+    expect(cachedFrame({ cache: { getImage: () => image({ rows: 3 }) } }, imageId)).toBeNull();
+    expect(cachedFrame(undefined, imageId)).toBeNull();
   });
 });

@@ -22,6 +22,7 @@ export function getCommandsModule(ctx: OhifContext) {
     [COMMANDS.exportResults]: {
       commandFn: ({ download = true }: { download?: boolean } = {}) => (download ? downloadResults(runtime.service) : resultsDocument(runtime.service)),
     },
+    [COMMANDS.getStats]: { commandFn: () => ({ framesFromViewer: runtime.runner?.framesFromViewer ?? 0 }) },
     [COMMANDS.applyRegionLayout]: { commandFn: () => session().applyRegionLayout('pixels', true) },
   };
   return { definitions, defaultContext: 'DEFAULT' };

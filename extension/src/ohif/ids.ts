@@ -30,6 +30,8 @@ export const COMMANDS = {
   previousRegion: 'bodyRegion.previousRegion',
   exportResults: 'bodyRegion.exportResults',
   applyRegionLayout: 'bodyRegion.applyRegionLayout',
+  /** { framesFromViewer }: frames the worker took from the viewer's cache instead of the archive. */
+  getStats: 'bodyRegion.getStats',
 } as const;
 
 /** Default keyboard shortcuts (mousetrap syntax, as OHIF's hotkeys manager uses). */

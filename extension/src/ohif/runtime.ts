@@ -14,6 +14,8 @@ export interface BodyRegionConfiguration {
   mode?: 'exhaustive' | 'fast';
   /** false: do not keep results in IndexedDB between visits (services/cachingRunner.ts). */
   resultsCache?: boolean;
+  /** false: the worker always fetches frames itself instead of reusing the viewer's decoded images. */
+  reuseViewerCache?: boolean;
 }
 
 export interface Runtime {
@@ -21,6 +23,8 @@ export interface Runtime {
   configuration: BodyRegionConfiguration;
   service: BodyRegionService;
   session: ViewerSession | null;
+  /** The worker runner, once a session started (exposes framesFromViewer). */
+  runner: { framesFromViewer: number } | null;
 }
 
 export const runtime: Runtime = {
@@ -28,4 +32,5 @@ export const runtime: Runtime = {
   configuration: {},
   service: new BodyRegionService(),
   session: null,
+  runner: null,
 };

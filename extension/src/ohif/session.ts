@@ -6,6 +6,7 @@ import { WorkerRunner } from './services/workerRunner';
 import { withBrowserResultsCache } from './services/cachingRunner';
 import { assetBase } from './assetBase';
 import { summariseForPanel } from './services/summaryView';
+import { cachedFrame, CornerstoneLike, viewerImageId } from './services/viewerPixelCache';
 
 export const WORKER_FILE = 'body-region-worker.js';
 
@@ -36,7 +37,12 @@ export function startSession(ctx: OhifContext): ViewerSession {
       wadoRoot: () => dataSourceRoot(ctx),
       headers: () => authHeaders(ctx),
       mode: runtime.configuration.mode,
+      viewerFrame: (request) =>
+        runtime.configuration.reuseViewerCache === false
+          ? null
+          : cachedFrame((globalThis as { cornerstone?: CornerstoneLike }).cornerstone, viewerImageId(dataSourceRoot(ctx), request)),
     });
+    runtime.runner = runner;
     runtime.service.setRunner(withBrowserResultsCache(runner, base, runtime.configuration), summariseForPanel);
   }
   runtime.ctx = ctx;

@@ -5,7 +5,7 @@
 import type { ClassificationRunner, SeriesJob } from './BodyRegionService';
 import { ModelUnavailableError } from './BodyRegionService';
 import type { RawSeriesResult } from './resultView';
-import type { WorkerRequest, WorkerResponse } from '../worker/protocol';
+import type { PixelsAnswer, PixelsRequest, WorkerRequest, WorkerResponse } from '../worker/protocol';
 
 export interface WorkerRunnerOptions {
   workerUrl: string;
@@ -15,6 +15,8 @@ export interface WorkerRunnerOptions {
   /** Current auth headers of the data source (tokens can change while the study is open). */
   headers: () => Record<string, string>;
   mode?: 'exhaustive' | 'fast';
+  /** A frame the viewer already decoded (cornerstone cache), or null: the worker then fetches it. */
+  viewerFrame?: (request: PixelsRequest) => PixelsAnswer['frame'];
 }
 
 interface Pending {
@@ -27,6 +29,8 @@ export class WorkerRunner implements ClassificationRunner {
   private worker: Worker | null = null;
   private nextJobId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Frames the worker took from the viewer's cache instead of the archive. */
+  framesFromViewer = 0;
 
   constructor(private readonly options: WorkerRunnerOptions) {}
 
@@ -64,6 +68,18 @@ export class WorkerRunner implements ClassificationRunner {
     worker.postMessage(message);
   }
 
+  private answerPixels(request: PixelsRequest): void {
+    let frame: PixelsAnswer['frame'] = null;
+    try {
+      frame = this.options.viewerFrame?.(request) ?? null;
+    } catch {
+      frame = null;
+    }
+    if (frame) this.framesFromViewer++;
+    const answer: PixelsAnswer = { type: 'pixels', requestId: request.requestId, frame };
+    this.worker?.postMessage(answer, frame ? [frame.data.buffer] : []);
+  }
+
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(this.options.workerUrl, { type: 'module', name: 'body-region' });
@@ -80,6 +96,10 @@ export class WorkerRunner implements ClassificationRunner {
   }
 
   private onMessage(message: WorkerResponse): void {
+    if (message.type === 'pixels-request') {
+      this.answerPixels(message);
+      return;
+    }
     const pending = this.pending.get(message.jobId);
     if (!pending) return;
     if (message.type === 'progress') {

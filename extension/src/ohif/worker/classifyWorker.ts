@@ -8,12 +8,52 @@ import { BodyRegionModel, ModelManifest } from '../../engine/infer/BodyRegionMod
 import { DicomWebArchive } from '../../engine/fetch/dicomWebArchive';
 import { DicomWebPixelSource } from '../../engine/fetch/DicomWebPixelSource';
 import { metadataToFrames } from '../../engine/fetch/metadataToFrames';
-import type { LabelsFile } from '../../engine/types';
-import type { ClassifyRequest, WorkerRequest, WorkerResponse } from './protocol';
+import type { FrameMeta, LabelsFile, PixelFrame, PixelSource } from '../../engine/types';
+import type { ClassifyRequest, PixelsAnswer, WorkerRequest, WorkerResponse } from './protocol';
 
 const scope = self as unknown as { postMessage: (m: WorkerResponse) => void; onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null; crossOriginIsolated?: boolean };
 const controllers = new Map<number, AbortController>();
 let modelPromise: Promise<BodyRegionModel> | null = null;
+const pixelAnswers = new Map<number, (frame: PixelsAnswer['frame']) => void>();
+let nextRequestId = 1;
+const VIEWER_ANSWER_TIMEOUT_MS = 2000;
+
+/** Asks the viewer for a frame it already decoded; null when it has none (or does not answer). */
+function askViewer(jobId: number, frame: FrameMeta): Promise<PixelsAnswer['frame']> {
+  const requestId = nextRequestId++;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      pixelAnswers.delete(requestId);
+      resolve(null);
+    }, VIEWER_ANSWER_TIMEOUT_MS);
+    pixelAnswers.set(requestId, (answer) => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+    scope.postMessage({
+      type: 'pixels-request',
+      jobId,
+      requestId,
+      studyInstanceUID: frame.studyInstanceUID,
+      seriesInstanceUID: frame.seriesInstanceUID,
+      sopInstanceUID: frame.sopInstanceUID,
+      frameNumber: frame.frameNumber,
+    });
+  });
+}
+
+/** The viewer's cache first (single-sample frames of the expected size), then the archive. */
+class ViewerFirstPixelSource implements PixelSource {
+  constructor(private readonly jobId: number, private readonly archive: PixelSource) {}
+
+  async getPixels(frame: FrameMeta, signal?: AbortSignal): Promise<PixelFrame> {
+    if (frame.samplesPerPixel === 1) {
+      const cached = await askViewer(this.jobId, frame);
+      if (cached && cached.rows === frame.rows && cached.columns === frame.columns) return cached;
+    }
+    return this.archive.getPixels(frame, signal);
+  }
+}
 
 async function fetchOk(url: string): Promise<Response> {
   const response = await fetch(url);
@@ -58,7 +98,7 @@ async function classify(request: ClassifyRequest): Promise<void> {
     post({ type: 'progress', jobId: request.jobId, done: 0, total: frames.length });
     const result = await classifySeries({
       frames,
-      pixels: new DicomWebPixelSource(archive),
+      pixels: new ViewerFirstPixelSource(request.jobId, new DicomWebPixelSource(archive)),
       model,
       mode: request.mode,
       signal: controller.signal,
@@ -74,6 +114,9 @@ async function classify(request: ClassifyRequest): Promise<void> {
 
 scope.onmessage = (event) => {
   const request = event.data;
-  if (request.type === 'cancel') controllers.get(request.jobId)?.abort();
+  if (request.type === 'pixels') {
+    pixelAnswers.get(request.requestId)?.(request.frame);
+    pixelAnswers.delete(request.requestId);
+  } else if (request.type === 'cancel') controllers.get(request.jobId)?.abort();
   else if (request.type === 'classify') void classify(request);
 };

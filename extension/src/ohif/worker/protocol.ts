@@ -20,9 +20,28 @@ export interface CancelRequest {
   jobId: number;
 }
 
-export type WorkerRequest = ClassifyRequest | CancelRequest;
+/** The viewer's answer to a pixels-request: the decoded frame from its cache, or null. */
+export interface PixelsAnswer {
+  type: 'pixels';
+  requestId: number;
+  frame: { rows: number; columns: number; data: Float32Array | Int16Array | Uint16Array | Uint8Array | Int8Array } | null;
+}
+
+export type WorkerRequest = ClassifyRequest | CancelRequest | PixelsAnswer;
+
+/** The worker asks whether the viewer already holds a frame (its cornerstone cache). */
+export interface PixelsRequest {
+  type: 'pixels-request';
+  jobId: number;
+  requestId: number;
+  studyInstanceUID: string;
+  seriesInstanceUID: string;
+  sopInstanceUID: string;
+  frameNumber: number;
+}
 
 export type WorkerResponse =
+  | PixelsRequest
   | { type: 'progress'; jobId: number; done: number; total: number }
   | { type: 'result'; jobId: number; result: RawSeriesResult }
   | { type: 'error'; jobId: number; message: string; modelUnavailable: boolean };
