@@ -158,6 +158,9 @@ export function activeProtocolId(page: Page): Promise<string | undefined> {
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
+  // The viewer's "investigational use" banner may appear late; it hides the lower viewports.
+  await page.getByRole('button', { name: 'Confirm and hide' }).click({ timeout: 500 }).catch(() => undefined);
+  await page.waitForTimeout(300);
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
