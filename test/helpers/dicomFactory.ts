@@ -498,7 +498,7 @@ function niftiPixelSpacing(path: string): [number, number] {
  * Slice 0 is the most inferior; instance numbers run superior → inferior as many scanners do.
  */
 export async function makeSeriesFromNifti(path: string, opts: { slices?: number[]; transferSyntax?: SyntaxName; studyInstanceUID?: string; modality?: 'CT' | 'MR'; seriesDescription?: string } = {}): Promise<BuiltSeries & { sliceIndices: number[] }> {
-  // nifti-reader-js is ESM-only: the evaluation's loader imports it natively (needs --experimental-vm-modules in jest).
+  // NIfTI volumes are read by the evaluation's reader.
   const volume = await readNiftiVolume(path);
   const [nx, ny, nz] = [volume.columns, volume.rows, volume.slices];
   const sliceIndices = opts.slices ?? Array.from({ length: nz }, (_, k) => k);

@@ -8,19 +8,7 @@
  */
 import { promises as fs } from 'fs';
 import { gunzipSync } from 'zlib';
-import type * as NiftiReader from 'nifti-reader-js';
 import type { PixelFrame } from '../engine/types';
-
-/**
- * nifti-reader-js ships as an ES module only (its exports map has no "require" condition), so this
- * CommonJS build loads it with a native dynamic import that TypeScript leaves untouched.
- */
-const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
-let reader: Promise<typeof NiftiReader> | null = null;
-function niftiReader(): Promise<typeof NiftiReader> {
-  reader ??= nativeImport('nifti-reader-js') as Promise<typeof NiftiReader>;
-  return reader;
-}
 
 export interface Volume {
   /** In-plane size of the display frame. */
@@ -48,28 +36,42 @@ function toArrayBuffer(buf: Buffer): ArrayBuffer {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
 
+/**
+ * Reads a NIfTI-1 file (optionally gzip). Only the header fields the evaluation needs are read, at
+ * their fixed offsets in the 348-byte header. (nifti-reader-js was tried first: it ships as an ES
+ * module only, and jest's CommonJS runtime cannot load it in more than one test file per run.)
+ */
 export async function parseNifti(bytes: Buffer): Promise<Volume> {
-  const nifti = await niftiReader();
   const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
-  const buffer = toArrayBuffer(raw);
-  if (!nifti.isNIFTI(buffer)) throw new Error('not a NIfTI file');
-  const header = nifti.readHeader(buffer);
-  if (!header.littleEndian) throw new Error('big-endian NIfTI is not supported');
-  const make = NIFTI_TYPES[header.datatypeCode];
-  if (!make) throw new Error(`NIfTI datatype ${header.datatypeCode} is not supported`);
-  const [, nx, ny, nzRaw] = header.dims;
-  const nz = header.dims[0] >= 3 ? nzRaw : 1;
-  const image = nifti.readImage(header, buffer);
-  const data = make(image.slice(0, nx * ny * nz * (header.numBitsPerVoxel / 8)));
-  const slope = header.scl_slope;
+  if (raw.length < 352) throw new Error('not a NIfTI file (shorter than a NIfTI-1 header)');
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (view.getInt32(0, true) !== 348) {
+    throw new Error(view.getInt32(0, false) === 348 ? 'big-endian NIfTI is not supported' : 'not a NIfTI file');
+  }
+  const magic = raw.toString('latin1', 344, 347);
+  if (magic !== 'n+1' && magic !== 'ni1') throw new Error('not a NIfTI file (no NIfTI-1 magic)');
+  const dims = Array.from({ length: 8 }, (_, i) => view.getInt16(40 + 2 * i, true));
+  const datatypeCode = view.getInt16(70, true);
+  const bitsPerVoxel = view.getInt16(72, true);
+  const sliceSpacing = view.getFloat32(76 + 4 * 3, true);
+  const voxOffset = Math.max(352, Math.round(view.getFloat32(108, true)));
+  const slope = view.getFloat32(112, true);
+  const intercept = view.getFloat32(116, true);
+  const make = NIFTI_TYPES[datatypeCode];
+  if (!make) throw new Error(`NIfTI datatype ${datatypeCode} is not supported`);
+  const [, nx, ny, nzRaw] = dims;
+  const nz = dims[0] >= 3 ? nzRaw : 1;
+  const byteLength = nx * ny * nz * (bitsPerVoxel / 8);
+  if (voxOffset + byteLength > raw.length) throw new Error('NIfTI file is truncated');
+  const data = make(toArrayBuffer(raw.subarray(voxOffset, voxOffset + byteLength)));
   const useScale = Number.isFinite(slope) && slope !== 0;
   return {
     rows: ny,
     columns: nx,
     slices: nz,
-    sliceSpacingMm: header.pixDims[3] > 0 ? header.pixDims[3] : 1,
+    sliceSpacingMm: sliceSpacing > 0 ? sliceSpacing : 1,
     rescaleSlope: useScale ? slope : 1,
-    rescaleIntercept: useScale && Number.isFinite(header.scl_inter) ? header.scl_inter : 0,
+    rescaleIntercept: useScale && Number.isFinite(intercept) ? intercept : 0,
     data,
   };
 }
