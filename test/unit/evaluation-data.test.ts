@@ -70,6 +70,9 @@ describe('NIfTI volumes as DICOM display frames', () => {
 
   it('refuses files that are not NIfTI', async () => {
     await expect(parseNifti(Buffer.from('not a nifti file at all, definitely not'.repeat(20)))).rejects.toThrow(/NIfTI/);
+    const whole = niftiBytes(4, 3, 2, 1, () => 7);
+    await expect(parseNifti(whole.subarray(0, whole.length - 2))).rejects.toThrow(/truncated/);
+    await expect(parseNifti(whole.subarray(0, 100))).rejects.toThrow(/NIfTI/);
   });
 });
 
