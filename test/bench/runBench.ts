@@ -53,7 +53,9 @@ function machine(): BenchReport['machine'] {
 async function warmUp(dicomWebUrl: string, study: string, series: string): Promise<void> {
   const archive = new DicomWebArchive({ url: dicomWebUrl });
   const frames = await seriesFrames({ dicomWebUrl, studyInstanceUID: study, seriesInstanceUID: series }, archive);
-  await Promise.all(frames.map((f) => archive.retrieveFrame(f)));
+  // Keep only the sizes: holding 1,000 frames at once would grow this process by 500 MB and hide
+  // the Node host's own memory growth behind a swollen baseline.
+  await Promise.all(frames.map((f) => archive.retrieveFrame(f).then((r) => r.bytes.byteLength)));
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
