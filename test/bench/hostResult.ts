@@ -1,6 +1,7 @@
 /** What each host (Node, Chromium) reports for one benchmark run. */
 import type { InferenceRun, ModeRun } from './measure';
 import type { ProxyCounters } from './benchServer';
+import type { SimulatedFastRow } from './simulatedSweep';
 
 export interface HostModeResult extends ModeRun {
   /** HTTP body bytes through the proxy: frames (multipart) and metadata (JSON). */
@@ -26,7 +27,21 @@ export interface HostResult {
   inferenceSingleThread?: InferenceRun;
   fast: HostModeResult;
   exhaustive: HostModeResult;
+  /** Node only: fast mode at other first sampling distances, against this run's exhaustive map. */
+  fastSweep?: FastSweepRow[];
+  /** Node only: fast mode settings simulated over the exhaustive run's probabilities. */
+  simulatedFast?: SimulatedFastRow[];
   notes: string[];
+}
+
+export interface FastSweepRow {
+  sampleMm: number;
+  framesFetched: number;
+  framesFraction: number;
+  wallSeconds: number;
+  equal: boolean;
+  maxBoundaryShift: number | null;
+  problems: string[];
 }
 
 export function withCounters(run: ModeRun, c: ProxyCounters): Pick<HostModeResult, 'httpFrameBytes' | 'httpFrameRequests' | 'httpMetadataBytes'> & ModeRun {

@@ -57,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--concurrency <n>', 'frames fetched at the same time (engine default 4)', positiveInt)
     .option('--inference-images <n>', 'images for the inference-only throughput run', positiveInt)
     .option('--no-warmup', 'do not read every frame once before measuring')
+    .option('--sweep <mm,...>', 'fast mode first sampling distances to try in Node ("" for none)', '25,50,70')
     .option('--fetch-variants <n>', 'frames sampled for the fetch-only variants (0: skip)', nonNegativeInt)
     .option('--no-gzip', 'make the proxy ask Orthanc for uncompressed answers even when the browser asks for gzip')
     .option('--cache <dir>', 'folder for generated DICOM and the archive storage (default .cache/bench)')
@@ -68,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const o = program.opts<{
     slices?: number; matrix: number; quick?: boolean; json?: string; host: string; model?: string;
-    nodeThreads: number; browserThreads: number; batch?: number; concurrency?: number; inferenceImages?: number; warmup: boolean; cache?: string; fetchVariants?: number; gzip: boolean;
+    nodeThreads: number; browserThreads: number; batch?: number; concurrency?: number; inferenceImages?: number; warmup: boolean; cache?: string; fetchVariants?: number; gzip: boolean; sweep: string;
   }>();
   const hosts: Host[] = o.host === 'both' ? ['node', 'chromium'] : o.host === 'node' || o.host === 'chromium' ? [o.host] : [];
   if (!hosts.length) {
@@ -89,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
     inferenceImages: o.inferenceImages ?? (o.quick ? 64 : 512),
     quick: Boolean(o.quick),
     warmUp: o.warmup,
+    sweepSampleMm: o.sweep.split(',').filter((x) => x.trim() !== '').map(Number).filter((x) => x > 0),
     fetchVariantFrames: o.fetchVariants ?? (o.quick ? 20 : 100),
     archiveGzip: o.gzip,
     cacheRoot: o.cache,

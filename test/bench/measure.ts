@@ -9,6 +9,7 @@ import { metadataToFrames } from '../../extension/src/engine/fetch/metadataToFra
 import { preprocessFrame } from '../../extension/src/engine/preprocess/preprocessFrame';
 import type { BodyRegionModel } from '../../extension/src/engine/infer/BodyRegionModel';
 import type { FrameMeta } from '../../extension/src/engine/types';
+import type { SeriesResult } from '../../extension/src/engine/results/schema';
 
 export type Mode = 'fast' | 'exhaustive';
 
@@ -24,6 +25,10 @@ export interface RunOptions {
   concurrency?: number;
   /** Frames in flight in the archive client (DicomWebArchive concurrency). */
   requestConcurrency?: number;
+  /** Fast mode's first sampling distance (mm); engine default when absent. */
+  sampleMm?: number;
+  /** Return every classified slice's probabilities of stack 0 (Node: for the simulated sweep). */
+  keepProbabilities?: boolean;
 }
 
 /** A decoded region run of one stack (indices in anatomical order, inclusive). */
@@ -53,6 +58,8 @@ export interface ModeRun {
   error: string | null;
   segments: MapSegment[];
   regions: string[];
+  /** Stack 0, anatomical order: probabilities (null where not classified) and positions; only with keepProbabilities. */
+  stack0?: { probabilities: Array<number[] | null>; positionsMm: number[] };
 }
 
 const now = () => performance.now();
@@ -68,7 +75,7 @@ export async function runMode(ref: SeriesRef, model: BodyRegionModel, mode: Mode
   const frames = await seriesFrames(ref, archive);
   const t1 = now();
   const pixels = new DicomWebPixelSource(archive);
-  const result = await classifySeries({ frames, pixels, model, mode, batchSize: opts.batchSize, concurrency: opts.concurrency });
+  const result = await classifySeries({ frames, pixels, model, mode, batchSize: opts.batchSize, concurrency: opts.concurrency, sampleMm: opts.sampleMm });
   const t2 = now();
   return {
     mode,
@@ -87,7 +94,21 @@ export async function runMode(ref: SeriesRef, model: BodyRegionModel, mode: Mode
     error: result.error ? `${result.error.code}: ${result.error.message}` : null,
     segments: result.segments.map((s) => ({ stackIndex: s.stackIndex, label: s.label, firstIndex: s.firstIndex, lastIndex: s.lastIndex })),
     regions: result.regions,
+    ...(opts.keepProbabilities ? { stack0: stackZero(result.images) } : {}),
   };
+}
+
+function stackZero(images: SeriesResult['images']): NonNullable<ModeRun['stack0']> {
+  const own = images.filter((im) => im.stackIndex === 0 && im.positionMm !== null);
+  const n = own.reduce((m, im) => Math.max(m, im.sliceIndex + 1), 0);
+  const probabilities: Array<number[] | null> = new Array(n).fill(null);
+  const positionsMm: number[] = new Array(n).fill(0);
+  for (const im of own) {
+    // Duplicates point at their kept slice: keep the kept slice's own row.
+    if (probabilities[im.sliceIndex] === null) probabilities[im.sliceIndex] = im.probabilities;
+    positionsMm[im.sliceIndex] = im.positionMm as number;
+  }
+  return { probabilities, positionsMm };
 }
 
 export interface InferenceRun {

@@ -7,7 +7,9 @@ import { installXhrPolyfill } from '../../extension/src/cli/xhrPolyfill';
 import { loadModelFromDir } from '../../extension/src/engine/infer/loadModelNode';
 import type { BenchServer } from './benchServer';
 import type { HostModeResult, HostResult } from './hostResult';
-import { withCounters } from './hostResult';
+import { withCounters, type FastSweepRow } from './hostResult';
+import { compareMaps } from './compareMaps';
+import { simulateFastSettings, type SimulatedFastRow } from './simulatedSweep';
 import { measureInference, runMode, type Mode, type RunOptions, type SeriesRef } from './measure';
 import { peakRssMB, resetPeakRss, rssMB } from './procMemory';
 
@@ -18,6 +20,8 @@ export interface NodeBenchOptions extends RunOptions {
   modelDir: string;
   threads: number;
   inferenceImages: number;
+  /** Fast mode's first sampling distances (mm) to try after the main runs; [] for none. */
+  sweepSampleMm?: number[];
   log?: (s: string) => void;
 }
 
@@ -39,7 +43,7 @@ export async function runNodeBench(o: NodeBenchOptions): Promise<HostResult> {
       const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 50);
       const canReset = resetPeakRss();
       o.server.resetCounters();
-      const run = await runMode(ref, model, mode, o);
+      const run = await runMode(ref, model, mode, { ...o, keepProbabilities: mode === 'exhaustive' });
       clearInterval(sampler);
       heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
       const peak = canReset ? peakRssMB() : rssMB();
@@ -52,10 +56,23 @@ export async function runNodeBench(o: NodeBenchOptions): Promise<HostResult> {
         jsHeapExtraMB: (heapPeak - heap0) / 2 ** 20,
       };
     }
+    const fastSweep: FastSweepRow[] = [];
+    for (const sampleMm of o.sweepSampleMm ?? []) {
+      o.log?.(`node: fast mode, first samples ${sampleMm} mm apart…`);
+      const run = await runMode(ref, model, 'fast', { ...o, sampleMm });
+      const c = compareMaps(run.segments, modes.exhaustive!.segments, 1);
+      fastSweep.push({ sampleMm, framesFetched: run.framesFetched, framesFraction: run.framesFetched / run.framesTotal, wallSeconds: run.wallSeconds, equal: c.equal, maxBoundaryShift: c.maxBoundaryShift, problems: c.problems });
+    }
+    let simulatedFast: SimulatedFastRow[] = [];
+    const stack0 = modes.exhaustive?.stack0;
+    if (stack0 && stack0.probabilities.every((p) => p !== null)) {
+      simulatedFast = await simulateFastSettings({ ...stack0, labelNames: model.labelNames, exhaustive: modes.exhaustive!.segments, sampleMm: [35, ...(o.sweepSampleMm ?? [])], margins: [0, 1, 2] });
+      delete modes.exhaustive!.stack0; // 1,000 × 20 numbers: not for the report
+    }
     o.log?.('node: inference throughput…');
     const inference = await measureInference(ref, model, o.inferenceImages, o.batchSize ?? 16);
     notes.push(`node: ${process.version}, onnxruntime-web wasm, ${o.threads} thread(s) requested; exhaustive runs after fast in the same process (its extra memory is over a baseline that fast already grew)`);
-    return { host: 'node', threads: o.threads, crossOriginIsolated: null, modelLoadSeconds, inference, fast: modes.fast!, exhaustive: modes.exhaustive!, notes };
+    return { host: 'node', threads: o.threads, crossOriginIsolated: null, modelLoadSeconds, inference, fast: modes.fast!, exhaustive: modes.exhaustive!, fastSweep, simulatedFast, notes };
   } finally {
     await model.dispose();
   }

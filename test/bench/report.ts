@@ -1,9 +1,10 @@
 /** The benchmark's JSON report (documented field by field in BENCHMARKS.md) and its text table. */
 import type { MapComparison } from './compareMaps';
 import { formatMap } from './compareMaps';
-import type { HostModeResult, HostResult } from './hostResult';
+import type { FastSweepRow, HostModeResult, HostResult } from './hostResult';
 import type { InferenceRun, MapSegment } from './measure';
 import type { FetchVariant } from './fetchVariants';
+import type { SimulatedFastRow } from './simulatedSweep';
 
 export const BENCH_SCHEMA = 'body-region-bench/1';
 export type Host = 'node' | 'chromium';
@@ -64,6 +65,10 @@ export interface BenchReport {
   /** fast ÷ exhaustive, per host, from the same run. */
   ratios: { wallSeconds: PerHost<number>; framesFetched: PerHost<number>; httpFrameBytes: PerHost<number>; extraMemoryMB: PerHost<number | null> };
   correctness: PerHost<MapComparison> & { fastMapsAgreeAcrossHosts: boolean | null };
+  /** Node: fast mode at other first sampling distances (frames, time, equality with exhaustive); [] when skipped. */
+  fastSweep: FastSweepRow[];
+  /** Node: fast-mode settings (first sampling distance × boundary margin) simulated over the exhaustive probabilities. */
+  simulatedFast: SimulatedFastRow[];
   /** Fetch-only comparison of frame formats (Node, straight from Orthanc); [] when skipped. */
   fetchVariants: FetchVariant[];
   targets: TargetRow[];
@@ -159,6 +164,8 @@ export function buildReport(input: ReportInput): BenchReport {
     exhaustive: { ...exhaustive, imagesPerSecond },
     ratios,
     correctness: { ...input.correctness, fastMapsAgreeAcrossHosts: fastMaps.length > 1 ? fastMaps.every((m) => m === fastMaps[0]) : null },
+    fastSweep: results.find((r) => r.host === 'node')?.fastSweep ?? [],
+    simulatedFast: results.find((r) => r.host === 'node')?.simulatedFast ?? [],
     fetchVariants: input.fetchVariants,
     targets,
     notes: [...input.notes, ...results.flatMap((r) => r.notes)],
@@ -201,6 +208,20 @@ export function formatReport(r: BenchReport): string {
     if (inf) lines.push(`inference only (${h}, ${r.threads[h]} thread(s), batch ${inf.batchSize}, ${inf.images} images): ${inf.imagesPerSecond.toFixed(0)} images/s, ${inf.msPerImage.toFixed(2)} ms/image`);
     const one = r.inferenceSingleThread[h];
     if (one) lines.push(`inference only (${h}, 1 thread, batch ${one.batchSize}, ${one.images} images): ${one.imagesPerSecond.toFixed(0)} images/s, ${one.msPerImage.toFixed(2)} ms/image`);
+  }
+  if (r.fastSweep.length) {
+    lines.push('');
+    lines.push('fast mode at other first sampling distances (node; engine default 35 mm):');
+    for (const s of r.fastSweep) {
+      lines.push(`  ${String(s.sampleMm).padStart(4)} mm: ${String(s.framesFetched).padStart(5)} frames (${(s.framesFraction * 100).toFixed(1)} %), ${s.wallSeconds.toFixed(2)} s, map ${s.equal ? '== exhaustive' : `DIFFERS: ${s.problems.join('; ')}`}`);
+    }
+  }
+  if (r.simulatedFast.length) {
+    lines.push('');
+    lines.push('fast mode settings simulated over the exhaustive probabilities (node; engine default 35 mm, margin 2):');
+    for (const s of r.simulatedFast) {
+      lines.push(`  ${String(s.sampleMm).padStart(4)} mm, margin ${s.boundaryMargin}: ${String(s.framesFetched).padStart(5)} frames (${(s.framesFraction * 100).toFixed(1)} %), map ${s.equal ? `== exhaustive (largest shift ${s.maxBoundaryShift})` : `DIFFERS: ${s.problems.join('; ')}`}`);
+    }
   }
   if (r.fetchVariants.length) {
     lines.push('');

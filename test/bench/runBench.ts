@@ -36,6 +36,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Read every frame once before measuring, so no host measures a cold archive. */
   warmUp: boolean;
+  /** Fast mode's first sampling distances (mm) tried in Node after the main runs. */
+  sweepSampleMm: number[];
   /** Frames sampled for the fetch-only variants (0: skip them). */
   fetchVariantFrames: number;
   /** Pass the client's Accept-Encoding to Orthanc (browsers ask for gzip); false forces identity. */
@@ -110,7 +112,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     };
     const results: HostResult[] = [];
     for (const host of o.hosts) {
-      if (host === 'node') results.push(await runNodeBench({ ...common, modelDir, threads: o.nodeThreads }));
+      if (host === 'node') results.push(await runNodeBench({ ...common, modelDir, threads: o.nodeThreads, sweepSampleMm: o.sweepSampleMm }));
       else results.push(await runChromiumBench({ ...common, threads: o.browserThreads }));
     }
     let fetchVariants: FetchVariant[] = [];
