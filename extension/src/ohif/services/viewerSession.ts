@@ -140,7 +140,10 @@ export class ViewerSession {
 
   private orderedJobs() {
     const shown = new Set(displaySetsInViewports(this.ctx));
-    const displaySets = activeDisplaySets(this.ctx).filter(isClassifiable);
+    const all = activeDisplaySets(this.ctx).filter(isClassifiable);
+    // Only the study the viewer opened: prior studies loaded in the study browser are not ours to label.
+    const activeStudy: string | undefined = this.ctx.servicesManager.services.hangingProtocolService.getState?.()?.activeStudyUID || all[0]?.StudyInstanceUID;
+    const displaySets = all.filter((ds) => ds.StudyInstanceUID === activeStudy);
     const inView = displaySets.filter((ds) => shown.has(ds.displaySetInstanceUID));
     const rest = displaySets
       .filter((ds) => !shown.has(ds.displaySetInstanceUID))
