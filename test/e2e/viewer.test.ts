@@ -190,6 +190,21 @@ describe('MR study in the prebuilt viewer', () => {
     expect(shown).toEqual(new Set(study.series.map((s) => s.seriesInstanceUID)));
     await screenshot(viewer.page, 'mr-by-region');
   });
+
+  it('puts another series into the active viewport at the clicked region', async () => {
+    const page = viewer.page;
+    const state = await serviceState(page);
+    const active = (await viewports(page)).find((v) => v.active)!;
+    // A region of a series the active viewport does not show.
+    const other = state.series.find((s) => s.status === 'done' && !active.seriesInstanceUIDs.includes(s.seriesInstanceUID))!;
+    const target = other.segments.findIndex((g) => g.label !== 'OTHER');
+    await page.locator(`[data-series-uid="${other.seriesInstanceUID}"] [data-testid="br-region"][data-segment-index="${target}"]`).click();
+    await page.waitForTimeout(2500);
+    const now = (await viewports(page)).find((v) => v.active)!;
+    expect(now.viewportId).toBe(active.viewportId);
+    expect(now.seriesInstanceUIDs).toEqual([other.seriesInstanceUID]);
+    expect(sopOf(now.imageId)).toBe(other.segments[target].firstSopInstanceUID);
+  });
 });
 
 describe('missing model', () => {

@@ -22,7 +22,23 @@ export function showImage(ctx: OhifContext, displaySetInstanceUID: string, index
     displaySetInstanceUIDs: [displaySetInstanceUID],
     viewportOptions: { initialImageOptions: { index } },
   });
+  // The viewer may restore an earlier position of that display set over initialImageOptions:
+  // once the new stack is in place, make sure it shows the asked-for slice.
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  const settle = () => {
+    const viewport = cornerstoneViewportService?.getCornerstoneViewport?.(targetId);
+    const nowShown: string[] = viewportGridService.getDisplaySetsUIDsForViewport?.(targetId) ?? [];
+    const count = viewport?.getImageIds?.()?.length ?? 0;
+    if (nowShown.includes(displaySetInstanceUID) && count > index && typeof viewport?.setImageIdIndex === 'function') {
+      if (viewport.getCurrentImageIdIndex?.() !== index) viewport.setImageIdIndex(index);
+      return;
+    }
+    if (Date.now() < deadline) setTimeout(settle, 150);
+  };
+  setTimeout(settle, 150);
 }
+
+const SETTLE_TIMEOUT_MS = 10000;
 
 export function jumpToRegion(ctx: OhifContext, service: BodyRegionService, seriesInstanceUID: string, segmentIndex: number): boolean {
   const series = service.getSeries(seriesInstanceUID);
