@@ -50,7 +50,9 @@ describe('annexLTerm', () => {
     expect(result?.snomed?.code).toBe(code);
   });
 
-  test.each([[[]], [['OTHER']], [['PELVIS', 'THIGH']], [['HEAD', 'NECK', 'CHEST', 'ABDOMEN', 'PELVIS']], [['ELBOW', 'FOREARM']]])(
+  test.each([[[]], [['OTHER']], [['PELVIS', 'THIGH']], [['HEAD', 'NECK', 'CHEST', 'ABDOMEN', 'PELVIS']], [['ELBOW', 'FOREARM']],
+    // gaps: two separate scans, not one combined region
+    [['HEAD', 'PELVIS', 'THIGH']], [['HEAD', 'CHEST']], [['CHEST', 'PELVIS']], [['HEAD', 'NECK', 'ABDOMEN', 'PELVIS', 'THIGH']]])(
     '%j has no defined term',
     (regions) => expect(annexLTerm(regions)).toBeNull(),
   );
