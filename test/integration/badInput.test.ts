@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../extension/src/cli/main';
+import { runCli } from '../helpers/runCli';
 import { validateSeriesResult } from '../../extension/src/engine/results/schema';
 import { buildCorpus, CorpusCase } from '../helpers/badInputCorpus';
 import { newUid } from '../helpers/dicomFactory';
@@ -30,18 +30,6 @@ afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const chunks: string[] = [];
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
-    chunks.push(String(c));
-    return true;
-  });
-  try {
-    return { code: await main(argv), stderr: chunks.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 function check(cases: CorpusCase[], out: string, stderr: string): void {
   const lines = fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -76,7 +64,7 @@ it('classify-files: each bad file gets a reason, good series are classified, exi
   // Bytes after a valid preamble that are not DICOM at all.
   fs.writeFileSync(path.join(folder, 'garbage.dcm'), Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.from('\u0002\u0000garbage-garbage-garbage')]));
   const out = path.join(work, 'files.jsonl');
-  const { code, stderr } = await run(['classify-files', folder, '--out', out]);
+  const { code, stderr } = await runCli(['classify-files', folder, '--out', out]);
   expect(code).toBe(2);
   expect(stderr).toMatch(/1 unreadable DICOM files/);
   check(corpus, out, stderr);
@@ -96,7 +84,7 @@ it('classify over DICOMweb: the same corpus as stored by Orthanc', async () => {
     }
   }
   const out = path.join(work, 'archive.jsonl');
-  const { code, stderr } = await run(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--retries', '1']);
+  const { code, stderr } = await runCli(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--retries', '1']);
   const failing = stored.some((c) => c.expect && c.expect.code !== 'not-an-image');
   expect(code).toBe(failing ? 2 : 0);
   check(stored, out, stderr);

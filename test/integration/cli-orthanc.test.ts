@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../extension/src/cli/main';
+import { runCli } from '../helpers/runCli';
 import { validateSeriesResult } from '../../extension/src/engine/results/schema';
 import { freePort } from '../../extension/src/node/orthanc';
 import { makeSeries, makeStructuredReport, newUid, BuiltSeries } from '../helpers/dicomFactory';
@@ -26,20 +27,6 @@ let chest: BuiltSeries;
 let abdomen: BuiltSeries;
 let sr: ReturnType<typeof makeStructuredReport>;
 
-/** Runs main() with stderr captured. */
-async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const chunks: string[] = [];
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, stderr: chunks.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 function readLines(file: string): Array<Record<string, any>> {
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -62,7 +49,7 @@ afterAll(() => {
 describe('body-region classify (DICOMweb)', () => {
   it('writes one valid result line per series and a study summary, reports the SR without failing', async () => {
     const out = path.join(work, 'archive.jsonl');
-    const { code, stderr } = await run(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--model', tiny.dir]);
+    const { code, stderr } = await runCli(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--model', tiny.dir]);
     expect(code).toBe(0);
     const lines = readLines(out);
     const series = lines.filter((l) => l.schema === 'body-region-result/1');
@@ -86,7 +73,7 @@ describe('body-region classify (DICOMweb)', () => {
   it('resumes: a second run skips the series already in the output', async () => {
     const out = path.join(work, 'archive.jsonl');
     const before = readLines(out).length;
-    const { code, stderr } = await run(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--model', tiny.dir]);
+    const { code, stderr } = await runCli(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--model', tiny.dir]);
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
     // The SR had an error line, so it is tried again; the two image series are skipped.
     expect((stderr.match(/already in the output, skipped/g) ?? []).length).toBe(2);
@@ -99,7 +86,7 @@ describe('body-region classify (DICOMweb)', () => {
     const proxy = await startFaultProxy(archive().orthanc.url);
     try {
       const secret = 'Bearer s3cr3t-token-value';
-      const { code, stderr } = await run(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--header', `Authorization: ${secret}`, '--out', path.join(work, 'auth.jsonl')]);
+      const { code, stderr } = await runCli(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--header', `Authorization: ${secret}`, '--out', path.join(work, 'auth.jsonl')]);
       expect(code).toBe(0);
       expect(proxy.requests.length).toBeGreaterThan(10);
       expect(proxy.requests.every((r) => r.headers.authorization === secret)).toBe(true);
@@ -115,7 +102,7 @@ describe('body-region classify (DICOMweb)', () => {
     proxy.plan = (req) => (req.url?.includes(abdomen.seriesInstanceUID) && req.url.includes('/frames/') ? { kind: 'status', status: 404 } : { kind: 'forward' });
     try {
       const out = path.join(work, 'failing.jsonl');
-      const { code, stderr } = await run(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--out', out, '--retries', '0']);
+      const { code, stderr } = await runCli(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--out', out, '--retries', '0']);
       expect(code).toBe(2);
       expect(stderr).toContain(`series ${abdomen.seriesInstanceUID} failed`);
       const lines = readLines(out).filter((l) => l.schema === 'body-region-result/1');
@@ -138,7 +125,7 @@ describe('body-region classify (DICOMweb)', () => {
     };
     try {
       const out = path.join(work, 'flaky.jsonl');
-      const { code, stderr } = await run(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--out', out, '--timeout', '1000', '--retries', '4']);
+      const { code, stderr } = await runCli(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--out', out, '--timeout', '1000', '--retries', '4']);
       expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
       expect(stderr).toMatch(/retrying/);
       expect(proxy.requests.filter((r) => r.fault !== 'forward' && r.fault !== 'delay').length).toBeGreaterThan(5);
@@ -154,7 +141,7 @@ describe('body-region classify (DICOMweb)', () => {
 
   it('exit code 3 when the archive cannot be reached', async () => {
     const port = await freePort();
-    const { code, stderr } = await run(['classify', '--url', `http://127.0.0.1:${port}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--retries', '0', '-q']);
+    const { code, stderr } = await runCli(['classify', '--url', `http://127.0.0.1:${port}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--retries', '0', '-q']);
     expect(code).toBe(3);
     expect(stderr).toMatch(/unreachable/);
   });
@@ -163,11 +150,11 @@ describe('body-region classify (DICOMweb)', () => {
     const proxy = await startFaultProxy(archive().orthanc.url);
     proxy.plan = (req) => (req.headers.authorization === 'Bearer good' ? { kind: 'forward' } : { kind: 'status', status: 401 });
     try {
-      const bad = await run(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--header', 'Authorization: Bearer wrong', '-q']);
+      const bad = await runCli(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--header', 'Authorization: Bearer wrong', '-q']);
       expect(bad.code).toBe(3);
       expect(bad.stderr).toMatch(/HTTP 401 \(authorization refused: check --header\)/);
       expect(bad.stderr).not.toContain('wrong');
-      const good = await run(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--header', 'Authorization: Bearer good', '-q', '--out', path.join(work, 'authok.jsonl')]);
+      const good = await runCli(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--header', 'Authorization: Bearer good', '-q', '--out', path.join(work, 'authok.jsonl')]);
       expect(good.code).toBe(0);
     } finally {
       await proxy.stop();
@@ -175,7 +162,7 @@ describe('body-region classify (DICOMweb)', () => {
   });
 
   it('exit code 4 when the model cannot be loaded', async () => {
-    const { code, stderr } = await run(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--model', path.join(work, 'no-model-here')]);
+    const { code, stderr } = await runCli(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--model', path.join(work, 'no-model-here')]);
     expect(code).toBe(4);
     expect(stderr).toMatch(/model failed to load/);
   });
@@ -183,7 +170,7 @@ describe('body-region classify (DICOMweb)', () => {
   it('delegates evaluate (its --help answers with exit code 0)', async () => {
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      expect((await run(['evaluate', '--help'])).code).toBe(0);
+      expect((await runCli(['evaluate', '--help'])).code).toBe(0);
       expect(stdout.mock.calls.map((c) => String(c[0])).join('')).toContain('--data');
     } finally {
       stdout.mockRestore();
@@ -191,13 +178,13 @@ describe('body-region classify (DICOMweb)', () => {
   });
 
   it('exit code 1 for usage errors, 0 for --help', async () => {
-    expect((await run(['classify', '--url', archive().dicomWebUrl, '--model', tiny.dir])).code).toBe(1);
-    expect((await run(['classify', '--study', 'x'])).code).toBe(1);
-    expect((await run(['classify', '--url', 'x', '--all', '--concurrency', 'zero'])).code).toBe(1);
+    expect((await runCli(['classify', '--url', archive().dicomWebUrl, '--model', tiny.dir])).code).toBe(1);
+    expect((await runCli(['classify', '--study', 'x'])).code).toBe(1);
+    expect((await runCli(['classify', '--url', 'x', '--all', '--concurrency', 'zero'])).code).toBe(1);
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      expect((await run(['classify', '--help'])).code).toBe(0);
-      expect((await run(['classify-files', '--help'])).code).toBe(0);
+      expect((await runCli(['classify', '--help'])).code).toBe(0);
+      expect((await runCli(['classify-files', '--help'])).code).toBe(0);
       expect(stdout.mock.calls.map((c) => String(c[0])).join('')).toContain('--study');
     } finally {
       stdout.mockRestore();
@@ -206,7 +193,7 @@ describe('body-region classify (DICOMweb)', () => {
 
   it('--series limits the run to the series named', async () => {
     const out = path.join(work, 'one-series.jsonl');
-    const { code } = await run(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--series', abdomen.seriesInstanceUID, '--out', out, '--model', tiny.dir, '-q']);
+    const { code } = await runCli(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--series', abdomen.seriesInstanceUID, '--out', out, '--model', tiny.dir, '-q']);
     expect(code).toBe(0);
     const series = readLines(out).filter((l) => l.schema === 'body-region-result/1');
     expect(series.map((l) => l.seriesInstanceUID)).toEqual([abdomen.seriesInstanceUID]);
@@ -214,7 +201,7 @@ describe('body-region classify (DICOMweb)', () => {
 
   it('--all classifies every study of the archive', async () => {
     const out = path.join(work, 'all.jsonl');
-    const { code } = await run(['classify', '--url', archive().dicomWebUrl, '--all', '--out', out, '--model', tiny.dir, '--mode', 'fast', '-q']);
+    const { code } = await runCli(['classify', '--url', archive().dicomWebUrl, '--all', '--out', out, '--model', tiny.dir, '--mode', 'fast', '-q']);
     expect(code).toBe(0);
     const series = readLines(out).filter((l) => l.schema === 'body-region-result/1');
     expect(series.map((l) => l.seriesInstanceUID)).toEqual(expect.arrayContaining([chest.seriesInstanceUID, abdomen.seriesInstanceUID]));
@@ -230,7 +217,7 @@ describe('body-region classify-files', () => {
     abdomen.files.forEach((f, i) => fs.writeFileSync(path.join(folder, 'nested', `a${i}`), f));
     fs.writeFileSync(path.join(folder, 'README.txt'), 'not dicom');
     const out = path.join(work, 'files.jsonl');
-    const { code, stderr } = await run(['classify-files', folder, '--out', out, '--model', tiny.dir]);
+    const { code, stderr } = await runCli(['classify-files', folder, '--out', out, '--model', tiny.dir]);
     expect(code).toBe(0);
     expect(stderr).toMatch(/skipped 1 files that are not DICOM/);
     const series = readLines(out).filter((l) => l.schema === 'body-region-result/1');
@@ -242,7 +229,7 @@ describe('body-region classify-files', () => {
 
   it('exit code 5 when there is nothing to classify', async () => {
     const empty = fs.mkdtempSync(path.join(work, 'empty-'));
-    expect((await run(['classify-files', empty, '--model', tiny.dir, '-q'])).code).toBe(5);
+    expect((await runCli(['classify-files', empty, '--model', tiny.dir, '-q'])).code).toBe(5);
   });
 });
 
@@ -289,7 +276,7 @@ describe('interrupting', () => {
     } finally {
       await proxy.stop();
     }
-    const { code } = await run(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--model', tiny.dir, '-q']);
+    const { code } = await runCli(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--model', tiny.dir, '-q']);
     expect(code).toBe(0);
     const ok = readLines(out).filter((l) => l.schema === 'body-region-result/1' && l.error === null);
     expect(new Set(ok.map((l) => l.seriesInstanceUID))).toEqual(new Set([chest.seriesInstanceUID, abdomen.seriesInstanceUID]));

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../extension/src/cli/main';
+import { runCli } from '../helpers/runCli';
 import { sha256OfFile } from '../../extension/src/cli/resultsCacheFile';
 import { makeSeries, newUid, BuiltSeries } from '../helpers/dicomFactory';
 import { startFaultProxy, FaultProxy } from '../helpers/faultProxy';
@@ -26,18 +26,6 @@ let proxy: FaultProxy;
 let chest: BuiltSeries;
 let pelvis: BuiltSeries;
 
-async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const chunks: string[] = [];
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  try {
-    return { code: await main(argv), stderr: chunks.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 /** Pixel requests (frames, or whole instances as the fallback) since the last call. */
 let seen = 0;
@@ -52,7 +40,7 @@ function results(file: string): Array<Record<string, any>> {
 }
 
 const classify = (out: string, cache: string[], model = tiny.dir) =>
-  run(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', model, '--out', out, ...cache]);
+  runCli(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', model, '--out', out, ...cache]);
 
 beforeAll(async () => {
   tiny = buildTinyModelDir(20, 16, 0, 2000);

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../extension/src/cli/main';
+import { runCli } from '../helpers/runCli';
 import { ExitCode } from '../../extension/src/cli/exitCodes';
 import { loadModelFromDir } from '../../extension/src/engine/infer/loadModelNode';
 import { ModelLoadError } from '../../extension/src/engine/infer/BodyRegionModel';
@@ -47,18 +47,6 @@ const editJson = (file: string, edit: (x: any) => void) => {
   fs.writeFileSync(file, JSON.stringify(x));
 };
 
-async function cli(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const chunks: string[] = [];
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
-    chunks.push(String(c));
-    return true;
-  });
-  try {
-    return { code: await main(argv), stderr: chunks.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 const cases: Array<[string, () => string, RegExp]> = [
   ['missing ONNX file', () => brokenModel('missing', (d) => fs.rmSync(path.join(d, 'tiny.onnx'))), /cannot read .*tiny\.onnx: ENOENT/],
@@ -91,7 +79,7 @@ describe.each(cases)('%s', (_name, make, reason) => {
 
   test('CLI: exit code 4 (model failed), the reason on stderr, no output file', async () => {
     const out = path.join(work, `${path.basename(dir)}.jsonl`);
-    const { code, stderr } = await cli(['classify-files', dicomDir, '--model', dir, '--out', out, '--quiet']);
+    const { code, stderr } = await runCli(['classify-files', dicomDir, '--model', dir, '--out', out, '--quiet']);
     expect(code).toBe(ExitCode.ModelFailed);
     expect(stderr).toContain(`body-region: model failed to load from ${dir}: `);
     expect(stderr).toMatch(reason);
@@ -102,7 +90,7 @@ describe.each(cases)('%s', (_name, make, reason) => {
 test('CLI classify: a broken model fails before any request to the archive', async () => {
   const dir = brokenModel('before-archive', (d) => fs.rmSync(path.join(d, 'tiny.onnx')));
   // Port 9 (discard) on loopback: had the CLI contacted it, the exit code would be 3 (unreachable).
-  const { code, stderr } = await cli(['classify', '--url', 'http://127.0.0.1:9/dicom-web', '--all', '--model', dir, '--quiet']);
+  const { code, stderr } = await runCli(['classify', '--url', 'http://127.0.0.1:9/dicom-web', '--all', '--model', dir, '--quiet']);
   expect(code).toBe(ExitCode.ModelFailed);
   expect(stderr).not.toMatch(/unreachable/);
 });

@@ -6,27 +6,19 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../extension/src/cli/main';
+import { runCli } from '../helpers/runCli';
 import { validateSeriesResult } from '../../extension/src/engine/results/schema';
 import { makeSeriesFromNifti, SHARED_DATA } from '../helpers/dicomFactory';
 import { useArchive } from '../helpers/orthancFixture';
 
+/** Exit code, with the CLI's own explanation only when it failed (progress lines on success are beside the point). */
+async function outcome(argv: string[]): Promise<{ code: number; stderr: string }> {
+  const { code, stderr } = await runCli(argv);
+  return { code, stderr: code === 0 ? '' : stderr };
+}
+
 const VOLUME = 'xcist_cptacpda_chestabd';
 
-/** main() with stderr captured: a failing exit code shows the CLI's own explanation. */
-async function runCli(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const chunks: string[] = [];
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
-    chunks.push(String(c));
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, stderr: code === 0 ? '' : chunks.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
 const archive = useArchive();
 
 /** Label of each slice index from labels.csv (inclusive ranges). */
@@ -45,7 +37,7 @@ it('classifies a real chest–abdomen CT from the archive into CHEST above ABDOM
   await archive().store(series.files);
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'realct-')), 'results.jsonl');
   const t0 = Date.now();
-  expect(await runCli(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', out])).toEqual({ code: 0, stderr: '' });
+  expect(await outcome(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', out])).toEqual({ code: 0, stderr: '' });
   const seconds = (Date.now() - t0) / 1000;
   const result = JSON.parse(fs.readFileSync(out, 'utf8').split('\n')[0]);
   expect(validateSeriesResult(result)).toEqual([]);
@@ -66,7 +58,7 @@ it('classifies a real chest–abdomen CT from the archive into CHEST above ABDOM
   // Fast mode: fewer images classified, the same regions.
   const fastOut = path.join(path.dirname(out), 'fast.jsonl');
   const t1 = Date.now();
-  expect(await runCli(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', fastOut, '--mode', 'fast'])).toEqual({ code: 0, stderr: '' });
+  expect(await outcome(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', fastOut, '--mode', 'fast'])).toEqual({ code: 0, stderr: '' });
   const fast = JSON.parse(fs.readFileSync(fastOut, 'utf8').split('\n')[0]);
   // eslint-disable-next-line no-console
   console.log(`fast mode: ${fast.timing.framesClassified} of ${fast.timing.framesTotal} images classified in ${((Date.now() - t1) / 1000).toFixed(1)} s, regions ${fast.regions.join(' > ')}`);
@@ -82,7 +74,7 @@ it('gives the same labels when the archive holds the CT as JPEG 2000 (no transco
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'realct-j2k-'));
   const out = path.join(dir, 'results.jsonl');
   const t0 = Date.now();
-  expect(await runCli(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', out])).toEqual({ code: 0, stderr: '' });
+  expect(await outcome(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', out])).toEqual({ code: 0, stderr: '' });
   const result = JSON.parse(fs.readFileSync(out, 'utf8').split('\n')[0]);
   // eslint-disable-next-line no-console
   console.log(`JPEG 2000 copy: ${result.images.length} slices in ${((Date.now() - t0) / 1000).toFixed(1)} s, regions ${result.regions.join(' > ')}`);
