@@ -1,18 +1,12 @@
 /** Classifies one series for the CLI and turns every failure into a result line with a reason. */
 import { classifySeries, summariseStudy, type SliceClassifier } from '../engine/pipeline';
 import type { ResultErrorCode, SeriesResult, StudySummary } from '../engine/results/schema';
-import { SERIES_RESULT_SCHEMA } from '../engine/results/schema';
+import { failedSeriesResult, type SeriesIdentity } from '../engine/results/failedResult';
 import type { FrameMeta, PixelSource } from '../engine/types';
 import type { SkippedInstance } from '../engine/fetch/metadataToFrames';
 import type { ProgressReporter, SeriesLabel } from './progress';
 
-export interface SeriesIdentity {
-  studyInstanceUID: string;
-  seriesInstanceUID: string;
-  modality: string;
-  seriesDescription?: string | null;
-  bodyPartExamined?: string | null;
-}
+export type { SeriesIdentity };
 
 export function errorResult(
   id: SeriesIdentity,
@@ -21,34 +15,8 @@ export function errorResult(
   code: ResultErrorCode,
   message: string,
 ): SeriesResult {
-  return {
-    schema: SERIES_RESULT_SCHEMA,
-    model: model ? { id: model.manifest.modelId, version: model.manifest.version } : null,
-    mode,
-    studyInstanceUID: id.studyInstanceUID,
-    seriesInstanceUID: id.seriesInstanceUID,
-    modality: id.modality,
-    seriesDescription: id.seriesDescription ?? null,
-    bodyPartExamined: id.bodyPartExamined ?? null,
-    regions: [],
-    segments: [],
-    stacks: [],
-    images: [],
-    summary: null,
-    error: { code, message },
-    timing: {
-      startedAt: new Date().toISOString(),
-      totalMs: 0,
-      fetchMs: 0,
-      preprocessMs: 0,
-      inferMs: 0,
-      decodeMs: 0,
-      framesTotal: 0,
-      framesFetched: 0,
-      framesClassified: 0,
-      framesFailed: 0,
-    },
-  };
+  const modelId = model ? { id: model.manifest.modelId, version: model.manifest.version } : null;
+  return failedSeriesResult(id, modelId, mode, { code, message });
 }
 
 /** Why a series without frames has none: its instances are not images, or there are none. */

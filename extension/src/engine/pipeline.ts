@@ -18,6 +18,7 @@ import {
   type ResultTiming,
   type SeriesResult,
 } from './results/schema';
+import { emptyTiming, failedSeriesResult } from './results/failedResult';
 import { nonImageReason } from './geometry/sopClasses';
 
 export { summariseStudy } from './summarise/summariseStudy';
@@ -168,21 +169,6 @@ class FrameClassifier {
   }
 }
 
-function emptyTiming(framesTotal: number): ResultTiming {
-  return {
-    startedAt: new Date().toISOString(),
-    totalMs: 0,
-    fetchMs: 0,
-    preprocessMs: 0,
-    inferMs: 0,
-    decodeMs: 0,
-    framesTotal,
-    framesFetched: 0,
-    framesClassified: 0,
-    framesFailed: 0,
-  };
-}
-
 function argmaxLabel(probs: ArrayLike<number>, labelNames: string[]): { label: string; p: number } {
   let best = 0;
   for (let j = 1; j < probs.length; j++) if (probs[j] > probs[best]) best = j;
@@ -226,7 +212,7 @@ export async function classifySeries(input: ClassifySeriesInput): Promise<Series
   } as const;
   const failure = (error: ResultError, partial: Partial<SeriesResult> = {}): SeriesResult => {
     timing.totalMs = now() - t0;
-    return { ...base, regions: [], segments: [], stacks: [], images: [], summary: null, error, timing, ...partial };
+    return { ...failedSeriesResult(base, base.model, mode, error, timing), ...partial };
   };
 
   if (signal?.aborted) throw abortError(signal);
