@@ -20,7 +20,8 @@ interface DcmjsData {
 }
 
 export const PYDICOM_FILES = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
-export const SHARED_DATA = '/work/shared/data';
+import { SHARED_DATA } from './repoPaths';
+export { SHARED_DATA };
 
 export const TransferSyntax = {
   implicit: '1.2.840.10008.1.2',

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import { parsePart10, Part10PixelSource, Part10Error } from '../../extension/src/engine/fetch/part10';
 import type { PixelFrame } from '../../extension/src/engine/types';
+import { SHARED_DATA } from '../helpers/dicomFactory';
 
 const PYDICOM = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 
@@ -64,7 +65,7 @@ describe('parsePart10 + Part10PixelSource', () => {
   });
 
   it('expands an enhanced multi-frame MR into one FrameMeta per frame with per-frame positions', () => {
-    const instance = parsePart10(load('/work/shared/data/mr/dicom/sampler/02_1901_WIP_3DpCASL_real.dcm'));
+    const instance = parsePart10(load(`${SHARED_DATA}/mr/dicom/sampler/02_1901_WIP_3DpCASL_real.dcm`));
     expect(instance.frames.length).toBe(40);
     expect(instance.frames.map((f) => f.frameNumber)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     const positions = new Set(instance.frames.map((f) => JSON.stringify(f.imagePositionPatient)));
@@ -75,7 +76,7 @@ describe('parsePart10 + Part10PixelSource', () => {
   });
 
   it('decodes an RLE file whose frame spans several fragments', async () => {
-    const frame = await decodeFirst('/work/shared/data/ct/dicom/ct1_nema/codec_RLELossless_D_CLUNIE_CT1_RLE_FRAGS.dcm');
+    const frame = await decodeFirst(`${SHARED_DATA}/ct/dicom/ct1_nema/codec_RLELossless_D_CLUNIE_CT1_RLE_FRAGS.dcm`);
     expect(frame.rows * frame.columns).toBe(frame.data.length);
   });
 
