@@ -14,6 +14,32 @@ export interface HostModeResult extends ModeRun {
   extraMemoryMB: number | null;
   /** JS heap growth (MB) over the run, sampled (Chromium: CDP Performance.getMetrics JSHeapUsedSize). */
   jsHeapExtraMB: number | null;
+  /** Wall time of every repeat, the first (fresh page / first run) first; the timing fields are the median run's. */
+  wallSecondsRuns: number[];
+}
+
+/** The median run's timings over `runs` (first: the measured-memory run, whose other fields are kept). */
+export function medianTimings(first: HostModeResult, more: ModeRun[]): HostModeResult {
+  const all: ModeRun[] = [first, ...more];
+  const sorted = [...all].sort((a, b) => a.wallSeconds - b.wallSeconds);
+  const m = sorted[Math.floor((sorted.length - 1) / 2)];
+  return {
+    ...first,
+    wallSeconds: m.wallSeconds,
+    metadataSeconds: m.metadataSeconds,
+    classifySeconds: m.classifySeconds,
+    fetchMs: m.fetchMs,
+    preprocessMs: m.preprocessMs,
+    inferMs: m.inferMs,
+    decodeMs: m.decodeMs,
+    wallSecondsRuns: all.map((r) => r.wallSeconds),
+  };
+}
+
+/** The median of several inference runs, with every run's images/s. */
+export function medianInference(runs: InferenceRun[]): InferenceRun {
+  const sorted = [...runs].sort((a, b) => a.imagesPerSecond - b.imagesPerSecond);
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)], imagesPerSecondRuns: runs.map((r) => r.imagesPerSecond) };
 }
 
 export interface HostResult {
@@ -44,6 +70,6 @@ export interface FastSweepRow {
   problems: string[];
 }
 
-export function withCounters(run: ModeRun, c: ProxyCounters): Pick<HostModeResult, 'httpFrameBytes' | 'httpFrameRequests' | 'httpMetadataBytes'> & ModeRun {
-  return { ...run, httpFrameBytes: c.frameBytes, httpFrameRequests: c.frameRequests, httpMetadataBytes: c.metadataBytes };
+export function withCounters(run: ModeRun, c: ProxyCounters): Pick<HostModeResult, 'httpFrameBytes' | 'httpFrameRequests' | 'httpMetadataBytes' | 'wallSecondsRuns'> & ModeRun {
+  return { ...run, httpFrameBytes: c.frameBytes, httpFrameRequests: c.frameRequests, httpMetadataBytes: c.metadataBytes, wallSecondsRuns: [run.wallSeconds] };
 }

@@ -55,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--browser-threads <n>', 'wasm threads in Chromium (0: hardwareConcurrency when cross-origin isolated)', nonNegativeInt, 0)
     .option('--batch <n>', 'images per inference batch (engine default 16)', positiveInt)
     .option('--concurrency <n>', 'frames fetched at the same time (engine default 4)', positiveInt)
+    .option('--repeat <n>', 'runs of fast mode and of the inference measurement, median reported (exhaustive runs once)', positiveInt)
     .option('--inference-images <n>', 'images for the inference-only throughput run', positiveInt)
     .option('--no-warmup', 'do not read every frame once before measuring')
     .option('--sweep <mm,...>', 'fast mode first sampling distances to try in Node ("" for none)', '25,50,70')
@@ -69,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const o = program.opts<{
     slices?: number; matrix: number; quick?: boolean; json?: string; host: string; model?: string;
-    nodeThreads: number; browserThreads: number; batch?: number; concurrency?: number; inferenceImages?: number; warmup: boolean; cache?: string; fetchVariants?: number; gzip: boolean; sweep: string;
+    nodeThreads: number; browserThreads: number; batch?: number; concurrency?: number; inferenceImages?: number; warmup: boolean; cache?: string; fetchVariants?: number; gzip: boolean; sweep: string; repeat?: number;
   }>();
   const hosts: Host[] = o.host === 'both' ? ['node', 'chromium'] : o.host === 'node' || o.host === 'chromium' ? [o.host] : [];
   if (!hosts.length) {
@@ -88,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     batchSize: o.batch,
     concurrency: o.concurrency,
     inferenceImages: o.inferenceImages ?? (o.quick ? 64 : 512),
+    repeat: o.repeat ?? (o.quick ? 1 : 3),
     quick: Boolean(o.quick),
     warmUp: o.warmup,
     sweepSampleMm: o.sweep.split(',').filter((x) => x.trim() !== '').map(Number).filter((x) => x > 0),

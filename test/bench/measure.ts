@@ -118,6 +118,8 @@ export interface InferenceRun {
   imagesPerSecond: number;
   /** Milliseconds per image, fetch and preprocessing excluded. */
   msPerImage: number;
+  /** With repeats: images/s of every run (this run is their median). */
+  imagesPerSecondRuns?: number[];
 }
 
 /**

@@ -7,7 +7,7 @@ import { installXhrPolyfill } from '../../extension/src/cli/xhrPolyfill';
 import { loadModelFromDir } from '../../extension/src/engine/infer/loadModelNode';
 import type { BenchServer } from './benchServer';
 import type { HostModeResult, HostResult } from './hostResult';
-import { withCounters, type FastSweepRow } from './hostResult';
+import { medianInference, medianTimings, withCounters, type FastSweepRow } from './hostResult';
 import { compareMaps } from './compareMaps';
 import { simulateFastSettings, type SimulatedFastRow } from './simulatedSweep';
 import { measureInference, runMode, type Mode, type RunOptions, type SeriesRef } from './measure';
@@ -20,6 +20,8 @@ export interface NodeBenchOptions extends RunOptions {
   modelDir: string;
   threads: number;
   inferenceImages: number;
+  /** Runs of fast mode and of the inference measurement (median reported); exhaustive runs once. */
+  repeat?: number;
   /** Fast mode's first sampling distances (mm) to try after the main runs; [] for none. */
   sweepSampleMm?: number[];
   log?: (s: string) => void;
@@ -48,13 +50,16 @@ export async function runNodeBench(o: NodeBenchOptions): Promise<HostResult> {
       heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
       const peak = canReset ? peakRssMB() : rssMB();
       if (!canReset && mode === 'fast') notes.push('node: /proc/self/clear_refs not writable, peak memory is the RSS after the run');
-      modes[mode] = {
+      const first: HostModeResult = {
         ...withCounters(run, o.server.counters),
         baselineMemoryMB: baseline,
         peakMemoryMB: peak,
         extraMemoryMB: baseline !== null && peak !== null ? peak - baseline : null,
         jsHeapExtraMB: (heapPeak - heap0) / 2 ** 20,
       };
+      const more = [];
+      for (let r = 1; mode === 'fast' && r < (o.repeat ?? 1); r++) more.push(await runMode(ref, model, mode, o));
+      modes[mode] = medianTimings(first, more);
     }
     const fastSweep: FastSweepRow[] = [];
     for (const sampleMm of o.sweepSampleMm ?? []) {
@@ -70,7 +75,9 @@ export async function runNodeBench(o: NodeBenchOptions): Promise<HostResult> {
       delete modes.exhaustive!.stack0; // 1,000 × 20 numbers: not for the report
     }
     o.log?.('node: inference throughput…');
-    const inference = await measureInference(ref, model, o.inferenceImages, o.batchSize ?? 16);
+    const inferenceRuns = [];
+    for (let r = 0; r < Math.max(1, o.repeat ?? 1); r++) inferenceRuns.push(await measureInference(ref, model, o.inferenceImages, o.batchSize ?? 16));
+    const inference = medianInference(inferenceRuns);
     notes.push(`node: ${process.version}, onnxruntime-web wasm, ${o.threads} thread(s) requested; exhaustive runs after fast in the same process (its extra memory is over a baseline that fast already grew)`);
     return { host: 'node', threads: o.threads, crossOriginIsolated: null, modelLoadSeconds, inference, fast: modes.fast!, exhaustive: modes.exhaustive!, fastSweep, simulatedFast, notes };
   } finally {

@@ -15,6 +15,8 @@ export interface ModeReport {
   framesTotal: number;
   framesFetched: PerHost<number>;
   wallSeconds: PerHost<number>;
+  /** Every repeat's wall time (fast mode: --repeat runs, median in wallSeconds; exhaustive: one). */
+  wallSecondsRuns: PerHost<number[]>;
   metadataSeconds: PerHost<number>;
   classifySeconds: PerHost<number>;
   httpFrameBytes: PerHost<number>;
@@ -49,7 +51,7 @@ export interface BenchReport {
   date: string;
   quick: boolean;
   /** How the run was set up (engine defaults where null). */
-  options: { archiveGzip: boolean; warmUp: boolean; batchSize: number | null; concurrency: number | null; nodeThreads: number; browserThreads: number };
+  options: { repeat: number; archiveGzip: boolean; warmUp: boolean; batchSize: number | null; concurrency: number | null; nodeThreads: number; browserThreads: number };
   machine: { cpuModel: string; nproc: number; memTotalGB: number; loadAverageStart: number[]; loadAverageEnd: number[]; node: string };
   model: { id: string; version: string; dir: string; file: string; bytes: number; inputSize: number };
   stack: { slices: number; matrix: number; spacingMm: number; parts: string[]; bytesPerFrame: number; generateSeconds: number; storeSeconds: number; referenceMap: string };
@@ -87,6 +89,7 @@ function modeReport(results: HostResult[], pick: (r: HostResult) => HostModeResu
     framesTotal: first.framesTotal,
     framesFetched: perHost(results, (r) => pick(r).framesFetched),
     wallSeconds: perHost(results, (r) => pick(r).wallSeconds),
+    wallSecondsRuns: perHost(results, (r) => pick(r).wallSecondsRuns),
     metadataSeconds: perHost(results, (r) => pick(r).metadataSeconds),
     classifySeconds: perHost(results, (r) => pick(r).classifySeconds),
     httpFrameBytes: perHost(results, (r) => pick(r).httpFrameBytes),
@@ -205,9 +208,12 @@ export function formatReport(r: BenchReport): string {
   lines.push('');
   for (const h of hosts) {
     const inf = r.inference[h];
-    if (inf) lines.push(`inference only (${h}, ${r.threads[h]} thread(s), batch ${inf.batchSize}, ${inf.images} images): ${inf.imagesPerSecond.toFixed(0)} images/s, ${inf.msPerImage.toFixed(2)} ms/image`);
+    const runs = (i: InferenceRun) => (i.imagesPerSecondRuns && i.imagesPerSecondRuns.length > 1 ? ` (median of ${i.imagesPerSecondRuns.map((x) => x.toFixed(0)).join(', ')})` : '');
+    if (inf) lines.push(`inference only (${h}, ${r.threads[h]} thread(s), batch ${inf.batchSize}, ${inf.images} images): ${inf.imagesPerSecond.toFixed(0)} images/s, ${inf.msPerImage.toFixed(2)} ms/image${runs(inf)}`);
     const one = r.inferenceSingleThread[h];
-    if (one) lines.push(`inference only (${h}, 1 thread, batch ${one.batchSize}, ${one.images} images): ${one.imagesPerSecond.toFixed(0)} images/s, ${one.msPerImage.toFixed(2)} ms/image`);
+    if (one) lines.push(`inference only (${h}, 1 thread, batch ${one.batchSize}, ${one.images} images): ${one.imagesPerSecond.toFixed(0)} images/s, ${one.msPerImage.toFixed(2)} ms/image${runs(one)}`);
+    const fr = r.fast.wallSecondsRuns[h];
+    if (fr && fr.length > 1) lines.push(`fast wall time (${h}), every run: ${fr.map((x) => x.toFixed(2)).join(', ')} s (first: the run whose memory is reported; table: median)`);
   }
   if (r.fastSweep.length) {
     lines.push('');

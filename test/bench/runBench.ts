@@ -33,6 +33,8 @@ export interface BenchOptions {
   batchSize?: number;
   concurrency?: number;
   inferenceImages: number;
+  /** Runs of fast mode and of the inference measurement; medians are reported. */
+  repeat: number;
   quick: boolean;
   /** Read every frame once before measuring, so no host measures a cold archive. */
   warmUp: boolean;
@@ -108,6 +110,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       batchSize: o.batchSize,
       concurrency: o.concurrency,
       inferenceImages: o.inferenceImages,
+      repeat: o.repeat,
       log,
     };
     const results: HostResult[] = [];
@@ -126,7 +129,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     for (const r of results) correctness[r.host] = compareMaps(r.fast.segments, r.exhaustive.segments, 1);
     const report = buildReport({
       quick: o.quick,
-      options: { archiveGzip: o.archiveGzip, warmUp: o.warmUp, batchSize: o.batchSize ?? null, concurrency: o.concurrency ?? null, nodeThreads: o.nodeThreads, browserThreads: o.browserThreads },
+      options: { repeat: o.repeat, archiveGzip: o.archiveGzip, warmUp: o.warmUp, batchSize: o.batchSize ?? null, concurrency: o.concurrency ?? null, nodeThreads: o.nodeThreads, browserThreads: o.browserThreads },
       machine: { ...m0, loadAverageEnd: os.loadavg() },
       model: {
         id: manifest.modelId,
