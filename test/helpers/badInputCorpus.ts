@@ -43,6 +43,8 @@ export async function buildCorpus(studyInstanceUID: string): Promise<CorpusCase[
   await add('BitsStored larger than BitsAllocated', { mutate: (ds) => Object.assign(ds, { BitsStored: 20, HighBit: 19 }) }, null);
   await add('duplicate positions', { slices: 4, mutate: (ds, k) => k === 3 && Object.assign(ds, { ImagePositionPatient: [-100, -100, 10] }) }, null);
   await add('mixed orientations', { slices: 4, mutate: (ds, k) => k >= 2 && Object.assign(ds, { ImageOrientationPatient: [0, 1, 0, 0, 0, -1], ImagePositionPatient: [k * 5, -100, 0] }) }, null);
+  await add('one slice', { slices: 1 }, null);
+  await add('segmentation (SEG) object', { slices: 1, mutate: (ds) => Object.assign(ds, { SOPClassUID: '1.2.840.10008.5.1.4.1.1.66.4', Modality: 'SEG' }) }, { code: 'not-an-image', message: /not an image|no images/ });
   await add('huge Rows x Columns without the pixels', { slices: 1, mutate: (ds) => Object.assign(ds, { Rows: 50000, Columns: 50000 }) }, { code: 'all-frames-failed', message: /image too large: 50000x50000/ }, undefined, true);
   await add('palette colour', {
     slices: 2,
