@@ -12,9 +12,10 @@ import * as path from 'path';
 import { parse } from 'csv-parse/sync';
 import { readNiftiVolume, type Volume } from '../../extension/src/evaluation/nifti';
 import { SopClass, TransferSyntax, writePart10 } from '../helpers/dicomFactory';
-import { CACHE_ROOT } from './paths';
+import { CACHE_ROOT, SHARED_DATA } from './paths';
 
-export const SHARED_CT = '/work/shared/data/ct';
+/** The shared data set beside the repository (../shared/data): read in place, never copied. */
+export const SHARED_CT = path.join(SHARED_DATA, 'ct');
 /** Bump when the way stacks are built changes, so stale caches are not reused. */
 const GENERATOR_VERSION = 'wb-1';
 
