@@ -5,6 +5,7 @@
  */
 import { installXhrPolyfill } from '../../extension/src/cli/xhrPolyfill';
 import { loadModelFromDir } from '../../extension/src/engine/infer/loadModelNode';
+import { DEFAULT_SAMPLE_MM } from '../../extension/src/engine/decode/coarseToFine';
 import type { BenchServer } from './benchServer';
 import type { HostModeResult, HostResult } from './hostResult';
 import { medianInference, medianTimings, withCounters, type FastSweepRow } from './hostResult';
@@ -71,7 +72,7 @@ export async function runNodeBench(o: NodeBenchOptions): Promise<HostResult> {
     let simulatedFast: SimulatedFastRow[] = [];
     const stack0 = modes.exhaustive?.stack0;
     if (stack0 && stack0.probabilities.every((p) => p !== null)) {
-      simulatedFast = await simulateFastSettings({ ...stack0, labelNames: model.labelNames, exhaustive: modes.exhaustive!.segments, sampleMm: [35, ...(o.sweepSampleMm ?? [])], margins: [0, 1, 2] });
+      simulatedFast = await simulateFastSettings({ ...stack0, labelNames: model.labelNames, exhaustive: modes.exhaustive!.segments, sampleMm: [DEFAULT_SAMPLE_MM, ...(o.sweepSampleMm ?? [])], margins: [0, 1, 2] });
       delete modes.exhaustive!.stack0; // 1,000 × 20 numbers: not for the report
     }
     o.log?.('node: inference throughput…');

@@ -1,6 +1,7 @@
 /** The benchmark's JSON report (documented field by field in BENCHMARKS.md) and its text table. */
 import type { MapComparison } from './compareMaps';
 import { formatMap } from './compareMaps';
+import { DEFAULT_BOUNDARY_MARGIN, DEFAULT_SAMPLE_MM } from '../../extension/src/engine/decode/coarseToFine';
 import type { FastSweepRow, HostModeResult, HostResult } from './hostResult';
 import type { InferenceRun, MapSegment } from './measure';
 import type { FetchVariant } from './fetchVariants';
@@ -224,7 +225,7 @@ export function formatReport(r: BenchReport): string {
   }
   if (r.simulatedFast.length) {
     lines.push('');
-    lines.push('fast mode settings simulated over the exhaustive probabilities (node; engine default 35 mm, margin 2):');
+    lines.push(`fast mode settings simulated over the exhaustive probabilities (node; engine default ${DEFAULT_SAMPLE_MM} mm, margin ${DEFAULT_BOUNDARY_MARGIN}):`);
     for (const s of r.simulatedFast) {
       lines.push(`  ${String(s.sampleMm).padStart(4)} mm, margin ${s.boundaryMargin}: ${String(s.framesFetched).padStart(5)} frames (${(s.framesFraction * 100).toFixed(1)} %), map ${s.equal ? `== exhaustive (largest shift ${s.maxBoundaryShift})` : `DIFFERS: ${s.problems.join('; ')}`}`);
     }

@@ -1,9 +1,9 @@
-import { coarseToFine, decodeSparse } from '../../extension/src/engine/decode/coarseToFine';
+import { coarseToFine, decodeSparse, DEFAULT_SAMPLE_MM } from '../../extension/src/engine/decode/coarseToFine';
 import { decodeSequence } from '../../extension/src/engine/decode/decodeSequence';
 import { LABEL_NAMES, runs, syntheticProbabilities } from '../helpers/synthetic';
 
 /** Runs fast mode against a fixed per-slice probability table, counting what it asks for. */
-async function fastVersusExhaustive(probs: number[][], spacing: number, sampleMm = 35) {
+async function fastVersusExhaustive(probs: number[][], spacing: number, sampleMm = DEFAULT_SAMPLE_MM) {
   const positions = probs.map((_, i) => i * spacing);
   const exhaustive = decodeSequence(probs, LABEL_NAMES, positions).labels;
   const asked: number[] = [];

@@ -55,7 +55,7 @@ export interface CoarseToFineOptions {
   classify: (indices: number[]) => Promise<Array<ArrayLike<number> | null>>;
   /** Distance between the first, sparse samples (mm). */
   sampleMm?: number;
-  /** Slices classified on each side of a located boundary (default 2). */
+  /** Slices classified on each side of a located boundary (default 1). */
   boundaryMargin?: number;
   decodeOptions?: DecodeOptions;
 }
@@ -67,7 +67,10 @@ export interface CoarseToFineResult extends SparseDecoded {
   attempted: number;
 }
 
-export const DEFAULT_SAMPLE_MM = 35;
+export const DEFAULT_SAMPLE_MM = 50;
+export const DEFAULT_BOUNDARY_MARGIN = 1;
+/** Slices always classified at each end of a stack: a region cut off by the end may be short. */
+const END_SLICES = 3;
 
 /** Index of an untried slice strictly between a and b, as close to their middle as possible. */
 function untriedBetween(a: number, b: number, tried: Set<number>): number | null {
@@ -89,7 +92,7 @@ function untriedBetween(a: number, b: number, tried: Set<number>): number | null
  */
 export async function coarseToFine(opts: CoarseToFineOptions): Promise<CoarseToFineResult> {
   const { n, positionsMm, labelNames, classify } = opts;
-  const margin = opts.boundaryMargin ?? 2;
+  const margin = opts.boundaryMargin ?? DEFAULT_BOUNDARY_MARGIN;
   const known: KnownProbabilities = new Map();
   const failed = new Set<number>();
   const tried = new Set<number>();
@@ -97,8 +100,7 @@ export async function coarseToFine(opts: CoarseToFineOptions): Promise<CoarseToF
   const step = Math.max(1, Math.round((opts.sampleMm ?? DEFAULT_SAMPLE_MM) / Math.max(spacing, 1e-3)));
   const first = new Set<number>();
   for (let i = 0; i < n; i += step) first.add(i);
-  // Both ends in full (margin + 1 slices): a region cut off by the end of the stack may be short.
-  for (let i = 0; i <= margin && i < n; i++) {
+  for (let i = 0; i < END_SLICES && i < n; i++) {
     first.add(i);
     first.add(n - 1 - i);
   }
