@@ -2,7 +2,7 @@
  * Fetch-only comparison of ways to get a frame's pixels from the archive (no classification), on an
  * even sample of the series' frames, straight from Orthanc with `concurrency` requests in flight:
  *   - WADO-RS frame, uncompressed (Explicit VR LE), Accept-Encoding identity (what Node's xhr2 asks),
- *   - the same with Accept-Encoding gzip (what every browser asks; Orthanc compresses on the fly),
+ *   - the same with Accept-Encoding gzip (what every browser asks; Orthanc compresses on the fly when its HTTP compression is on),
  *   - /rendered PNG scaled to the model's input size, one window and three windows.
  * Only the first two give the engine what br-pre-1 needs (HU values); /rendered is 8-bit and
  * windowed by the server, so it cannot give the same result and is listed for bytes and time only.
@@ -72,7 +72,7 @@ export async function measureFetchVariants(o: {
   const windows = ['0,2000', '40,400', '750,1500']; // br-pre-1's three CT windows as centre,width
   const variants: Array<{ name: string; sameResult: boolean; perFrame: (sop: string) => Request[]; note: string }> = [
     { name: 'frames, uncompressed, identity', sameResult: true, perFrame: (s) => [{ path: framePath(s), headers: { Accept: raw, 'Accept-Encoding': 'identity' } }], note: 'what the Node path gets' },
-    { name: 'frames, uncompressed, gzip', sameResult: true, perFrame: (s) => [{ path: framePath(s), headers: { Accept: raw, 'Accept-Encoding': 'gzip' } }], note: 'what a browser gets (it always sends Accept-Encoding: gzip); Orthanc compresses each frame on the fly' },
+    { name: 'frames, uncompressed, gzip', sameResult: true, perFrame: (s) => [{ path: framePath(s), headers: { Accept: raw, 'Accept-Encoding': 'gzip' } }], note: 'what a browser asks for (it always sends Accept-Encoding: gzip); an Orthanc with HTTP compression on compresses each frame on the fly' },
     {
       name: `rendered PNG ${o.size}², 1 window`,
       sameResult: false,

@@ -218,7 +218,7 @@ export function formatReport(r: BenchReport): string {
   }
   if (r.fastSweep.length) {
     lines.push('');
-    lines.push('fast mode at other first sampling distances (node; engine default 35 mm):');
+    lines.push(`fast mode at other first sampling distances (node; engine default ${DEFAULT_SAMPLE_MM} mm):`);
     for (const s of r.fastSweep) {
       lines.push(`  ${String(s.sampleMm).padStart(4)} mm: ${String(s.framesFetched).padStart(5)} frames (${(s.framesFraction * 100).toFixed(1)} %), ${s.wallSeconds.toFixed(2)} s, map ${s.equal ? '== exhaustive' : `DIFFERS: ${s.problems.join('; ')}`}`);
     }

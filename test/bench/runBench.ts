@@ -124,7 +124,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       fetchVariants = await measureFetchVariants({ orthancUrl: archive.orthanc.url, studyInstanceUID: stack.studyInstanceUID, seriesInstanceUID: stack.seriesInstanceUID, sopInstanceUIDs: stack.sopInstanceUIDs, size: manifest.inputSize, frames: o.fetchVariantFrames, concurrency: o.concurrency ?? 4 });
     }
     if (!o.archiveGzip) notes.push('proxy forced Accept-Encoding: identity towards Orthanc (--no-gzip): frames travel uncompressed in every host');
-    else notes.push("proxy passed each client's Accept-Encoding to Orthanc: Chromium's frames arrive gzip-compressed (Orthanc compresses on the fly), Node's (xhr2) uncompressed");
+    else notes.push("proxy passed each client's Accept-Encoding to Orthanc; the embedded Orthanc has HTTP compression off (extension/src/node/orthanc.ts), so frames travel uncompressed in every host");
     const correctness: Partial<Record<Host, ReturnType<typeof compareMaps>>> = {};
     for (const r of results) correctness[r.host] = compareMaps(r.fast.segments, r.exhaustive.segments, 1);
     const report = buildReport({
