@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as zlib from 'zlib';
 import * as dcmjs from 'dcmjs';
 import { readNiftiVolume } from '../../extension/src/evaluation/nifti';
+import { writePart10 } from '../../extension/src/node/part10';
 
 const data = (dcmjs as unknown as { data: DcmjsData }).data;
 const dcmjsLog = (dcmjs as unknown as { log: { getLogger(n: string): { setLevel(l: string): void } } }).log;
@@ -237,19 +238,7 @@ export async function writeImage(f: ImageFields): Promise<Uint8Array> {
   return writePart10(dataset, TransferSyntax[f.syntax]);
 }
 
-export function writePart10(naturalDataset: Record<string, unknown>, transferSyntaxUID: string): Uint8Array {
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: naturalDataset.SOPClassUID,
-    MediaStorageSOPInstanceUID: naturalDataset.SOPInstanceUID,
-    TransferSyntaxUID: transferSyntaxUID,
-    ImplementationClassUID: '2.25.1234567890',
-    ImplementationVersionName: 'BR_TEST',
-  };
-  const dict = new data.DicomDict(data.DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = data.DicomMetaDictionary.denaturalizeDataset(naturalDataset);
-  return new Uint8Array(dict.write());
-}
+export { writePart10 };
 
 function toSampleBytes(stored: number[], bitsAllocated: number, pixelRepresentation: number): Uint8Array {
   if (bitsAllocated === 8) return pixelRepresentation === 1 ? new Uint8Array(Int8Array.from(stored).buffer) : Uint8Array.from(stored);

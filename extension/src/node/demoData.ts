@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as dcmjs from 'dcmjs';
+import { writePart10 } from './part10';
 
 export const INVESALIUS_PROJECT = '/usr/share/doc/invesalius-examples/examples/Cranium.inv3';
 export const PYDICOM_TEST_FILES = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
@@ -34,22 +35,7 @@ export function stableUid(name: string): string {
   return `2.25.${digits}`.slice(0, 64);
 }
 
-const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const CT_IMAGE = '1.2.840.10008.5.1.4.1.1.2';
-
-export function writePart10(dataset: Record<string, unknown>): Uint8Array {
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: dataset.SOPClassUID,
-    MediaStorageSOPInstanceUID: dataset.SOPInstanceUID,
-    TransferSyntaxUID: EXPLICIT_LE,
-    ImplementationClassUID: '2.25.276153420911734236512847262190573801',
-    ImplementationVersionName: 'BODY_REGION',
-  };
-  const dict = new data.DicomDict(data.DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = data.DicomMetaDictionary.denaturalizeDataset(dataset);
-  return new Uint8Array(dict.write());
-}
 
 /** The InVesalius sample as a CT series, or null when the package is not installed. */
 export function invesaliusSeries(projectPath = INVESALIUS_PROJECT): Uint8Array[] | null {
