@@ -40,4 +40,22 @@ describe('onnxruntime wasm that cannot load in the worker', () => {
     const grid = await viewports(viewer.page);
     expect(grid.some((v) => v.imageCount > 0 && v.imageId)).toBe(true);
   });
+
+  it('classifies on a re-run once the wasm can be loaded again (a fresh worker, not the failed one)', async () => {
+    await viewer.context.unroute(/\/body-region\/ort-wasm[^/]*$/);
+    await viewer.page.evaluate(() =>
+      (window as unknown as { commandsManager: { runCommand(name: string): unknown } }).commandsManager.runCommand('bodyRegion.rerun'),
+    );
+    await viewer.page.waitForFunction(
+      () => (window as unknown as { services: { bodyRegionService: { getState(): { modelError: string | null } } } }).services.bodyRegionService.getState().modelError == null,
+      undefined,
+      { timeout: 30000 },
+    );
+    const state = await waitForClassification(viewer.page, 90000);
+    expect(state.modelError ?? null).toBeNull();
+    expect(state.series.map((s) => [s.status, s.error ?? null])).toEqual([
+      ['done', null],
+      ['done', null],
+    ]);
+  });
 });

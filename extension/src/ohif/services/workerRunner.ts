@@ -108,6 +108,19 @@ export class WorkerRunner implements ClassificationRunner {
     }
     this.pending.delete(message.jobId);
     if (message.type === 'result') pending.resolve(message.result);
-    else pending.reject(message.modelUnavailable ? new ModelUnavailableError(message.message) : new Error(message.message));
+    else if (message.modelUnavailable) this.discardWorker(pending, new ModelUnavailableError(message.message));
+    else pending.reject(new Error(message.message));
+  }
+
+  /**
+   * onnxruntime remembers a failed start for the life of its worker, so a worker whose model could
+   * not load is ended: the next job (a re-run) starts a fresh one and tries again.
+   */
+  private discardWorker(failed: Pending, error: Error): void {
+    failed.reject(error);
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+    this.worker?.terminate();
+    this.worker = null;
   }
 }
