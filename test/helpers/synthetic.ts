@@ -1,18 +1,10 @@
 import labelsFile from '../../models/labels.json';
+import { seededRandom } from '../../extension/src/evaluation/metrics/random';
 
 export const LABEL_NAMES: string[] = labelsFile.labels.map((l) => l.name);
 
-/** Deterministic pseudo-random numbers (mulberry32) so that noisy tests are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers, the evaluation's own, so that noisy tests are reproducible. */
+export { seededRandom };
 
 /** Expands [['CHEST', 10], ['ABDOMEN', 5]] into one label per slice. */
 export function runs(spec: Array<[string, number]>): string[] {

@@ -9,7 +9,7 @@ import { AdjacencyTest, nonAdjacentConfusions, NonAdjacentSummary } from './metr
 import { boundariesOf, matchBoundaries } from './metrics/boundaries';
 import { breakdown, BreakdownRow, thicknessBucket, vendorOf } from './metrics/breakdown';
 import { median, quantile } from './metrics/quantile';
-import { ClassReport, scoreImages } from './metrics/subjectScores';
+import { ClassReport, ScoreSet, scoreImages } from './metrics/subjectScores';
 import type { SeriesOutcome } from './outcome';
 
 export const REPORT_SCHEMA = 'body-region-evaluation/1';
@@ -42,17 +42,9 @@ export interface ReportContext {
   hasBodyPartExamined: boolean;
 }
 
-export interface ModalityScores {
+/** One modality's figures: a ScoreSet without its confusion matrices, plus the series count. */
+export interface ModalityScores extends Omit<ScoreSet, 'confusionRaw' | 'confusionDecoded'> {
   series: number;
-  subjects: number;
-  images: number;
-  accuracy: number | null;
-  accuracyDecoded: number | null;
-  accuracyCi: Interval | null;
-  accuracyDecodedCi: Interval | null;
-  macroF1: number | null;
-  macroF1Decoded: number | null;
-  perClass: ClassReport[];
 }
 
 export interface SeriesRow {
