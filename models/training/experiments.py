@@ -33,6 +33,9 @@ CANDIDATES = {
     "A2-plain-s-128-tight": dict(arch="plain-s", size=128),
     "A3-plain-s-128-tight-phantom": dict(arch="plain-s", size=128, phantom_frac=0.12),
     "C3-plain-m-128-tight-phantom": dict(arch="plain-m", size=128, phantom_frac=0.12),
+    # round 3: br-pre-2 (physical mm per pixel) with true-scale crops
+    "P1-plain-s-128-phys-phantom": dict(arch="plain-s", size=128, phantom_frac=0.12, physical=True),
+    "P2-plain-s-128-phys-phantom-crop50": dict(arch="plain-s", size=128, phantom_frac=0.12, physical=True, crop_p=0.5),
 }
 FOLDS = 5
 
@@ -41,7 +44,7 @@ def run_job(spec: str, out: str, cache: str, steps: int, budget: float, final_st
     parts = spec.split(":")
     cand, kind = parts[0], parts[1]
     dev = "cuda" if torch.cuda.is_available() else "cpu"
-    torch.set_num_threads(1)
+    torch.set_num_threads(int(os.environ.get("BR_THREADS", "1")))
     phantom = os.path.join(os.path.dirname(cache), "phantom_128.npz")
     d = load_data(cache, phantom if CANDIDATES[cand].get("phantom_frac") else None).to(dev)
     split = d.meta["split"]
@@ -63,7 +66,11 @@ def run_job(spec: str, out: str, cache: str, steps: int, budget: float, final_st
     res = {"job": spec, "config": cfg.__dict__, "steps_done": model.steps_done, "seconds": time.time() - t0,
            "device": dev, "test_idx": te.tolist()}
     if len(te):
-        res["prob"] = predict(model, d, te, cfg.size, dev).round(4).tolist()
+        z = predict(model, d, te, cfg.size, dev, physical=cfg.physical, logits=True)
+        res["logits"] = z.round(4).tolist()
+        res["prob"] = torch.softmax(torch.from_numpy(z), 1).numpy().round(4).tolist()
+    if kind == "cv":   # fold twins: models that never saw the held-out sources (adaptation evidence)
+        torch.save(model.cpu().state_dict(), os.path.join(out, f"{cand}.cv{parts[2]}.pt"))
     if final:
         torch.save(model.cpu().state_dict(), os.path.join(out, f"{cand}.final.pt"))
     json.dump(res, open(os.path.join(out, spec.replace(":", "_") + ".json"), "w"))

@@ -22,9 +22,19 @@ def frame(mod: str, series: str, k: int) -> np.ndarray:
     return np.ascontiguousarray(vol.reshape(vol.shape[0], vol.shape[1], -1)[:, :, k].T)
 
 
-def golden_model_inputs(size: int) -> np.ndarray:
+def pixel_spacing(mod: str, series: str):
+    """(row, column) mm of a shared series, or None when the source gave none."""
+    import csv
+    for r in csv.DictReader(open(os.path.join(DATA, mod, "series.csv"))):
+        if r["id"] == series and r["row_mm"] and r["col_mm"]:
+            return float(r["row_mm"]), float(r["col_mm"])
+    return None
+
+
+def golden_model_inputs(size: int, version: str = "br-pre-2") -> np.ndarray:
     out = []
     for mod, series, k in GOLDEN_SLICES:
         f = frame(mod, series, k)
-        out.append(preprocess_frame(f, "CT" if mod == "ct" else "MR", size))
+        out.append(preprocess_frame(f, "CT" if mod == "ct" else "MR", size, version=version,
+                                    pixel_spacing=pixel_spacing(mod, series)))
     return np.stack(out).astype(np.float32)

@@ -1,4 +1,4 @@
-"""Write models/golden/preprocess.json: frames and their expected br-pre-1 tensors (preprocess.py),
+"""Write models/golden/preprocess.json: frames and their expected br-pre-1 / br-pre-2 tensors (preprocess.py),
 which the TypeScript engine's tests must reproduce within 1e-3 per value.
 
 Usage: /usr/bin/python3 models/training/make_golden.py [--out models/golden/preprocess.json]
@@ -28,10 +28,13 @@ def body_like(rows: int, cols: int, rng: np.random.RandomState, lo: float, hi: f
     return img
 
 
-def case(name, modality, stored, size, slope=1.0, intercept=0.0, photometric="MONOCHROME2"):
+def case(name, modality, stored, size, slope=1.0, intercept=0.0, photometric="MONOCHROME2", version="br-pre-1",
+         pixel_spacing=None):
     dtype = {np.dtype("int16"): "int16", np.dtype("uint16"): "uint16", np.dtype("uint8"): "uint8"}[stored.dtype]
-    expected = preprocess_frame(stored, modality, size, slope, intercept, photometric)
-    return {"name": name, "modality": modality, "rows": int(stored.shape[0]), "columns": int(stored.shape[1]),
+    expected = preprocess_frame(stored, modality, size, slope, intercept, photometric, version, pixel_spacing)
+    return {"name": name, "preprocessing": version,
+            "pixelSpacing": None if pixel_spacing is None else [float(v) for v in pixel_spacing],
+            "modality": modality, "rows": int(stored.shape[0]), "columns": int(stored.shape[1]),
             "rescaleSlope": float(slope), "rescaleIntercept": float(intercept),
             "photometricInterpretation": photometric, "dtype": dtype,
             "pixels": base64.b64encode(stored.astype(stored.dtype.newbyteorder("<")).tobytes()).decode(),
@@ -64,6 +67,21 @@ def cases() -> list[dict]:
     # a real CT slice from a shared NIfTI volume (DICOM frame = volume[:, :, k].T; this is the
     # slice of ct/dicom/elastix_chest/*slice070.dcm, resampled to 192 px), at a model input size
     out.append(case("real_ct_nifti_elastix_chest_slice70", "CT", frame("ct", "elastix_chest", 70).astype(np.int16), 128))
+    # br-pre-2: physical grid of 3.5 mm pixels around the frame centre
+    ct = np.clip(body_like(200, 300, rng, -1024, 1400), -1024, 3071).astype(np.int16)
+    out.append(case("pre2_ct_200x300_0.8mm_cropped", "CT", ct, 128, version="br-pre-2", pixel_spacing=(0.8, 0.8)))
+    ct = np.clip(body_like(64, 48, rng, 0, 2400), 0, 4095).astype(np.uint16)
+    out.append(case("pre2_ct_small_fov_64x48_1.1x0.9mm_padded", "CT", ct, 64, 1.0, -1024.0, version="br-pre-2",
+                    pixel_spacing=(1.1, 0.9)))
+    mr = np.clip(body_like(90, 120, rng, 20, 900), 0, 4095).astype(np.int16)
+    out.append(case("pre2_mr_90x120_anisotropic_2.5x1.7mm", "MR", mr, 48, version="br-pre-2", pixel_spacing=(2.5, 1.7)))
+    mr = np.clip(body_like(64, 80, rng, 10, 2000), 0, 4095).astype(np.int16)
+    out.append(case("pre2_mr_monochrome1_64x80_4.2mm_upsampled", "MR", mr, 32, photometric="MONOCHROME1",
+                    version="br-pre-2", pixel_spacing=(4.2, 4.2)))
+    mr = np.clip(body_like(60, 90, rng, 20, 900), 0, 4095).astype(np.int16)
+    out.append(case("pre2_mr_unknown_spacing_falls_back_60x90", "MR", mr, 48, version="br-pre-2", pixel_spacing=None))
+    out.append(case("pre2_real_ct_elastix_chest_slice70", "CT", frame("ct", "elastix_chest", 70).astype(np.int16), 128,
+                    version="br-pre-2", pixel_spacing=(2.6042, 2.6042)))
     return out
 
 

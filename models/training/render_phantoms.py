@@ -54,7 +54,7 @@ def hu_table(rng: np.random.RandomState, cls: list[str]) -> np.ndarray:
     return t
 
 
-def render(ph: str, label: str, side: str, z0: int, z1: int, n: int, size: int, rng) -> list[tuple[np.ndarray, str, int]]:
+def render(ph: str, label: str, side: str, z0: int, z1: int, n: int, size: int, rng) -> list[tuple[np.ndarray, str, int, float]]:
     d = np.load(os.path.join(PH, f"icrp110_{ph.lower()}.npz"))
     organ, (dz, dy, dx) = d["organ"], d["spacing_mm"]
     cls = tissue_classes()
@@ -101,14 +101,14 @@ def render(ph: str, label: str, side: str, z0: int, z1: int, n: int, size: int, 
         coords = [coords[0] - bz0, coords[1] - by0, coords[2] - bx0]
         img = ndimage.map_coordinates(hu, coords, order=1, mode="constant", cval=-1000.0)
         img = ndimage.gaussian_filter(img, rng.uniform(0.3, 1.2))
-        out.append((img.astype(np.float32), ori, int(z)))
+        out.append((img.astype(np.float32), ori, int(z), float(fov)))
     return out
 
 
 def main(per_slice: int, size: int, out_path: str, seed: int = 0) -> None:
     rng = np.random.RandomState(seed)
     images, meta = [], {k: [] for k in ("label", "subject", "source", "modality", "split", "series", "slice",
-                                         "orientation", "kind", "eight_bit", "rows", "cols", "lo", "hi")}
+                                         "orientation", "kind", "eight_bit", "rows", "cols", "lo", "hi", "fov_mm")}
     for ph in ("AM", "AF"):
         for r in csv.DictReader(open(os.path.join(PH, f"regions_{ph.lower()}.csv"))):
             if r["kind"] != "region_suggestion" or r["name"] not in BONES or r["side"] not in ("R", "L"):
@@ -116,13 +116,13 @@ def main(per_slice: int, size: int, out_path: str, seed: int = 0) -> None:
             z0, z1 = int(r["z_first"]), int(r["z_last"])
             n = per_slice * (z1 - z0 + 1)
             n = int(np.clip(n, 24, 60))
-            for img, ori, z in render(ph, r["name"], r["side"], z0, z1, n, size, rng):
+            for img, ori, z, fov in render(ph, r["name"], r["side"], z0, z1, n, size, rng):
                 codes, lo, hi = encode(img, True)
                 images.append(codes)
                 for k, v in (("label", LABELS.index(r["name"])), ("subject", "phantom:" + ph), ("source", "phantom-render"),
                              ("modality", "CT"), ("split", "train"), ("series", f"phantom_{ph}_{r['name']}_{r['side']}"),
                              ("slice", z), ("orientation", ori), ("kind", "render"), ("eight_bit", False),
-                             ("rows", size), ("cols", size), ("lo", lo), ("hi", hi)):
+                             ("rows", size), ("cols", size), ("lo", lo), ("hi", hi), ("fov_mm", fov)):
                     meta[k].append(v)
             print(ph, r["name"], r["side"], "done", len(images), flush=True)
     np.savez_compressed(out_path, images=np.stack(images), **{k: np.array(v) for k, v in meta.items()})

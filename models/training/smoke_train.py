@@ -38,8 +38,8 @@ def main(argv=None) -> int:
     cache = os.path.join(a.out, "smoke_cache.npz")
     build(64, cache, limit=2)
     d = load_data(cache)
-    model = train(d, np.arange(len(d.label)), Config(arch="plain-xs", size=a.size, steps=a.steps, batch=16), log_every=0)
-    prob = predict(model, d, np.arange(min(8, len(d.label))), a.size)
+    model = train(d, np.arange(len(d.label)), Config(arch="plain-xs", size=a.size, steps=a.steps, batch=16, physical=True), log_every=0)
+    prob = predict(model, d, np.arange(min(8, len(d.label))), a.size, physical=True)
     assert np.allclose(prob.sum(1), 1, atol=1e-4)
     man = export_all(model, a.size, a.out, "br-smoke", "0.0.0-smoke", golden_model_inputs(a.size),
                      os.path.join(a.out, "model-outputs.json"), extra={"training": {"arch": "plain-xs", "steps": a.steps, "smoke": True}})

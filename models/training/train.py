@@ -23,11 +23,15 @@ from build_cache import build  # noqa: E402
 from export import export_all  # noqa: E402
 from golden_inputs import golden_model_inputs  # noqa: E402
 from render_phantoms import main as render_phantoms  # noqa: E402
+from calibrate import calibration_report, cv_logits  # noqa: E402
+from replay import write_replay  # noqa: E402
 from train_lib import Config, load_data, metrics, predict, train  # noqa: E402
 
-# The shipped recipe = candidate A3 of experiments.py (plain-s at 128 px, tight-FOV crops, 12 % phantom
-# renders), 2834 steps of 128 images on all (train+dev) subjects.
-SHIPPED = dict(arch="plain-s", size=128, steps=2834, batch=128, lr=3e-3, train_on="all", phantom_frac=0.12)
+# The shipped recipe = candidate P1 of experiments.py (plain-s at 128 px, br-pre-2 physical views with
+# true-scale crops, 12 % phantom renders), 2834 steps of 128 images on all (train+dev) subjects; the
+# temperature comes from P1's source-held-out CV logits (experiments.py output, --calibration).
+SHIPPED = dict(arch="plain-s", size=128, steps=2834, batch=128, lr=3e-3, train_on="all", phantom_frac=0.12,
+               preprocessing="br-pre-2", candidate="P1-plain-s-128-phys-phantom")
 
 
 def main(argv=None) -> int:
@@ -39,6 +43,9 @@ def main(argv=None) -> int:
     ap.add_argument("--lr", type=float, default=SHIPPED["lr"])
     ap.add_argument("--phantom-frac", type=float, default=SHIPPED["phantom_frac"],
                     help="share of phantom renders per batch (0 = none)")
+    ap.add_argument("--preprocessing", choices=["br-pre-1", "br-pre-2"], default=SHIPPED["preprocessing"])
+    ap.add_argument("--calibration", default=os.path.join(HERE, "results", "cv_round3_logits.npz"),
+                    help="CV logits (npz with logits, labels) for the temperature; missing -> T = 1")
     ap.add_argument("--train-on", choices=["train", "all"], default=SHIPPED["train_on"],
                     help="'all' = train+dev subjects (shipped); 'train' keeps dev for evaluation")
     ap.add_argument("--cache", default=os.path.join(HERE, "cache", "slices_128.npz"))
@@ -61,8 +68,9 @@ def main(argv=None) -> int:
     d = load_data(a.cache, a.phantom_cache if a.phantom_frac else None).to(dev)
     split = d.meta["split"]
     tr = np.nonzero(split == "train")[0] if a.train_on == "train" else np.arange(len(split))
+    physical = a.preprocessing == "br-pre-2"
     cfg = Config(arch=a.arch, size=a.size, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed,
-                 phantom_frac=a.phantom_frac)
+                 phantom_frac=a.phantom_frac, physical=physical)
     print(f"training {cfg} on {len(tr)} slices ({a.train_on}) on {dev}")
     model = train(d, tr, cfg, dev)
     info = {"arch": a.arch, "trainedOn": a.train_on, "steps": model.steps_done, "batch": a.batch,
@@ -70,12 +78,20 @@ def main(argv=None) -> int:
             "trainSeconds": round(time.time() - t0), "device": dev}
     if a.train_on == "train":
         dv = np.nonzero((split == "dev") & ~d.render.cpu().numpy())[0]
-        m = metrics(d, dv, predict(model, d, dv, a.size, dev))
+        m = metrics(d, dv, predict(model, d, dv, a.size, dev, physical=physical))
         info["devAccuracy"] = round(m["acc"], 4)
         print(f"dev accuracy {m['acc']:.3f} (subject-balanced {m['subject_acc']:.3f})")
     model = model.cpu()
-    man = export_all(model, a.size, a.out, a.model_id, a.version, golden_model_inputs(a.size), a.golden,
-                     extra={"training": info})
+    extra = {"training": info}
+    if os.path.exists(a.calibration):
+        z = np.load(a.calibration)
+        cal = calibration_report(z["logits"], z["labels"])
+        extra["temperature"] = cal["temperature"]
+        extra["calibration"] = {**cal, "on": "source-held-out 5-fold CV logits of the recipe"}
+    os.makedirs(a.out, exist_ok=True)
+    extra["replay"] = write_replay(model, d, a.size, a.out, physical=physical)
+    man = export_all(model, a.size, a.out, a.model_id, a.version, golden_model_inputs(a.size, a.preprocessing), a.golden,
+                     extra=extra, preprocessing=a.preprocessing)
     torch.save(model.state_dict(), os.path.join(HERE, "cache", "shipped_state.pt"))
     print(json.dumps(man, indent=2))
     print(f"done in {time.time() - t0:.0f}s")

@@ -35,20 +35,47 @@ class Data:
     eight_hi: torch.Tensor
     axial: torch.Tensor      # [N] bool
     render: torch.Tensor     # [N] bool: phantom render (train only, never evaluated)
+    fov: torch.Tensor        # [N] float: mm spanned by the cached square (nan: pixel spacing unknown)
     meta: dict = field(default_factory=dict)  # numpy arrays: subject, source, split, series, modality
 
     def to(self, dev):
-        for k in ("codes", "is_ct", "lo", "hi", "label", "eight_lo", "eight_hi", "axial", "render"):
+        for k in ("codes", "is_ct", "lo", "hi", "label", "eight_lo", "eight_hi", "axial", "render", "fov"):
             setattr(self, k, getattr(self, k).to(dev))
         return self
+
+
+def series_spacing() -> dict[str, tuple[float, float]]:
+    """(row_mm, col_mm) of every series of ../shared/data (nan when the source gave none)."""
+    import csv
+    import os
+    from build_cache import DATA
+    out = {}
+    for mod in ("ct", "mr"):
+        for r in csv.DictReader(open(os.path.join(DATA, mod, "series.csv"))):
+            out[r["id"]] = (float(r["row_mm"] or "nan"), float(r["col_mm"] or "nan"))
+    return out
+
+
+def cache_fov(arrays: dict) -> np.ndarray:
+    """The mm spanned by each cached (padded-square) slice: max(rows x row_mm, cols x col_mm)."""
+    if "fov_mm" in arrays:
+        return arrays["fov_mm"].astype(np.float32)
+    sp = series_spacing()
+    rows, cols = arrays["rows"].astype(np.float64), arrays["cols"].astype(np.float64)
+    rmm = np.array([sp.get(s, (np.nan, np.nan))[0] for s in arrays["series"]])
+    cmm = np.array([sp.get(s, (np.nan, np.nan))[1] for s in arrays["series"]])
+    return np.maximum(rows * rmm, cols * cmm).astype(np.float32)
 
 
 def load_data(path: str, extra: str | None = None) -> Data:
     """The slice cache; `extra` appends another cache of the same format (phantom renders)."""
     z = np.load(path)
     arrays = {k: z[k] for k in z.files}
+    arrays["fov_mm"] = cache_fov(arrays)
     if extra:
         e = np.load(extra)
+        e = {k: e[k] for k in e.files}
+        e["fov_mm"] = cache_fov(e)
         arrays = {k: np.concatenate([arrays[k], e[k]]) for k in arrays}
     src = arrays["source"]
     eight = arrays["eight_bit"]
@@ -61,7 +88,7 @@ def load_data(path: str, extra: str | None = None) -> Data:
         lo=torch.from_numpy(arrays["lo"].astype(np.float32)), hi=torch.from_numpy(arrays["hi"].astype(np.float32)),
         label=torch.from_numpy(arrays["label"].astype(np.int64)), eight_lo=torch.from_numpy(elo),
         eight_hi=torch.from_numpy(ehi), axial=torch.from_numpy(arrays["orientation"] == "axial"),
-        render=torch.from_numpy(arrays["kind"] == "render"),
+        render=torch.from_numpy(arrays["kind"] == "render"), fov=torch.from_numpy(arrays["fov_mm"]),
         meta={k: arrays[k] for k in ("subject", "source", "split", "series", "modality", "slice", "kind")})
 
 
@@ -168,6 +195,65 @@ def geometric(x: torch.Tensor, label: torch.Tensor, axial: torch.Tensor, size: i
     return out + mn
 
 
+def geometric_physical(x: torch.Tensor, label: torch.Tensor, axial: torch.Tensor, fov: torch.Tensor, size: int,
+                       strong: bool, crop_p: float = 0.35, mm_per_pixel: float = 3.5) -> torch.Tensor:
+    """br-pre-2 views of cached squares: every output pixel is mm_per_pixel wide when the spacing is known
+    (the fallback of the spec, the whole square fitted, when it is not). Augmentation adds true-scale
+    crops of large fields of view (75-260 mm around a body point, or one leg), which look like the
+    dedicated limb, joint and small-FOV scans hospitals make; the view is centred on the crop as a
+    scanner centres its field of view, and everything outside it is the fill value."""
+    b, dev = x.shape[0], x.device
+    known = torch.isfinite(fov)
+    view_mm = size * mm_per_pixel
+    base = torch.where(known, torch.nan_to_num(fov, nan=view_mm) / view_mm, torch.ones_like(fov))
+    if not strong:
+        scale, rot = base, torch.zeros(b, device=dev)
+        tx = ty = torch.zeros(b, device=dev)
+        flip_x = flip_y = torch.ones(b, device=dev)
+        crop_half = torch.full((b,), 2.0, device=dev)
+    else:
+        as_unknown = known & (torch.rand(b, device=dev) < 0.1)       # the spec's fallback, seen in training too
+        known = known & ~as_unknown
+        base = torch.where(as_unknown, torch.ones_like(base), base)
+        jitter = torch.where(known, torch.exp(_rand(b, math.log(0.87), math.log(1.15), dev)),
+                             torch.exp(_rand(b, math.log(0.75), math.log(1.35), dev)))
+        scale = base * jitter
+        rot = _rand(b, -15, 15, dev) * math.pi / 180
+        tx, ty = _rand(b, -0.12, 0.12, dev), _rand(b, -0.12, 0.12, dev)
+        cy, cx, sy, sx = body_centroid(x)
+        crop_half = torch.full((b,), 2.0, device=dev)                  # > 1: no crop
+        # true-scale crops where the spacing is known
+        crop_mm = torch.exp(_rand(b, math.log(75), math.log(260), dev))
+        crop = known & (torch.rand(b, device=dev) < crop_p) & (crop_mm < 0.8 * torch.nan_to_num(fov, nan=0.0))
+        is_leg = torch.zeros(len(LABEL_NAMES), dtype=torch.bool, device=dev)
+        is_leg[list(LEG)] = True
+        one_leg = crop & is_leg[label] & axial & (torch.rand(b, device=dev) < 0.5)
+        side = torch.where(torch.rand(b, device=dev) < 0.5, -1.0, 1.0)
+        px = torch.where(one_leg, cx + side * _rand(b, 0.8, 1.3, dev) * sx, cx + _rand(b, -0.7, 0.7, dev) * sx)
+        py = torch.where(one_leg, cy + _rand(b, -0.3, 0.3, dev) * sy, cy + _rand(b, -0.7, 0.7, dev) * sy)
+        tx, ty = torch.where(crop, px, tx), torch.where(crop, py, ty)
+        crop_half = torch.where(crop, crop_mm / view_mm * jitter, crop_half)
+        # unknown spacing: tight crops fitted to the frame, as br-pre-1 training did
+        tight = (~known) & (torch.rand(b, device=dev) < 0.2)
+        scale = torch.where(tight, scale * _rand(b, 1.5, 2.8, dev), scale)
+        tx = torch.where(tight, cx + _rand(b, -0.7, 0.7, dev) * sx, tx)
+        ty = torch.where(tight, cy + _rand(b, -0.7, 0.7, dev) * sy, ty)
+        flip_x = torch.where(torch.rand(b, device=dev) < 0.5, -1.0, 1.0)
+        flip_y = torch.where(torch.rand(b, device=dev) < 0.08, -1.0, 1.0)
+    cos, sin = torch.cos(rot) / scale, torch.sin(rot) / scale
+    theta = torch.stack([torch.stack([cos * flip_x, -sin, tx], 1), torch.stack([sin * flip_x, cos * flip_y, ty], 1)], 1)
+    grid = F.affine_grid(theta, (b, 1, size, size), align_corners=False)
+    mn = x.amin(dim=(2, 3), keepdim=True)
+    out = F.grid_sample(x - mn, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    u = (torch.arange(size, device=dev, dtype=x.dtype) + 0.5) / size * 2 - 1
+    h = crop_half.view(-1, 1, 1, 1)
+    circle = (torch.rand(b, 1, 1, 1, device=dev) < 0.3) if strong else torch.zeros(b, 1, 1, 1, dtype=torch.bool, device=dev)
+    inside_sq = (u.view(1, 1, -1, 1).abs() <= h) & (u.view(1, 1, 1, -1).abs() <= h)
+    inside_circ = (u.view(1, 1, -1, 1) ** 2 + u.view(1, 1, 1, -1) ** 2) <= h ** 2
+    out = out * torch.where(circle, inside_circ, inside_sq).to(out.dtype)
+    return out + mn
+
+
 def ct_intensity(x: torch.Tensor, d: Data, idx: torch.Tensor) -> torch.Tensor:
     """CT: jitter the uncertain windows of 8-bit sources, clip real HU to display windows so the two
     domains meet, calibration offset."""
@@ -268,7 +354,7 @@ def synthetic_other(b: int, size: int, dev) -> torch.Tensor:
 
 
 def make_batch(d: Data, idx: torch.Tensor, size: int, strong: bool = True, other_frac: float = 0.04,
-               aug: str = "full", tight_p: float = 0.2):
+               aug: str = "full", tight_p: float = 0.2, physical: bool = False, crop_p: float = 0.35):
     """Augmented, preprocessed batch: (input [B, 3, S, S], labels [B])."""
     x = decode_batch(d, idx)
     y = d.label[idx].clone()
@@ -282,7 +368,10 @@ def make_batch(d: Data, idx: torch.Tensor, size: int, strong: bool = True, other
         if bool(pseudo.any()):
             x = torch.where(pseudo.view(-1, 1, 1, 1), ct_to_pseudo_mr(decode_batch(d, idx)), x)
             is_ct = is_ct & ~pseudo
-    x = geometric(x, y, d.axial[idx], size, strong, tight_p if aug == "full" else 0.0)
+    if physical:
+        x = geometric_physical(x, y, d.axial[idx], d.fov[idx], size, strong, crop_p if aug == "full" else 0.0)
+    else:
+        x = geometric(x, y, d.axial[idx], size, strong, tight_p if aug == "full" else 0.0)
     if strong and aug == "light":
         x = x + torch.randn_like(x) * torch.where(is_ct, 10.0, 0.0).view(-1, 1, 1, 1)
     elif strong:
@@ -313,6 +402,8 @@ class Config:
     aug: str = "full"                 # "full" or "light" (geometry + noise only: ablation)
     tight_p: float = 0.2              # share of tight field-of-view crops
     phantom_frac: float = 0.0         # share of each batch drawn from phantom renders
+    physical: bool = False            # br-pre-2 (physical mm per pixel) instead of br-pre-1
+    crop_p: float = 0.35              # br-pre-2: share of true-scale crops
 
 
 def train(d: Data, train_idx: np.ndarray, cfg: Config, dev: str = "cpu", log_every: int = 200, log=print) -> nn.Module:
@@ -340,7 +431,7 @@ def train(d: Data, train_idx: np.ndarray, cfg: Config, dev: str = "cpu", log_eve
             g["lr"] = lr
         pick = tidx[torch.multinomial(w, cfg.batch, replacement=True)].to(dev)
         with torch.no_grad():
-            xb, yb = make_batch(d, pick, cfg.size, True, cfg.other_frac, cfg.aug, cfg.tight_p)
+            xb, yb = make_batch(d, pick, cfg.size, True, cfg.other_frac, cfg.aug, cfg.tight_p, cfg.physical, cfg.crop_p)
         xb = xb.contiguous(memory_format=torch.channels_last)
         if use_amp:
             with torch.autocast("cuda", dtype=torch.bfloat16):
@@ -360,17 +451,21 @@ def train(d: Data, train_idx: np.ndarray, cfg: Config, dev: str = "cpu", log_eve
 
 
 @torch.no_grad()
-def predict(model: nn.Module, d: Data, idx: np.ndarray, size: int, dev: str = "cpu", bs: int = 512) -> np.ndarray:
-    """Softmax probabilities on un-augmented inputs (the spec's preprocessing from the cache)."""
+def predict(model: nn.Module, d: Data, idx: np.ndarray, size: int, dev: str = "cpu", bs: int = 512,
+            physical: bool = False, logits: bool = False) -> np.ndarray:
+    """Softmax probabilities (or logits) on un-augmented inputs (the spec's preprocessing from the cache)."""
     model.eval()
     out = []
     for i in range(0, len(idx), bs):
         pick = torch.from_numpy(idx[i:i + bs]).to(dev)
         x = decode_batch(d, pick)
-        if size != x.shape[-1]:
+        if physical:
+            x = geometric_physical(x, d.label[pick], d.axial[pick], d.fov[pick], size, strong=False)
+        elif size != x.shape[-1]:
             x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
         xb = channels_torch(x, d.is_ct[pick]).contiguous(memory_format=torch.channels_last)
-        out.append(torch.softmax(model(xb).float(), 1).cpu())
+        z = model(xb).float().cpu()
+        out.append(z if logits else torch.softmax(z, 1))
     return torch.cat(out).numpy()
 
 

@@ -136,7 +136,7 @@ export async function measureInference(ref: SeriesRef, model: BodyRegionModel, i
   const sample = new Float32Array(count * per);
   for (let i = 0; i < count; i++) {
     const frame = frames[Math.floor(((i + 0.5) * frames.length) / count)];
-    preprocessFrame(await pixels.getPixels(frame), frame, S, sample, i * per);
+    preprocessFrame(await pixels.getPixels(frame), frame, S, sample, i * per, model.manifest.preprocessing);
   }
   const batch = new Float32Array(batchSize * per);
   for (let i = 0; i < batchSize; i++) batch.set(sample.subarray((i % count) * per, (i % count + 1) * per), i * per);

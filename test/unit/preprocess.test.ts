@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { preprocessFrame, resizeAxis } from '../../extension/src/engine/preprocess/preprocessFrame';
+import { MM_PER_PIXEL, preprocessFrame, resizeAxis, type PreprocessingVersion } from '../../extension/src/engine/preprocess/preprocessFrame';
 import type { PixelFrame } from '../../extension/src/engine/types';
 
 const GOLDEN = path.join(__dirname, '../../models/golden/preprocess.json');
@@ -92,6 +92,27 @@ describe('preprocessFrame (hand-computable properties)', () => {
     expect(ct1[0]).toBeCloseTo(0.75, 6);
   });
 
+  test('br-pre-2 keeps physical size: a 4-pixel-wide bright bar at 3.5 mm spacing stays 4 output pixels wide', () => {
+    // 32 × 32 frame of 3.5 mm pixels, columns 14..17 bright: on a 32 px output at 3.5 mm the grid coincides
+    const px = frame(32, 32, (_r, c) => (c >= 14 && c <= 17 ? 1000 : -1000));
+    const out = preprocessFrame(px, { ...CT, pixelSpacing: [MM_PER_PIXEL, MM_PER_PIXEL] }, 32, undefined, 0, 'br-pre-2');
+    const row = Array.from(out.subarray(16 * 32, 17 * 32));
+    expect(row.filter((v) => v > 0.99).length).toBe(4);
+    // the same frame said to be at 1.75 mm covers half the field of view: the bar is 2 pixels wide
+    const half = preprocessFrame(px, { ...CT, pixelSpacing: [1.75, 1.75] }, 32, undefined, 0, 'br-pre-2');
+    const halfRow = Array.from(half.subarray(16 * 32, 17 * 32));
+    expect(halfRow.filter((v) => v > 0.99).length).toBe(2);
+    // outside the frame: the frame minimum (-1000 HU -> channel 0 value 0)
+    expect(half[0]).toBe(0);
+  });
+
+  test('br-pre-2 without a pixel spacing is br-pre-1 (the whole frame fitted)', () => {
+    const px = frame(20, 30, (r, c) => (r * 31 + c * 17) % 900);
+    const a = preprocessFrame(px, MR, 16, undefined, 0, 'br-pre-2');
+    const b = preprocessFrame(px, MR, 16, undefined, 0, 'br-pre-1');
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+
   test('writes at an offset into a shared batch buffer', () => {
     const batch = new Float32Array(2 * 3 * 4).fill(-1);
     preprocessFrame(frame(2, 2, () => 0), CT, 2, batch, 12);
@@ -115,6 +136,9 @@ describe('preprocessFrame (hand-computable properties)', () => {
 
 interface GoldenCase {
   name: string;
+  /** Absent in files written before br-pre-2: br-pre-1. */
+  preprocessing?: PreprocessingVersion;
+  pixelSpacing?: [number, number] | null;
   modality: string;
   rows: number;
   columns: number;
@@ -136,6 +160,12 @@ function decodePixels(c: GoldenCase): PixelFrame['data'] {
 }
 
 describe('preprocessFrame against the training pipeline (models/golden/preprocess.json)', () => {
+  test('golden file covers both versions, br-pre-2 with and without a pixel spacing', () => {
+    expect(cases.some((c) => (c.preprocessing ?? 'br-pre-1') === 'br-pre-1')).toBe(true);
+    expect(cases.some((c) => c.preprocessing === 'br-pre-2' && c.pixelSpacing)).toBe(true);
+    expect(cases.some((c) => c.preprocessing === 'br-pre-2' && !c.pixelSpacing)).toBe(true);
+  });
+
   test('golden file is present', () => {
     // Required: the training pipeline writes it; without it the two implementations could drift.
     expect(fs.existsSync(GOLDEN)).toBe(true);
@@ -150,7 +180,8 @@ describe('preprocessFrame against the training pipeline (models/golden/preproces
     const expectedBytes = Buffer.from(c.expected, 'base64');
     const expected = new Float32Array(new Uint8Array(expectedBytes).buffer);
     expect(expected.length).toBe(3 * c.size * c.size);
-    const out = preprocessFrame({ rows: c.rows, columns: c.columns, data }, c, c.size);
+    const meta = { ...c, pixelSpacing: c.pixelSpacing ?? undefined };
+    const out = preprocessFrame({ rows: c.rows, columns: c.columns, data }, meta, c.size, undefined, 0, c.preprocessing ?? 'br-pre-1');
     let maxDiff = 0;
     for (let i = 0; i < expected.length; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - expected[i]));
     expect(maxDiff).toBeLessThanOrEqual(1e-3);

@@ -145,7 +145,7 @@ class FrameClassifier {
         this.checkAbort();
         const tp = now();
         try {
-          preprocessFrame(data, frame, model.inputSize, this.buffer, slots.length * this.per);
+          preprocessFrame(data, frame, model.inputSize, this.buffer, slots.length * this.per, model.manifest.preprocessing);
           slots.push(fi);
         } catch (e) {
           outcomes[fi].error = `preprocess failed: ${message(e)}`;

@@ -75,10 +75,11 @@ export function syntheticFrames(
       ? {
           imageOrientationPatient: iop,
           imagePositionPatient: normal.map((n) => n * k * volume.sliceSpacingMm) as [number, number, number],
-          ...(pixelSpacing ? { pixelSpacing } : {}),
           sliceThickness: volume.sliceSpacingMm,
         }
       : {}),
+    // In-plane spacing is known whenever the source gave it, with or without a slice geometry (br-pre-2 uses it).
+    ...(pixelSpacing ? { pixelSpacing } : {}),
     manufacturer: series.manufacturer || undefined,
     bodyPartExamined: series.bodyPartExamined || undefined,
   }));

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-web';
 import type { LabelsFile } from '../types';
-import { PREPROCESSING_VERSION } from '../preprocess/preprocessFrame';
+import { PREPROCESSING_VERSIONS, isPreprocessingVersion, type PreprocessingVersion } from '../preprocess/preprocessFrame';
 
 /** models/model.json, written by models/training/export.py. */
 export interface ModelManifest {
@@ -10,7 +10,8 @@ export interface ModelManifest {
   file: string;
   /** S of PREPROCESSING.md. */
   inputSize: number;
-  preprocessing: 'br-pre-1';
+  /** Which version of models/PREPROCESSING.md the model was trained with. */
+  preprocessing: PreprocessingVersion;
   inputName: string;
   outputName: string;
   /** Labels file, relative to models/. */
@@ -38,8 +39,10 @@ export class ModelLoadError extends Error {
 
 /** Checks that manifest and labels describe the same output layer; returns the label names. */
 export function checkManifestAndLabels(manifest: ModelManifest, labels: LabelsFile): string[] {
-  if (manifest.preprocessing !== PREPROCESSING_VERSION) {
-    throw new ModelLoadError(`model expects preprocessing "${manifest.preprocessing}", the engine implements "${PREPROCESSING_VERSION}"`);
+  if (!isPreprocessingVersion(manifest.preprocessing)) {
+    throw new ModelLoadError(
+      `model expects preprocessing "${String(manifest.preprocessing)}", the engine implements ${PREPROCESSING_VERSIONS.map((v) => `"${v}"`).join(', ')}`,
+    );
   }
   if (!(Number.isInteger(manifest.inputSize) && manifest.inputSize > 0)) {
     throw new ModelLoadError(`model.json inputSize ${manifest.inputSize} is not a positive integer`);

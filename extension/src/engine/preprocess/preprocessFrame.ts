@@ -1,7 +1,18 @@
 import type { FrameMeta, PixelFrame } from '../types';
 
-/** Version of models/PREPROCESSING.md this file implements. */
-export const PREPROCESSING_VERSION = 'br-pre-1';
+/** Versions of models/PREPROCESSING.md this file implements; a model names one in model.json. */
+export const PREPROCESSING_VERSIONS = ['br-pre-1', 'br-pre-2'] as const;
+export type PreprocessingVersion = (typeof PREPROCESSING_VERSIONS)[number];
+
+/** The newest version (what new models are trained with). */
+export const PREPROCESSING_VERSION: PreprocessingVersion = 'br-pre-2';
+
+/** br-pre-2: the width of one output pixel in mm (128 px = 448 mm). */
+export const MM_PER_PIXEL = 3.5;
+
+export function isPreprocessingVersion(v: unknown): v is PreprocessingVersion {
+  return (PREPROCESSING_VERSIONS as readonly unknown[]).includes(v);
+}
 
 /** CT windows in Hounsfield units, one per channel (PREPROCESSING.md step 5). */
 export const CT_WINDOWS: ReadonlyArray<readonly [number, number]> = [
@@ -10,7 +21,8 @@ export const CT_WINDOWS: ReadonlyArray<readonly [number, number]> = [
   [0, 1500],
 ];
 
-export type PreprocessMeta = Pick<FrameMeta, 'modality' | 'rescaleSlope' | 'rescaleIntercept' | 'photometricInterpretation'>;
+export type PreprocessMeta = Pick<FrameMeta, 'modality' | 'rescaleSlope' | 'rescaleIntercept' | 'photometricInterpretation'> &
+  Partial<Pick<FrameMeta, 'pixelSpacing'>>;
 
 /** Source indices and weights of a 1-D bilinear resize with half-pixel centres (align_corners=False). */
 interface ResizeAxis {
@@ -49,13 +61,38 @@ function ensure(buffer: Float32Array, length: number): Float32Array {
   return buffer.length >= length ? buffer : new Float32Array(length);
 }
 
+/** The physical spacing br-pre-2 uses: two finite, positive values, else none (the fallback view). */
+export function knownSpacing(spacing: readonly number[] | undefined): [number, number] | null {
+  if (!spacing || spacing.length < 2) return null;
+  const [r, c] = spacing;
+  return Number.isFinite(r) && r > 0 && Number.isFinite(c) && c > 0 ? [r, c] : null;
+}
+
+/** A 1-D sampling axis: source index of the lower tap, the upper tap's weight, per output index. */
+interface SampleAxis {
+  i0: Int32Array;
+  w: Float32Array;
+}
+
+/** br-pre-2 step 3 along one axis: output pixel d is `mmPerPixel` wide, centred on the frame centre. */
+function physicalAxis(n: number, spacing: number, size: number): SampleAxis {
+  const axis = { i0: new Int32Array(size), w: new Float32Array(size) };
+  for (let d = 0; d < size; d++) {
+    const s = (n - 1) / 2 + ((d + 0.5 - size / 2) * MM_PER_PIXEL) / spacing;
+    const i0 = Math.floor(s);
+    axis.i0[d] = i0;
+    axis.w[d] = s - i0;
+  }
+  return axis;
+}
+
 /**
  * Turns one frame's stored pixels into the model's 3 × size × size float32 input
- * (models/PREPROCESSING.md, br-pre-1), written at `out[offset ...]`.
+ * (models/PREPROCESSING.md, `version`), written at `out[offset ...]`.
  *
  * The modality LUT and the MONOCHROME1 inversion are linear, as is bilinear interpolation, so the
- * stored values are resized first and mapped afterwards: size² multiplications instead of rows × columns.
- * The square padding is virtual: canvas positions outside the frame read the frame's minimum.
+ * stored values are resampled first and mapped afterwards: size² multiplications instead of rows × columns.
+ * Padding is virtual: positions outside the frame read the stored value that maps to the frame's minimum.
  */
 export function preprocessFrame(
   pixels: PixelFrame,
@@ -63,6 +100,7 @@ export function preprocessFrame(
   size: number,
   out?: Float32Array,
   offset = 0,
+  version: PreprocessingVersion = 'br-pre-1',
 ): Float32Array {
   const { rows, columns, data } = pixels;
   if (!(rows > 0 && columns > 0) || data.length < rows * columns) {
@@ -88,6 +126,17 @@ export function preprocessFrame(
   }
   const pad = slope > 0 ? lo : hi;
 
+  const spacing = version === 'br-pre-2' ? knownSpacing(meta.pixelSpacing) : null;
+  const resized = spacing
+    ? physicalView(pixels, pad, size, spacing, slope, intercept)
+    : squareView(pixels, pad, size, slope, intercept);
+  return writeChannels(resized, isCT, size, target, offset);
+}
+
+/** br-pre-1 steps 3-4 (also br-pre-2 without a pixel spacing): pad to square, bilinear resize. */
+function squareView(pixels: PixelFrame, pad: number, size: number, slope: number, intercept: number): Float32Array {
+  const { rows, columns, data } = pixels;
+  const plane = size * size;
   const n = Math.max(rows, columns);
   const top = Math.floor((n - rows) / 2);
   const left = Math.floor((n - columns) / 2);
@@ -133,7 +182,53 @@ export function preprocessFrame(
       resized[dst + e] = ((1 - w) * a + w * b) * slope + intercept;
     }
   }
+  return resized;
+}
 
+/** br-pre-2 step 3: bilinear samples on a size × size grid of MM_PER_PIXEL mm around the frame centre. */
+function physicalView(
+  pixels: PixelFrame,
+  pad: number,
+  size: number,
+  [rowSpacing, columnSpacing]: [number, number],
+  slope: number,
+  intercept: number,
+): Float32Array {
+  const { rows, columns, data } = pixels;
+  const plane = size * size;
+  const ys = physicalAxis(rows, rowSpacing, size);
+  const xs = physicalAxis(columns, columnSpacing, size);
+  const at = (r: number, c: number) => (r >= 0 && r < rows && c >= 0 && c < columns ? data[r * columns + c] : pad);
+
+  // Horizontal pass: rowScratch[d * 2 + k][e] holds frame row ys.i0[d] + k sampled at output column e.
+  rowScratch = ensure(rowScratch, 2 * plane);
+  for (let d = 0; d < size; d++) {
+    for (let k = 0; k < 2; k++) {
+      const r = ys.i0[d] + k;
+      const dst = (d * 2 + k) * size;
+      for (let e = 0; e < size; e++) {
+        const c0 = xs.i0[e];
+        const w = xs.w[e];
+        rowScratch[dst + e] = (1 - w) * at(r, c0) + w * at(r, c0 + 1);
+      }
+    }
+  }
+  resizedScratch = ensure(resizedScratch, plane);
+  const resized = resizedScratch;
+  for (let d = 0; d < size; d++) {
+    const w = ys.w[d];
+    const a = d * 2 * size;
+    const b = a + size;
+    for (let e = 0; e < size; e++) {
+      resized[d * size + e] = ((1 - w) * rowScratch[a + e] + w * rowScratch[b + e]) * slope + intercept;
+    }
+  }
+  return resized;
+}
+
+/** Step 5: CT windows, or per-image percentile normalisation for every other modality. */
+function writeChannels(resized: Float32Array, isCT: boolean, size: number, target: Float32Array, offset: number): Float32Array {
+  const plane = size * size;
   if (isCT) {
     for (let c = 0; c < 3; c++) {
       const [wlo, whi] = CT_WINDOWS[c];
