@@ -34,8 +34,9 @@ CANDIDATES = {
     "A3-plain-s-128-tight-phantom": dict(arch="plain-s", size=128, phantom_frac=0.12),
     "C3-plain-m-128-tight-phantom": dict(arch="plain-m", size=128, phantom_frac=0.12),
     # round 3: br-pre-2 (physical mm per pixel) with true-scale crops
-    "P1-plain-s-128-phys-phantom": dict(arch="plain-s", size=128, phantom_frac=0.12, physical=True),
-    "P2-plain-s-128-phys-phantom-crop50": dict(arch="plain-s", size=128, phantom_frac=0.12, physical=True, crop_p=0.5),
+    # plus 8-bit default-window exports of real-HU CT (10 %) and more CT->pseudo-MR (30 %)
+    "P1-plain-s-128-phys-phantom": dict(arch="plain-s", size=128, phantom_frac=0.12, physical=True,
+                                        eight_bit_p=0.1, pseudo_mr_p=0.3),
 }
 FOLDS = 5
 

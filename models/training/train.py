@@ -70,7 +70,8 @@ def main(argv=None) -> int:
     tr = np.nonzero(split == "train")[0] if a.train_on == "train" else np.arange(len(split))
     physical = a.preprocessing == "br-pre-2"
     cfg = Config(arch=a.arch, size=a.size, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed,
-                 phantom_frac=a.phantom_frac, physical=physical)
+                 phantom_frac=a.phantom_frac, physical=physical,
+                 eight_bit_p=0.1 if physical else 0.0, pseudo_mr_p=0.3 if physical else 0.15)
     print(f"training {cfg} on {len(tr)} slices ({a.train_on}) on {dev}")
     model = train(d, tr, cfg, dev)
     info = {"arch": a.arch, "trainedOn": a.train_on, "steps": model.steps_done, "batch": a.batch,

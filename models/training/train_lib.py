@@ -271,7 +271,25 @@ def ct_intensity(x: torch.Tensor, d: Data, idx: torch.Tensor) -> torch.Tensor:
         win = torch.tensor(DISPLAY_WINDOWS, device=dev, dtype=x.dtype)[torch.randint(len(DISPLAY_WINDOWS), (b,), device=dev)]
         y = torch.maximum(torch.minimum(x, win[:, 1].view(-1, 1, 1, 1)), win[:, 0].view(-1, 1, 1, 1))
         x = torch.where(clip.view(-1, 1, 1, 1), y, x)
-    return x + torch.randn(b, 1, 1, 1, device=dev) * 10
+    x = x + torch.randn(b, 1, 1, 1, device=dev) * 10
+    return x
+
+
+def eight_bit_export(x: torch.Tensor, p: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """A share p of real-HU CT becomes what an 8-bit export (screenshot, secondary capture) in a
+    display window looks like once read with the default window -1000..1000 HU (the evaluation's and
+    a viewer's only choice when the window is unknown): brain, bone or lung windows stretched to the
+    full range and quantised to 256 levels. Returns the images and which ones were changed."""
+    b, dev = x.shape[0], x.device
+    pick = torch.rand(b, device=dev) < p
+    if not bool(pick.any()):
+        return x, pick
+    win = torch.tensor(DISPLAY_WINDOWS + [(0, 80), (-20, 100), (-600, 1600)], device=dev, dtype=x.dtype)
+    w = win[torch.randint(len(win), (b,), device=dev)]
+    lo, hi = w[:, 0].view(-1, 1, 1, 1), w[:, 1].view(-1, 1, 1, 1)
+    v = torch.round(((x - lo) / (hi - lo)).clamp(0, 1) * 255)
+    y = -1000 + v * (2000 / 255)
+    return torch.where(pick.view(-1, 1, 1, 1), y, x), pick
 
 
 def ct_to_pseudo_mr(x: torch.Tensor) -> torch.Tensor:
@@ -354,22 +372,30 @@ def synthetic_other(b: int, size: int, dev) -> torch.Tensor:
 
 
 def make_batch(d: Data, idx: torch.Tensor, size: int, strong: bool = True, other_frac: float = 0.04,
-               aug: str = "full", tight_p: float = 0.2, physical: bool = False, crop_p: float = 0.35):
+               aug: str = "full", tight_p: float = 0.2, physical: bool = False, crop_p: float = 0.35,
+               pseudo_mr_p: float = 0.15, eight_bit_p: float = 0.0):
     """Augmented, preprocessed batch: (input [B, 3, S, S], labels [B])."""
     x = decode_batch(d, idx)
+    fov = d.fov[idx].clone()
     y = d.label[idx].clone()
     is_ct = d.is_ct[idx].clone()
     dev = x.device
     if strong and aug == "full":
         # pseudo-MR only from real HU (clipped 8-bit air would turn grey)
-        p_pseudo = torch.where(d.render[idx], 0.5, 0.15)   # renders stand in for missing MR limbs too
+        p_pseudo = torch.where(d.render[idx], 0.5, pseudo_mr_p)   # renders stand in for missing MR limbs too
         pseudo = is_ct & torch.isnan(d.eight_lo[idx]) & (torch.rand(len(idx), device=dev) < p_pseudo)
         x = torch.where(is_ct.view(-1, 1, 1, 1), ct_intensity(x, d, idx), x)
+        if eight_bit_p:
+            real_hu = is_ct & torch.isnan(d.eight_lo[idx]) & ~pseudo
+            x8, changed = eight_bit_export(x, eight_bit_p)
+            x = torch.where(real_hu.view(-1, 1, 1, 1), x8, x)
+            no_spacing = real_hu & changed      # screenshots carry no pixel spacing either
+            fov = torch.where(no_spacing, torch.full_like(fov, float("nan")), fov)
         if bool(pseudo.any()):
             x = torch.where(pseudo.view(-1, 1, 1, 1), ct_to_pseudo_mr(decode_batch(d, idx)), x)
             is_ct = is_ct & ~pseudo
     if physical:
-        x = geometric_physical(x, y, d.axial[idx], d.fov[idx], size, strong, crop_p if aug == "full" else 0.0)
+        x = geometric_physical(x, y, d.axial[idx], fov, size, strong, crop_p if aug == "full" else 0.0)
     else:
         x = geometric(x, y, d.axial[idx], size, strong, tight_p if aug == "full" else 0.0)
     if strong and aug == "light":
@@ -404,6 +430,8 @@ class Config:
     phantom_frac: float = 0.0         # share of each batch drawn from phantom renders
     physical: bool = False            # br-pre-2 (physical mm per pixel) instead of br-pre-1
     crop_p: float = 0.35              # br-pre-2: share of true-scale crops
+    pseudo_mr_p: float = 0.15         # share of real-HU CT drawn through the CT->pseudo-MR map
+    eight_bit_p: float = 0.0          # share of real-HU CT turned into default-window 8-bit exports
 
 
 def train(d: Data, train_idx: np.ndarray, cfg: Config, dev: str = "cpu", log_every: int = 200, log=print) -> nn.Module:
@@ -431,7 +459,8 @@ def train(d: Data, train_idx: np.ndarray, cfg: Config, dev: str = "cpu", log_eve
             g["lr"] = lr
         pick = tidx[torch.multinomial(w, cfg.batch, replacement=True)].to(dev)
         with torch.no_grad():
-            xb, yb = make_batch(d, pick, cfg.size, True, cfg.other_frac, cfg.aug, cfg.tight_p, cfg.physical, cfg.crop_p)
+            xb, yb = make_batch(d, pick, cfg.size, True, cfg.other_frac, cfg.aug, cfg.tight_p, cfg.physical, cfg.crop_p,
+                                cfg.pseudo_mr_p, cfg.eight_bit_p)
         xb = xb.contiguous(memory_format=torch.channels_last)
         if use_amp:
             with torch.autocast("cuda", dtype=torch.bfloat16):
