@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from preprocess import channels_torch, other_channels, preprocess_frame, square_resized  # noqa: E402
+from preprocess import MM_PER_PIXEL, channels_torch, other_channels, physical_resample, preprocess_frame, square_resized  # noqa: E402
 
 
 def spec_resize_1d(n: int, s: int):
@@ -32,7 +32,42 @@ def spec_square_resized(m: np.ndarray, s: int) -> np.ndarray:
     return np.array([[(1 - w) * tmp[i0, c] + w * tmp[i1, c] for c in range(s)] for (i0, i1, w) in ix])
 
 
+def spec_physical(m: np.ndarray, s: int, dr: float, dc: float) -> np.ndarray:
+    """br-pre-2 steps 3-4 as the spec writes them, one output pixel at a time."""
+    rows, cols = m.shape
+    fill = float(m.min())
+
+    def v(a, b):
+        return float(m[a, b]) if 0 <= a < rows and 0 <= b < cols else fill
+
+    out = np.zeros((s, s))
+    for i in range(s):
+        sy = (rows - 1) / 2 + (i + 0.5 - s / 2) * MM_PER_PIXEL / dr
+        y0 = math.floor(sy)
+        wy = sy - y0
+        for j in range(s):
+            sx = (cols - 1) / 2 + (j + 0.5 - s / 2) * MM_PER_PIXEL / dc
+            x0 = math.floor(sx)
+            wx = sx - x0
+            out[i, j] = ((1 - wy) * (1 - wx) * v(y0, x0) + (1 - wy) * wx * v(y0, x0 + 1)
+                         + wy * (1 - wx) * v(y0 + 1, x0) + wy * wx * v(y0 + 1, x0 + 1))
+    return out
+
+
 class PreprocessTest(unittest.TestCase):
+    def test_physical_view_matches_spec_formula(self):
+        rng = np.random.RandomState(2)
+        for rows, cols, s, dr, dc in [(40, 60, 16, 0.9, 0.9), (30, 20, 24, 4.0, 2.5), (9, 9, 8, 3.5, 3.5), (64, 48, 20, 1.3, 0.7)]:
+            m = rng.normal(size=(rows, cols)).astype(np.float32) * 100
+            np.testing.assert_allclose(physical_resample(m, s, (dr, dc)), spec_physical(m, s, dr, dc), atol=1e-3)
+
+    def test_physical_view_falls_back_without_spacing(self):
+        m = np.arange(35, dtype=np.int16).reshape(5, 7) * 10
+        for spacing in (None, (0.0, 1.0), (float("nan"), 1.0)):
+            np.testing.assert_allclose(preprocess_frame(m, "MR", 6, version="br-pre-2", pixel_spacing=spacing),
+                                       preprocess_frame(m, "MR", 6, version="br-pre-1"))
+
+
     def test_resize_matches_spec_formula(self):
         rng = np.random.RandomState(0)
         for rows, cols, s in [(20, 30, 16), (30, 20, 16), (7, 5, 12), (64, 64, 32), (50, 37, 50)]:

@@ -56,6 +56,8 @@ def main(argv=None) -> int:
     ap.add_argument("--version", default="1.0.0")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--export-only", metavar="STATE_PT",
+                    help="skip training: export these weights (e.g. cache/state-all.pt) with the current calibration")
     a = ap.parse_args(argv)
 
     torch.set_num_threads(a.threads)
@@ -72,11 +74,20 @@ def main(argv=None) -> int:
     cfg = Config(arch=a.arch, size=a.size, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed,
                  phantom_frac=a.phantom_frac, physical=physical,
                  eight_bit_p=0.1 if physical else 0.0, pseudo_mr_p=0.3 if physical else 0.15)
-    print(f"training {cfg} on {len(tr)} slices ({a.train_on}) on {dev}")
-    model = train(d, tr, cfg, dev)
-    info = {"arch": a.arch, "trainedOn": a.train_on, "steps": model.steps_done, "batch": a.batch,
-            "phantomFrac": a.phantom_frac,
-            "trainSeconds": round(time.time() - t0), "device": dev}
+    if a.export_only:
+        from model import build_model
+        model = build_model(a.arch)
+        model.load_state_dict(torch.load(a.export_only, map_location="cpu"))
+        model.eval()
+        info = json.load(open(a.export_only + ".json"))
+    else:
+        print(f"training {cfg} on {len(tr)} slices ({a.train_on}) on {dev}")
+        model = train(d, tr, cfg, dev)
+        info = {"arch": a.arch, "trainedOn": a.train_on, "steps": model.steps_done, "batch": a.batch,
+                "phantomFrac": a.phantom_frac, "preprocessing": a.preprocessing, "candidate": SHIPPED["candidate"],
+                "trainSeconds": round(time.time() - t0), "device": dev}
+        torch.save(model.state_dict(), os.path.join(HERE, "cache", f"state-{a.train_on}.pt"))
+        json.dump(info, open(os.path.join(HERE, "cache", f"state-{a.train_on}.pt.json"), "w"))
     if a.train_on == "train":
         dv = np.nonzero((split == "dev") & ~d.render.cpu().numpy())[0]
         m = metrics(d, dv, predict(model, d, dv, a.size, dev, physical=physical))
@@ -93,7 +104,6 @@ def main(argv=None) -> int:
     extra["replay"] = write_replay(model, d, a.size, a.out, physical=physical)
     man = export_all(model, a.size, a.out, a.model_id, a.version, golden_model_inputs(a.size, a.preprocessing), a.golden,
                      extra=extra, preprocessing=a.preprocessing)
-    torch.save(model.state_dict(), os.path.join(HERE, "cache", "shipped_state.pt"))
     print(json.dumps(man, indent=2))
     print(f"done in {time.time() - t0:.0f}s")
     return 0

@@ -61,3 +61,11 @@ describe('smoke training run → ONNX → BodyRegionModel', () => {
     expect(maxDiff).toBeLessThan(1e-4);
   });
 });
+
+describe('the training side of PREPROCESSING.md', () => {
+  test("preprocess.py matches the spec's written formulas for br-pre-1 and br-pre-2 (test_preprocess.py)", () => {
+    // unittest writes its summary to stderr and exits non-zero on any failure, which throws here
+    const out = execFileSync(PYTHON, [path.join(REPO, 'models/training/test_preprocess.py')], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    expect(typeof out).toBe('string');
+  }, 150_000);
+});
