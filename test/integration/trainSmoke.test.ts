@@ -3,7 +3,7 @@
  * shared volumes, trains a tiny net for a few steps and exports ONNX + model.json; the engine's
  * BodyRegionModel must load it and reproduce PyTorch's outputs (softmax of the exported logits).
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -64,8 +64,10 @@ describe('smoke training run → ONNX → BodyRegionModel', () => {
 
 describe('the training side of PREPROCESSING.md', () => {
   test("preprocess.py matches the spec's written formulas for br-pre-1 and br-pre-2 (test_preprocess.py)", () => {
-    // unittest writes its summary to stderr and exits non-zero on any failure, which throws here
-    const out = execFileSync(PYTHON, [path.join(REPO, 'models/training/test_preprocess.py')], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-    expect(typeof out).toBe('string');
+    // unittest writes its summary to stderr and exits non-zero on any failure
+    const run = spawnSync(PYTHON, [path.join(REPO, 'models/training/test_preprocess.py')], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
+    expect(run.stderr).toMatch(/Ran \d+ tests/);
+    expect(run.stderr.trim().split('\n').pop()).toBe('OK');
+    expect(run.status).toBe(0);
   }, 150_000);
 });
