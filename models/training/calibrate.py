@@ -54,6 +54,8 @@ def cv_logits(exp_dir: str, candidate: str, labels: np.ndarray, folds: int = 5):
     zs, ys = [], []
     for f in range(folds):
         p = os.path.join(exp_dir, f"{candidate}_cv_{f}.json")
+        if not os.path.exists(p):   # a partial CV (some folds) is pooled over the folds that ran
+            continue
         r = json.load(open(p))
         zs.append(np.array(r["logits"], np.float64))
         ys.append(labels[np.array(r["test_idx"])])

@@ -62,7 +62,8 @@ def main() -> None:
     d = load_data(a.cache)
     labels = d.label.numpy()
     idx = []
-    for f in range(FOLDS):
+    done = [f for f in range(FOLDS) if os.path.exists(os.path.join(a.exp, f"{a.candidate}_cv_{f}.json"))]
+    for f in done:
         idx += json.load(open(os.path.join(a.exp, f"{a.candidate}_cv_{f}.json")))["test_idx"]
     idx = np.array(idx)
     z, y = cv_logits(a.exp, a.candidate, labels, FOLDS)
@@ -80,6 +81,7 @@ def main() -> None:
         k = y == LABEL_NAMES.index(n)
         c["ci95"] = subject_bootstrap(ok[k], subj[k]) if c["subjects"] >= 3 else None
     m["calibration"] = calibration_report(z, y)
+    m["folds"] = done
     out = os.path.join(HERE, "results", f"cv_round{a.round}.json")
     summary = json.load(open(out)) if os.path.exists(out) else {}
     summary[a.candidate] = {"cv": m}

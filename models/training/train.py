@@ -55,6 +55,8 @@ def main(argv=None) -> int:
     ap.add_argument("--model-id", default="br-plain-cnn")
     ap.add_argument("--version", default="1.0.0")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--time-budget", type=float, default=None,
+                    help="seconds: the learning-rate schedule follows max(step, time) progress (ends early on a slow machine)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--export-only", metavar="STATE_PT",
                     help="skip training: export these weights (e.g. cache/state-all.pt) with the current calibration")
@@ -73,7 +75,7 @@ def main(argv=None) -> int:
     physical = a.preprocessing == "br-pre-2"
     cfg = Config(arch=a.arch, size=a.size, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed,
                  phantom_frac=a.phantom_frac, physical=physical,
-                 eight_bit_p=0.1 if physical else 0.0, pseudo_mr_p=0.3 if physical else 0.15)
+                 eight_bit_p=0.1 if physical else 0.0, pseudo_mr_p=0.3 if physical else 0.15, time_budget=a.time_budget)
     if a.export_only:
         from model import build_model
         model = build_model(a.arch)
