@@ -86,7 +86,7 @@ def main() -> None:
     summary = json.load(open(out)) if os.path.exists(out) else {}
     summary[a.candidate] = {"cv": m}
     json.dump(summary, open(out, "w"), indent=1)
-    np.savez_compressed(os.path.join(HERE, "results", f"cv_round{a.round}_logits.npz"), logits=z.astype(np.float32),
+    np.savez_compressed(os.path.join(HERE, "results", f"cv_{a.candidate}_logits.npz"), logits=z.astype(np.float32),
                         labels=y, subjects=subj, sources=d.meta["source"][idx], modality=mod)
     write_sequences(d, idx, z / m["calibration"]["temperature"], os.path.join(a.exp, f"{a.candidate}_cv_sequences.json"))
     print(f"{a.candidate}: CV acc {m['acc']:.3f} {m['ci95']['all']} subj {m['subject_acc']:.3f} "

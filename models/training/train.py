@@ -27,11 +27,14 @@ from calibrate import calibration_report, cv_logits  # noqa: E402
 from replay import write_replay  # noqa: E402
 from train_lib import Config, load_data, metrics, predict, train  # noqa: E402
 
-# The shipped recipe = candidate P1 of experiments.py (plain-s at 128 px, br-pre-2 physical views with
-# true-scale crops, 12 % phantom renders), 2834 steps of 128 images on all (train+dev) subjects; the
-# temperature comes from P1's source-held-out CV logits (experiments.py output, --calibration).
+# The shipped recipe = candidate A3 of experiments.py (plain-s at 128 px, br-pre-1, tight-FOV crops, 12 %
+# phantom renders), 2834 steps of 128 images on all (train+dev) subjects. Round 3's br-pre-2 candidate
+# (P1: physical mm per pixel, true-scale crops) lost on source-held-out CV and is not shipped; it stays
+# reproducible with --preprocessing br-pre-2. The temperature comes from the recipe's own source-held-out
+# CV logits (cv_report.py output, --calibration).
 SHIPPED = dict(arch="plain-s", size=128, steps=2834, batch=128, lr=3e-3, train_on="all", phantom_frac=0.12,
-               preprocessing="br-pre-2", candidate="P1-plain-s-128-phys-phantom")
+               preprocessing="br-pre-1", candidate="A3-plain-s-128-tight-phantom")
+ROUND3 = dict(candidate="P1-plain-s-128-phys-phantom", eight_bit_p=0.1, pseudo_mr_p=0.3)
 
 
 def main(argv=None) -> int:
@@ -44,7 +47,7 @@ def main(argv=None) -> int:
     ap.add_argument("--phantom-frac", type=float, default=SHIPPED["phantom_frac"],
                     help="share of phantom renders per batch (0 = none)")
     ap.add_argument("--preprocessing", choices=["br-pre-1", "br-pre-2"], default=SHIPPED["preprocessing"])
-    ap.add_argument("--calibration", default=os.path.join(HERE, "results", "cv_round3_logits.npz"),
+    ap.add_argument("--calibration", default=None,
                     help="CV logits (npz with logits, labels) for the temperature; missing -> T = 1")
     ap.add_argument("--train-on", choices=["train", "all"], default=SHIPPED["train_on"],
                     help="'all' = train+dev subjects (shipped); 'train' keeps dev for evaluation")
@@ -73,9 +76,12 @@ def main(argv=None) -> int:
     split = d.meta["split"]
     tr = np.nonzero(split == "train")[0] if a.train_on == "train" else np.arange(len(split))
     physical = a.preprocessing == "br-pre-2"
+    candidate = ROUND3["candidate"] if physical else SHIPPED["candidate"]
+    calibration = a.calibration or os.path.join(HERE, "results", f"cv_{candidate}_logits.npz")
     cfg = Config(arch=a.arch, size=a.size, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed,
                  phantom_frac=a.phantom_frac, physical=physical,
-                 eight_bit_p=0.1 if physical else 0.0, pseudo_mr_p=0.3 if physical else 0.15, time_budget=a.time_budget)
+                 eight_bit_p=ROUND3["eight_bit_p"] if physical else 0.0,
+                 pseudo_mr_p=ROUND3["pseudo_mr_p"] if physical else 0.15, time_budget=a.time_budget)
     if a.export_only:
         from model import build_model
         model = build_model(a.arch)
@@ -86,7 +92,7 @@ def main(argv=None) -> int:
         print(f"training {cfg} on {len(tr)} slices ({a.train_on}) on {dev}")
         model = train(d, tr, cfg, dev)
         info = {"arch": a.arch, "trainedOn": a.train_on, "steps": model.steps_done, "batch": a.batch,
-                "phantomFrac": a.phantom_frac, "preprocessing": a.preprocessing, "candidate": SHIPPED["candidate"],
+                "phantomFrac": a.phantom_frac, "preprocessing": a.preprocessing, "candidate": candidate,
                 "trainSeconds": round(time.time() - t0), "device": dev}
         torch.save(model.state_dict(), os.path.join(HERE, "cache", f"state-{a.train_on}.pt"))
         json.dump(info, open(os.path.join(HERE, "cache", f"state-{a.train_on}.pt.json"), "w"))
@@ -97,11 +103,11 @@ def main(argv=None) -> int:
         print(f"dev accuracy {m['acc']:.3f} (subject-balanced {m['subject_acc']:.3f})")
     model = model.cpu()
     extra = {"training": info}
-    if os.path.exists(a.calibration):
-        z = np.load(a.calibration)
+    if os.path.exists(calibration):
+        z = np.load(calibration)
         cal = calibration_report(z["logits"], z["labels"])
         extra["temperature"] = cal["temperature"]
-        extra["calibration"] = {**cal, "on": "source-held-out 5-fold CV logits of the recipe"}
+        extra["calibration"] = {**cal, "on": "source-held-out CV logits of the recipe (cv_report.py; folds in results/cv_round3.json)"}
     os.makedirs(a.out, exist_ok=True)
     extra["replay"] = write_replay(model, d, a.size, a.out, physical=physical)
     man = export_all(model, a.size, a.out, a.model_id, a.version, golden_model_inputs(a.size, a.preprocessing), a.golden,
