@@ -172,8 +172,7 @@ async function runClassifyFiles(flags: CommonFlags & { paths: string[] }): Promi
 async function runEvaluate(argv: string[]): Promise<number> {
   let evaluate: ((argv: string[]) => Promise<number>) | undefined;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    evaluate = require('../evaluation/command').evaluateCommand;
+    evaluate = (await import('../evaluation/command')).evaluateCommand;
   } catch {
     evaluate = undefined;
   }
