@@ -2,14 +2,16 @@
  * The `body-region` command line: classify series of a DICOMweb archive or DICOM files on disk,
  * and (delegated) evaluate the model. `main(argv)` resolves to the exit code (docs/CLI.md).
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { loadModelFromDir, DEFAULT_MODEL_DIR } from '../engine/infer/loadModelNode';
 import type { BodyRegionModel } from '../engine/infer/BodyRegionModel';
 import { AbortError } from '../engine/fetch/retry';
+import { evaluateCommand } from '../evaluation/command';
 import { classifyArchive } from './classifyArchive';
 import { classifyFiles } from './classifyFiles';
 import { CliError, ExitCode } from './exitCodes';
 import { parseHeaders } from './headers';
+import { collect, nonNegativeInteger, positiveInteger } from './options';
 import { ProgressReporter } from './progress';
 import { ResultsSink } from './resultsFile';
 import { openCliResultsCache } from './resultsCacheFile';
@@ -33,18 +35,6 @@ interface ClassifyFlags extends CommonFlags {
   timeout: number;
   cache?: string | boolean;
 }
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-}
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function addCommonOptions(cmd: Command): Command {
   return cmd
@@ -168,24 +158,9 @@ async function runClassifyFiles(flags: CommonFlags & { paths: string[] }): Promi
   );
 }
 
-/** `evaluate` lives in extension/src/evaluation; loaded only when asked for. */
-async function runEvaluate(argv: string[]): Promise<number> {
-  let evaluate: ((argv: string[]) => Promise<number>) | undefined;
-  try {
-    evaluate = (await import('../evaluation/command')).evaluateCommand;
-  } catch {
-    evaluate = undefined;
-  }
-  if (typeof evaluate !== 'function') {
-    process.stderr.write('body-region: the evaluate command is not available in this build\n');
-    return ExitCode.Usage;
-  }
-  return evaluate(argv);
-}
-
 export async function main(argv: string[]): Promise<number> {
   useNodeWasmCodecs();
-  if (argv[0] === 'evaluate') return runEvaluate(argv.slice(1));
+  if (argv[0] === 'evaluate') return evaluateCommand(argv.slice(1));
   let exitCode: number = ExitCode.Ok;
   const program = buildProgram(
     { classify: runClassify as Action, classifyFiles: runClassifyFiles as Action },
