@@ -10,7 +10,7 @@ import { evaluateCommand } from '../evaluation/command';
 import { classifyArchive } from './classifyArchive';
 import { classifyFiles } from './classifyFiles';
 import { CliError, ExitCode } from './exitCodes';
-import { parseHeaders } from './headers';
+import { archiveHeaders, AUTH_HEADER_ENV, HEADER_FILE_ENV } from './headers';
 import { collect, nonNegativeInteger, positiveInteger } from './options';
 import { ProgressReporter } from './progress';
 import { ResultsSink } from './resultsFile';
@@ -31,6 +31,7 @@ interface ClassifyFlags extends CommonFlags {
   series?: string[];
   all?: boolean;
   header?: string[];
+  headerFile?: string;
   retries: number;
   timeout: number;
   cache?: string | boolean;
@@ -62,7 +63,8 @@ export function buildProgram(run: { classify: Action; classifyFiles: Action }, s
       .option('--study <uid>', 'StudyInstanceUID to classify (repeatable)', collect)
       .option('--all', 'every study the archive lists')
       .option('--series <uid>', 'only this SeriesInstanceUID of the chosen studies (repeatable)', collect)
-      .option('--header <header>', "HTTP header sent with every request, e.g. 'Authorization: Bearer …' (repeatable; never logged)", collect)
+      .option('--header <header>', "HTTP header sent with every request, e.g. 'Authorization: Bearer …' (repeatable; never logged, but visible in ps: prefer --header-file)", collect)
+      .option('--header-file <file>', `file of 'Name: value' lines sent with every request (or ${HEADER_FILE_ENV}=<file>, or ${AUTH_HEADER_ENV}='Name: value')`)
       .option('--retries <n>', 'retries per request on 5xx, network errors and timeouts', nonNegativeInteger, 3)
       .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInteger, 30000)
       .option('--cache [file]', 'reuse results of earlier runs with the same model and mode (default file ~/.cache/body-region/results.json)')
@@ -124,7 +126,7 @@ async function runClassify(flags: ClassifyFlags): Promise<number> {
   const studies = flags.study ?? [];
   if (!flags.all && studies.length === 0) throw new CliError('classify needs --study <uid> (repeatable) or --all', ExitCode.Usage);
   if (flags.all && studies.length > 0) throw new CliError('use either --study or --all, not both', ExitCode.Usage);
-  const headers = parseHeaders(flags.header);
+  const headers = archiveHeaders({ header: flags.header, headerFile: flags.headerFile });
   installXhrPolyfill();
   const warn = (message: string) => process.stderr.write(`body-region: warning: ${message}\n`);
   return withSession(flags, async ({ model, sink, progress, signal }) => {
