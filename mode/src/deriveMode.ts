@@ -2,7 +2,7 @@
  * Builds a mode instance from the viewer's basic mode with a few changes (id, route, panels, hanging
  * protocol, modalities, hotkeys). A plain object merge: no immutability-helper needed.
  */
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- OHIF's mode objects are untyped JavaScript */
 
 export interface BasicModeModule {
   modeFactory?: (this: any, args: { modeConfiguration?: unknown }) => any;

@@ -1,7 +1,7 @@
 /**
  * The benchmark page's bundle: build/bench/web/bench-page.js (ES module), the engine as the browser
  * runs it. onnxruntime-web loads ort-wasm-simd-threaded.{mjs,wasm} from wasmPaths (/ort/), not
- * inlined; importMeta: false keeps import.meta.url native (see /work/shared/FIELD-NOTES.md).
+ * inlined; importMeta: false keeps import.meta.url native (see FIELD-NOTES.md in ../shared, beside the repository).
  */
 const path = require('path');
 

@@ -11,7 +11,8 @@ import * as path from 'path';
 import { startViewerServer, ViewerServer } from '../../extension/src/node/server';
 import { startArchive, ArchiveFixture } from '../helpers/orthancFixture';
 import { makeSeries } from '../helpers/dicomFactory';
-import { findDicomFiles, parseArgs, parseHeaders } from '../../extension/src/node/start';
+import { findDicomFiles, parseArgs } from '../../extension/src/node/start';
+import { parseHeaders } from '../../extension/src/cli/headers';
 
 function tempDirWith(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'br-server-'));
@@ -106,7 +107,7 @@ describe('viewer server in front of a foreign archive', () => {
 describe('npm start options', () => {
   it('reads --dicomweb, repeated --header, --import and BODY_REGION_DICOMWEB', () => {
     const o = parseArgs(['--dicomweb', 'https://pacs/rs', '--header', 'Authorization: Bearer x', '--header', 'X-A: 1', '--port', '0'], {});
-    expect(o).toMatchObject({ dicomweb: 'https://pacs/rs', header: ['Authorization: Bearer x', 'X-A: 1'], port: 0, demo: true });
+    expect(o).toMatchObject({ dicomweb: 'https://pacs/rs', header: ['Authorization: Bearer x', 'X-A: 1'], port: 0, host: '127.0.0.1', demo: true });
     expect(parseHeaders(o.header)).toEqual({ Authorization: 'Bearer x', 'X-A': '1' });
     expect(parseArgs(['--import', '/data', '--no-demo'], { BODY_REGION_DICOMWEB: 'http://env/rs' })).toMatchObject({ dicomweb: 'http://env/rs', import: '/data', demo: false });
     expect(() => parseHeaders(['no colon'])).toThrow(/Name: value/);

@@ -7,7 +7,7 @@
  * real browser: the caching runner in front of the worker counts its hits.
  */
 import { makeSeries } from '../helpers/dicomFactory';
-import { serviceState, startViewer, ViewerFixture, waitForClassification } from './viewerFixture';
+import { startViewer, ViewerFixture, waitForClassification } from './viewerFixture';
 
 jest.setTimeout(600000);
 

@@ -81,7 +81,7 @@ describe('CT study in the prebuilt viewer', () => {
     const expected = [...regionsFound(state)].slice(0, 6);
     // The layout follows the last result; give the viewports time to load their images.
     await viewer.page.waitForFunction((n) => {
-      const services = (window as unknown as { services: Record<string, any> }).services; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const services = (window as unknown as { services: Record<string, any> }).services;
       return services.viewportGridService.getState().viewports.size === n;
     }, expected.length, { timeout: 30000 });
     await viewer.page.waitForTimeout(2500);
@@ -181,7 +181,7 @@ describe('MR study in the prebuilt viewer', () => {
     }
     const regions = [...regionsFound(state)].slice(0, 6);
     await viewer.page.waitForFunction((n) => {
-      const services = (window as unknown as { services: Record<string, any> }).services; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const services = (window as unknown as { services: Record<string, any> }).services;
       return services.viewportGridService.getState().viewports.size === n;
     }, regions.length, { timeout: 30000 });
     await viewer.page.waitForTimeout(2500);

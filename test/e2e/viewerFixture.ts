@@ -134,7 +134,7 @@ export interface ViewportSnapshot {
 /** The viewport grid as the viewer's own services see it. */
 export function viewports(page: Page): Promise<ViewportSnapshot[]> {
   return page.evaluate(() => {
-    const services = (window as unknown as { services: Record<string, any> }).services; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const services = (window as unknown as { services: Record<string, any> }).services;
     const grid = services.viewportGridService.getState();
     const out: ViewportSnapshot[] = [];
     for (const v of grid.viewports.values()) {
@@ -153,7 +153,7 @@ export function viewports(page: Page): Promise<ViewportSnapshot[]> {
 }
 
 export function activeProtocolId(page: Page): Promise<string | undefined> {
-  return page.evaluate(() => (window as unknown as { services: Record<string, any> }).services.hangingProtocolService.getActiveProtocol().protocol?.id); // eslint-disable-line @typescript-eslint/no-explicit-any
+  return page.evaluate(() => (window as unknown as { services: Record<string, any> }).services.hangingProtocolService.getActiveProtocol().protocol?.id);
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -38,7 +38,7 @@ export async function buildCorpus(studyInstanceUID: string): Promise<CorpusCase[
   await add('pixel data cut short', {}, { code: 'all-frames-failed', message: /cut short|too short/ }, (files) => files.map((f) => f.slice(0, f.length - 700)), true);
   await add('unsupported transfer syntax (MPEG2)', {}, { code: 'all-frames-failed', message: /unsupported transfer syntax 1\.2\.840\.10008\.1\.2\.4\.100/ }, (files) => files.map(retagTransferSyntax('1.2.840.10008.1.2.4.100')), true);
   await add('no position, orientation or spacing', { mutate: (ds) => Object.assign(ds, { ImagePositionPatient: undefined, ImageOrientationPatient: undefined, PixelSpacing: undefined }) }, null);
-  await add('MONOCHROME1 MR', { modality: 'MR', photometricInterpretation: 'MONOCHROME1', pixel: (k, r, c) => 100 + r + k }, null);
+  await add('MONOCHROME1 MR', { modality: 'MR', photometricInterpretation: 'MONOCHROME1', pixel: (k, r) => 100 + r + k }, null);
   await add('signed and unsigned slices mixed', { mutate: (ds, k) => k === 1 && Object.assign(ds, { PixelRepresentation: 0, RescaleIntercept: -1024 }) }, null);
   await add('BitsStored larger than BitsAllocated', { mutate: (ds) => Object.assign(ds, { BitsStored: 20, HighBit: 19 }) }, null);
   await add('duplicate positions', { slices: 4, mutate: (ds, k) => k === 3 && Object.assign(ds, { ImagePositionPatient: [-100, -100, 10] }) }, null);

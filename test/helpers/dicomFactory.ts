@@ -261,6 +261,7 @@ const quiet = () => ({ print: () => undefined, printErr: () => undefined });
 type EncoderModule = Record<string, new () => CornerstoneEncoder>;
 const encoders = new Map<string, Promise<EncoderModule>>();
 function encoderModule(pkg: string): Promise<EncoderModule> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the encoder package is picked by name at run time
   if (!encoders.has(pkg)) encoders.set(pkg, (require(pkg) as (m: object) => Promise<EncoderModule>)(quiet()));
   return encoders.get(pkg)!;
 }

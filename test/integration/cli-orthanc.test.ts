@@ -7,7 +7,6 @@ import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../extension/src/cli/main';
 import { runCli } from '../helpers/runCli';
 import { validateSeriesResult } from '../../extension/src/engine/results/schema';
 import { freePort } from '../../extension/src/node/orthanc';

@@ -64,7 +64,6 @@ describe('on every dev stack', () => {
       slices += series.slices;
       classified += fast.classified.filter(Boolean).length;
     }
-    // eslint-disable-next-line no-console
     console.log(`fast mode classified ${classified} of ${slices} slices (${((100 * classified) / slices).toFixed(1)} %) over ${stacks.length} dev stacks`);
     expect(differences).toEqual([]);
   }, 300000);

@@ -215,7 +215,6 @@ describe('what the archive transcodes', () => {
         (e) => `refused (${e.status ?? e.message})`,
       );
     }
-    // eslint-disable-next-line no-console
     console.log(`Orthanc transcoding to Explicit VR LE:\n${Object.entries(table).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`);
     // Uncompressed and lossless-JPEG frames must come back uncompressed; the rest is measured, not assumed.
     expect(table.implicit).toMatch(/^transcoded/);
@@ -233,7 +232,6 @@ describe('throughput', () => {
     const decoded = await Promise.all(frames.map((f) => pixels.getPixels(f)));
     const seconds = (Date.now() - t0) / 1000;
     expect(decoded).toHaveLength(40);
-    // eslint-disable-next-line no-console
     console.log(`fetched ${frames.length} frames of 256x256 int16 in ${seconds.toFixed(2)} s = ${(frames.length / seconds).toFixed(0)} frames/s`);
   });
 });

@@ -99,6 +99,7 @@ test('engine: onnxruntime wasm that cannot load (wasmPaths pointing to nothing) 
   // A fresh onnxruntime-web: its wasm initialisation is process-wide and a failure sticks.
   let isolated!: typeof import('../../extension/src/engine/infer/BodyRegionModel');
   jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- isolateModules needs a synchronous load
     isolated = require('../../extension/src/engine/infer/BodyRegionModel');
   });
   const manifest = JSON.parse(fs.readFileSync(path.join(tiny.dir, 'model.json'), 'utf8'));

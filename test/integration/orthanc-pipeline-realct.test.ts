@@ -48,7 +48,6 @@ it('classifies a real chest–abdomen CT from the archive into CHEST above ABDOM
   const sliceOf = new Map(series.instances.map((i) => [i.sopInstanceUID, i.sliceIndex]));
   const agree = result.images.filter((im: { sopInstanceUID: string; decodedLabel: string }) => truth.get(sliceOf.get(im.sopInstanceUID)!) === im.decodedLabel).length;
   const accuracy = agree / result.images.length;
-  // eslint-disable-next-line no-console
   console.log(`${VOLUME}: ${result.images.length} slices in ${seconds.toFixed(1)} s, regions ${result.regions.join(' > ')}, Annex L ${result.summary?.annexL?.term}, slice agreement ${(100 * accuracy).toFixed(1)} %`);
   expect(result.regions).toEqual(expect.arrayContaining(['CHEST', 'ABDOMEN']));
   // Head to foot: the chest comes before the abdomen.
@@ -60,7 +59,6 @@ it('classifies a real chest–abdomen CT from the archive into CHEST above ABDOM
   const t1 = Date.now();
   expect(await outcome(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', fastOut, '--mode', 'fast'])).toEqual({ code: 0, stderr: '' });
   const fast = JSON.parse(fs.readFileSync(fastOut, 'utf8').split('\n')[0]);
-  // eslint-disable-next-line no-console
   console.log(`fast mode: ${fast.timing.framesClassified} of ${fast.timing.framesTotal} images classified in ${((Date.now() - t1) / 1000).toFixed(1)} s, regions ${fast.regions.join(' > ')}`);
   expect(fast.error).toBeNull();
   expect(fast.timing.framesClassified).toBeLessThan(series.instances.length);
@@ -76,7 +74,6 @@ it('gives the same labels when the archive holds the CT as JPEG 2000 (no transco
   const t0 = Date.now();
   expect(await outcome(['classify', '--url', archive().dicomWebUrl, '--study', series.studyInstanceUID, '--out', out])).toEqual({ code: 0, stderr: '' });
   const result = JSON.parse(fs.readFileSync(out, 'utf8').split('\n')[0]);
-  // eslint-disable-next-line no-console
   console.log(`JPEG 2000 copy: ${result.images.length} slices in ${((Date.now() - t0) / 1000).toFixed(1)} s, regions ${result.regions.join(' > ')}`);
   expect(result.error).toBeNull();
   expect(result.timing.framesFailed).toBe(0);

@@ -4,11 +4,14 @@
  *    of this machine refuse connections);
  *  - it serves nothing outside its folders (encoded dot segments, sibling folders with the same
  *    name prefix);
+ *  - beyond loopback it does not start without an access token, and its /dicom-web proxy relays
+ *    the archive (with the server's credentials) only to requests that carry the token;
  *  - our own code in the bundles (build/ohif, `npm run build:bundles`) has no eval / new Function,
  *    so it runs under a CSP without 'unsafe-eval'; third-party code that has them is listed.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
@@ -99,6 +102,81 @@ describe('the viewer server of npm start', () => {
   test('serves its own files (so the refusals above are not a broken server)', async () => {
     expect(await (await fetch(`${server.url}/app.js`)).text()).toBe('console.log(1)');
     expect(await (await fetch(`${server.url}/body-region/model.json`)).text()).toBe('{}');
+  });
+});
+
+describe('the /dicom-web proxy beyond loopback', () => {
+  const TOKEN = 'a-viewer-token-of-some-length';
+  let upstream: http.Server;
+  let upstreamUrl = '';
+  let proxied: ViewerServer;
+  const seen: http.IncomingHttpHeaders[] = [];
+  const serverDirs = () => ({
+    ohifDist: path.join(work, 'ohif'),
+    bundlesDir: path.join(work, 'bundles'),
+    modelsDir: path.join(work, 'models'),
+    ortDir: path.join(work, 'ort'),
+  });
+
+  beforeAll(async () => {
+    // The archive: records what the proxy sends it.
+    upstream = http.createServer((req, res) => {
+      seen.push(req.headers);
+      res.writeHead(200, { 'Content-Type': 'application/dicom+json' });
+      res.end('[]');
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
+    upstreamUrl = `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}/dicom-web`;
+    proxied = await startViewerServer({
+      ...serverDirs(),
+      upstream: { url: upstreamUrl, headers: { Authorization: 'Bearer ARCHIVE-SECRET' } },
+      host: '0.0.0.0',
+      accessToken: TOKEN,
+      port: 0,
+    });
+  });
+  afterAll(async () => {
+    await proxied?.close();
+    await new Promise((r) => upstream?.close(r));
+  });
+
+  test('does not start beyond loopback without an access token', async () => {
+    await expect(startViewerServer({ ...serverDirs(), upstream: { url: upstreamUrl }, host: '0.0.0.0', port: 0 })).rejects.toThrow(/access token/);
+  });
+
+  test('answers 401 without the token, and the archive hears nothing', async () => {
+    const before = seen.length;
+    const attempts: Array<Record<string, string>> = [{}, { Authorization: 'Bearer wrong-token-wrong-token' }, { Cookie: 'body_region_token=wrong' }];
+    for (const headers of attempts) {
+      const res = await fetch(`${proxied.url}/dicom-web/studies`, { headers });
+      expect(res.status).toBe(401);
+      expect(await res.text()).not.toContain('ARCHIVE-SECRET');
+    }
+    expect(seen.length).toBe(before);
+    // The viewer's own files stay public: they hold no patient data.
+    expect((await fetch(`${proxied.url}/app.js`)).status).toBe(200);
+  });
+
+  test('relays with the bearer token, adding the archive credentials and dropping the token', async () => {
+    const res = await fetch(`${proxied.url}/dicom-web/studies`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(200);
+    expect(seen.at(-1)?.authorization).toBe('Bearer ARCHIVE-SECRET');
+  });
+
+  test('the login form sets an HttpOnly cookie that opens the proxy; the cookie is not relayed', async () => {
+    expect((await fetch(`${proxied.url}/body-region/login`)).status).toBe(200);
+    const wrong = await fetch(`${proxied.url}/body-region/login`, { method: 'POST', body: new URLSearchParams({ token: 'nope' }), redirect: 'manual' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    const right = await fetch(`${proxied.url}/body-region/login`, { method: 'POST', body: new URLSearchParams({ token: TOKEN }), redirect: 'manual' });
+    expect(right.status).toBe(303);
+    const cookie = right.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const res = await fetch(`${proxied.url}/dicom-web/studies`, { headers: { Cookie: cookie.split(';')[0] } });
+    expect(res.status).toBe(200);
+    expect(seen.at(-1)?.cookie).toBeUndefined();
+    expect(seen.at(-1)?.authorization).toBe('Bearer ARCHIVE-SECRET');
   });
 });
 

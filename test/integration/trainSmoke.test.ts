@@ -4,6 +4,7 @@
  * BodyRegionModel must load it and reproduce PyTorch's outputs (softmax of the exported logits).
  */
 import { execFileSync, spawnSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -42,7 +43,7 @@ describe('smoke training run → ONNX → BodyRegionModel', () => {
   test('writes a manifest that matches the exported file', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
     expect(manifest).toMatchObject({ file: 'body-region.onnx', inputSize: 32, preprocessing: 'br-pre-2', inputName: 'input', outputName: 'logits', embeddingOutputName: 'embedding', numClasses: 20 });
-    const sha = require('crypto').createHash('sha256').update(fs.readFileSync(path.join(dir, 'body-region.onnx'))).digest('hex');
+    const sha = crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, 'body-region.onnx'))).digest('hex');
     expect(manifest.sha256).toBe(sha);
     expect(report.slices).toBeGreaterThan(0);
   });

@@ -192,17 +192,21 @@ describe('classifySeries', () => {
     bad.segments[0].stackIndex = 7;
     delete bad.timing.totalMs;
     bad.summary = null;
-    expect(validateSeriesResult(bad)).toEqual([
-      expect.stringMatching(/^\$\.schema: expected one of body-region-result\/1/),
-      '$.images[2].probabilities: probabilities outside 0..1',
-      '$.timing.totalMs: expected finite number',
-    ]);
+    const problems = validateSeriesResult(bad);
+    expect([...new Set(problems.map((p) => p.slice(0, p.indexOf(':'))))]).toEqual(['$.schema', '$.images[2].probabilities[0]', '$.timing.totalMs']);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\$\.schema: Expected .*body-region-result\/1/),
+        expect.stringMatching(/^\$\.images\[2\]\.probabilities\[0\]: Expected number to be less or equal to 1/),
+        '$.timing.totalMs: Expected required property',
+      ]),
+    );
     delete bad.schema;
     bad.schema = 'body-region-result/1';
     bad.images[2].probabilities[0] = 0.5;
     bad.timing.totalMs = 1;
     expect(validateSeriesResult(bad)).toEqual(['$.summary: required when error is null', '$.segments[0].stackIndex: no such stack']);
-    expect(validateSeriesResult(null)).toEqual(['$: expected object']);
+    expect(validateSeriesResult(null)).toEqual(['$: Expected object']);
   });
 
   test('a failing model gives a model-error result', async () => {

@@ -132,7 +132,7 @@ describe('CachingRunner in the bodyRegion service', () => {
     let fail = true;
     const inner = new CountingRunner();
     const flaky: ClassificationRunner = {
-      classify: async (job, onProgress, signal) => {
+      classify: async (job, onProgress) => {
         const r = await inner.classify(job, onProgress);
         return fail ? { ...r, summary: null, error: { code: 'all-frames-failed', message: 'fetch failed: HTTP 503' } } : r;
       },

@@ -6,10 +6,11 @@ import { metadataToFramesWithReasons } from '../engine/fetch/metadataToFrames';
 import { AbortError, HttpError } from '../engine/fetch/retry';
 import type { SliceClassifier } from '../engine/pipeline';
 import { CliError, ExitCode } from './exitCodes';
-import { ProgressReporter, SeriesLabel } from './progress';
+import type { ProgressReporter, SeriesLabel } from './progress';
 import { ResultsSink } from './resultsFile';
 import type { CliResultsCache } from './resultsCacheFile';
-import { describeOutcome, errorResult, isFailure, noFramesResult, runSeries, studySummary } from './seriesRunner';
+import type { SeriesResult } from '../engine/results/schema';
+import { classifyEachSeries, errorResult, runSeries, type SeriesIdentity } from './seriesRunner';
 
 export interface ClassifyArchiveOptions {
   url: string;
@@ -28,12 +29,6 @@ export interface ClassifyArchiveOptions {
   signal: AbortSignal;
   /** `--cache`: results of earlier runs with the same model and mode are reused. */
   cache?: CliResultsCache | null;
-}
-
-interface SeriesRef {
-  studyInstanceUID: string;
-  seriesInstanceUID: string;
-  modality: string;
 }
 
 /** Studies to process: the ones named, or every study the archive lists (paged QIDO). */
@@ -74,7 +69,7 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
     throw new CliError(`archive ${opts.url} unreachable: ${describeError(error)}${hint}`, ExitCode.ArchiveUnreachable);
   }
 
-  const series: SeriesRef[] = [];
+  const series: SeriesIdentity[] = [];
   const missingStudies: string[] = [];
   for (const study of studies) {
     let found;
@@ -97,34 +92,16 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
     return ExitCode.NothingFound;
   }
 
-  let failures = missingStudies.length;
   const pixels = new DicomWebPixelSource(archive);
   const t0 = Date.now();
-  let index = 0;
-  for (const study of studies) {
-    const ofStudy = series.filter((s) => s.studyInstanceUID === study);
-    let classifiedAny = false;
-    for (const ref of ofStudy) {
-      index++;
-      const label: SeriesLabel = { index, total: series.length, seriesInstanceUID: ref.seriesInstanceUID, modality: ref.modality };
-      if (opts.sink.isDone(ref.seriesInstanceUID)) {
-        opts.progress.endSeries(label, 'already in the output, skipped');
-        continue;
-      }
-      opts.progress.startSeries(label);
-      const cached = (await opts.cache?.lookup(ref.seriesInstanceUID)) ?? null;
-      const result = cached ?? (await classifyOneSeries(archive, pixels, ref, label, opts));
-      if (!cached) await opts.cache?.save(result);
-      opts.sink.write(result);
-      classifiedAny = true;
-      if (isFailure(result)) {
-        failures++;
-        process.stderr.write(`body-region: series ${ref.seriesInstanceUID} failed: ${result.error!.code}: ${result.error!.message}\n`);
-      }
-      opts.progress.endSeries(label, `${cached ? 'from the results cache: ' : ''}${describeOutcome(result)}`);
-    }
-    if (classifiedAny) opts.sink.writeStudy(studySummary(opts.sink.resultsOfStudy(study)));
-  }
+  const failed = await classifyEachSeries(series, opts, async (ref, label) => {
+    const cached = (await opts.cache?.lookup(ref.seriesInstanceUID)) ?? null;
+    if (cached) return { result: cached, source: 'from the results cache' };
+    const result = await classifyOneSeries(archive, pixels, ref, label, opts);
+    await opts.cache?.save(result);
+    return { result };
+  });
+  const failures = missingStudies.length + failed;
   const seconds = (Date.now() - t0) / 1000;
   opts.progress.note(
     `done: ${series.length} series in ${seconds.toFixed(1)} s, ${pixels.stats.frames} frames fetched (${(pixels.stats.frames / Math.max(seconds, 0.001)).toFixed(1)} frames/s), ${failures} failed`,
@@ -135,25 +112,17 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
 async function classifyOneSeries(
   archive: DicomWebArchive,
   pixels: DicomWebPixelSource,
-  ref: SeriesRef,
+  ref: SeriesIdentity,
   label: SeriesLabel,
   opts: ClassifyArchiveOptions,
-) {
-  const id = { studyInstanceUID: ref.studyInstanceUID, seriesInstanceUID: ref.seriesInstanceUID, modality: ref.modality };
+): Promise<SeriesResult> {
   let metadata;
   try {
     metadata = await archive.retrieveSeriesMetadata(ref.studyInstanceUID, ref.seriesInstanceUID, opts.signal);
   } catch (error) {
     if (error instanceof AbortError) throw error;
-    return errorResult(id, opts.model, opts.mode, 'no-frames', `series metadata could not be fetched: ${describeError(error)}`);
+    return errorResult(ref, opts.model, opts.mode, 'no-frames', `series metadata could not be fetched: ${describeError(error)}`);
   }
   const { frames, skipped } = metadataToFramesWithReasons(metadata);
-  if (frames.length === 0) return noFramesResult(id, skipped, opts.model, opts.mode);
-  try {
-    return await runSeries(frames, pixels, { model: opts.model, mode: opts.mode, concurrency: opts.concurrency, signal: opts.signal, progress: opts.progress, label });
-  } catch (error) {
-    if (opts.signal.aborted) throw new AbortError();
-    return errorResult(id, opts.model, opts.mode, 'internal-error', `classification failed: ${(error as Error).message}`);
-  }
+  return runSeries(ref, frames, skipped, pixels, label, opts);
 }
-

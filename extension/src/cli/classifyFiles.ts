@@ -6,15 +6,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { checkFrameSize, parsePart10, framePixelBytes, Part10Instance } from '../engine/fetch/part10';
 import { decodeFrame } from '../engine/fetch/decodeFrame';
+import { getString, Tags } from '../engine/fetch/dicomJson';
 import { DecodableFrameMeta, frameKey } from '../engine/fetch/frameInfo';
 import type { SkippedInstance } from '../engine/fetch/metadataToFrames';
 import { AbortError } from '../engine/fetch/retry';
 import type { SliceClassifier } from '../engine/pipeline';
 import type { FrameMeta, PixelFrame, PixelSource } from '../engine/types';
 import { ExitCode } from './exitCodes';
-import { ProgressReporter, SeriesLabel } from './progress';
+import type { ProgressReporter } from './progress';
 import { ResultsSink } from './resultsFile';
-import { describeOutcome, errorResult, isFailure, noFramesResult, runSeries, studySummary } from './seriesRunner';
+import { classifyEachSeries, runSeries } from './seriesRunner';
 
 export interface ClassifyFilesOptions {
   inputs: string[];
@@ -34,8 +35,12 @@ interface FileSeries {
   skipped: SkippedInstance[];
   /** frame key → file path */
   files: Map<string, string>;
-  /** files of this series that could not be read as images, with the reason */
-  unreadable: string[];
+}
+
+/** A DICOM file left out, and why (named on stderr). */
+export interface UnreadableFile {
+  file: string;
+  reason: string;
 }
 
 export function listFiles(inputs: string[]): string[] {
@@ -70,10 +75,10 @@ function looksLikeDicom(file: string): boolean {
   }
 }
 
-export function groupBySeries(files: string[]): { series: FileSeries[]; notDicom: number; unreadable: number } {
+export function groupBySeries(files: string[]): { series: FileSeries[]; notDicom: number; unreadable: UnreadableFile[] } {
   const bySeries = new Map<string, FileSeries>();
   let notDicom = 0;
-  let unreadable = 0;
+  const unreadable: UnreadableFile[] = [];
   for (const file of files) {
     if (!looksLikeDicom(file)) {
       notDicom++;
@@ -82,21 +87,23 @@ export function groupBySeries(files: string[]): { series: FileSeries[]; notDicom
     let instance: Part10Instance;
     try {
       instance = parsePart10(readArrayBuffer(file), { headerOnly: true });
-    } catch {
-      unreadable++;
+    } catch (error) {
+      unreadable.push({ file, reason: (error as Error).message });
       continue;
     }
     const ds = instance.dataset;
     const first = instance.frames[0];
-    const studyInstanceUID = first?.studyInstanceUID ?? String(ds['0020000D']?.Value?.[0] ?? '');
-    const seriesInstanceUID = first?.seriesInstanceUID ?? String(ds['0020000E']?.Value?.[0] ?? '');
-    if (!seriesInstanceUID) {
-      unreadable++;
+    const studyInstanceUID = first?.studyInstanceUID || getString(ds, Tags.StudyInstanceUID) || '';
+    const seriesInstanceUID = first?.seriesInstanceUID || getString(ds, Tags.SeriesInstanceUID) || '';
+    // Without both UIDs a file cannot be put in a series (nor its result in a study).
+    const missing = [!studyInstanceUID && 'StudyInstanceUID (0020,000D)', !seriesInstanceUID && 'SeriesInstanceUID (0020,000E)'].filter(Boolean);
+    if (missing.length) {
+      unreadable.push({ file, reason: `empty or missing ${missing.join(' and ')}` });
       continue;
     }
     let series = bySeries.get(seriesInstanceUID);
     if (!series) {
-      series = { studyInstanceUID, seriesInstanceUID, modality: first?.modality ?? String(ds['00080060']?.Value?.[0] ?? ''), frames: [], skipped: [], files: new Map(), unreadable: [] };
+      series = { studyInstanceUID, seriesInstanceUID, modality: first?.modality || getString(ds, Tags.Modality) || '', frames: [], skipped: [], files: new Map() };
       bySeries.set(seriesInstanceUID, series);
     }
     for (const frame of instance.frames) {
@@ -130,44 +137,14 @@ class FilePixelSource implements PixelSource {
 export async function classifyFiles(opts: ClassifyFilesOptions): Promise<number> {
   const files = listFiles(opts.inputs);
   const { series, notDicom, unreadable } = groupBySeries(files);
-  if (notDicom || unreadable) opts.progress.note(`skipped ${notDicom} files that are not DICOM Part-10 and ${unreadable} unreadable DICOM files`);
+  for (const { file, reason } of unreadable) process.stderr.write(`body-region: skipped ${file}: ${reason}\n`);
+  if (notDicom || unreadable.length) opts.progress.note(`skipped ${notDicom} files that are not DICOM Part-10 and ${unreadable.length} unreadable DICOM files`);
   if (series.length === 0) {
     process.stderr.write('body-region: no DICOM series found\n');
     return ExitCode.NothingFound;
   }
-  let failures = 0;
-  const studies = [...new Set(series.map((s) => s.studyInstanceUID))];
-  let index = 0;
-  for (const study of studies) {
-    let classifiedAny = false;
-    for (const s of series.filter((x) => x.studyInstanceUID === study)) {
-      index++;
-      const label: SeriesLabel = { index, total: series.length, seriesInstanceUID: s.seriesInstanceUID, modality: s.modality };
-      if (opts.sink.isDone(s.seriesInstanceUID)) {
-        opts.progress.endSeries(label, 'already in the output, skipped');
-        continue;
-      }
-      opts.progress.startSeries(label);
-      const id = { studyInstanceUID: s.studyInstanceUID, seriesInstanceUID: s.seriesInstanceUID, modality: s.modality };
-      let result;
-      if (s.frames.length === 0) result = noFramesResult(id, s.skipped, opts.model, opts.mode);
-      else {
-        try {
-          result = await runSeries(s.frames, new FilePixelSource(s.files), { model: opts.model, mode: opts.mode, concurrency: opts.concurrency, signal: opts.signal, progress: opts.progress, label });
-        } catch (error) {
-          if (opts.signal.aborted) throw new AbortError();
-          result = errorResult(id, opts.model, opts.mode, 'internal-error', `classification failed: ${(error as Error).message}`);
-        }
-      }
-      opts.sink.write(result);
-      classifiedAny = true;
-      if (isFailure(result)) {
-        failures++;
-        process.stderr.write(`body-region: series ${s.seriesInstanceUID} failed: ${result.error!.code}: ${result.error!.message}\n`);
-      }
-      opts.progress.endSeries(label, describeOutcome(result));
-    }
-    if (classifiedAny) opts.sink.writeStudy(studySummary(opts.sink.resultsOfStudy(study)));
-  }
+  const failures = await classifyEachSeries(series, opts, async (s, label) => ({
+    result: await runSeries(s, s.frames, s.skipped, new FilePixelSource(s.files), label, opts),
+  }));
   return failures > 0 ? ExitCode.SomeSeriesFailed : ExitCode.Ok;
 }

@@ -2,14 +2,16 @@
  * The `body-region` command line: classify series of a DICOMweb archive or DICOM files on disk,
  * and (delegated) evaluate the model. `main(argv)` resolves to the exit code (docs/CLI.md).
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { loadModelFromDir, DEFAULT_MODEL_DIR } from '../engine/infer/loadModelNode';
 import type { BodyRegionModel } from '../engine/infer/BodyRegionModel';
 import { AbortError } from '../engine/fetch/retry';
+import { evaluateCommand } from '../evaluation/command';
 import { classifyArchive } from './classifyArchive';
 import { classifyFiles } from './classifyFiles';
 import { CliError, ExitCode } from './exitCodes';
-import { parseHeaders } from './headers';
+import { archiveHeaders, AUTH_HEADER_ENV, HEADER_FILE_ENV } from './headers';
+import { collect, nonNegativeInteger, positiveInteger } from './options';
 import { ProgressReporter } from './progress';
 import { ResultsSink } from './resultsFile';
 import { openCliResultsCache } from './resultsCacheFile';
@@ -29,22 +31,11 @@ interface ClassifyFlags extends CommonFlags {
   series?: string[];
   all?: boolean;
   header?: string[];
+  headerFile?: string;
   retries: number;
   timeout: number;
   cache?: string | boolean;
 }
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-}
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function addCommonOptions(cmd: Command): Command {
   return cmd
@@ -72,7 +63,8 @@ export function buildProgram(run: { classify: Action; classifyFiles: Action }, s
       .option('--study <uid>', 'StudyInstanceUID to classify (repeatable)', collect)
       .option('--all', 'every study the archive lists')
       .option('--series <uid>', 'only this SeriesInstanceUID of the chosen studies (repeatable)', collect)
-      .option('--header <header>', "HTTP header sent with every request, e.g. 'Authorization: Bearer …' (repeatable; never logged)", collect)
+      .option('--header <header>', "HTTP header sent with every request, e.g. 'Authorization: Bearer …' (repeatable; never logged, but visible in ps: prefer --header-file)", collect)
+      .option('--header-file <file>', `file of 'Name: value' lines sent with every request (or ${HEADER_FILE_ENV}=<file>, or ${AUTH_HEADER_ENV}='Name: value')`)
       .option('--retries <n>', 'retries per request on 5xx, network errors and timeouts', nonNegativeInteger, 3)
       .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInteger, 30000)
       .option('--cache [file]', 'reuse results of earlier runs with the same model and mode (default file ~/.cache/body-region/results.json)')
@@ -134,7 +126,7 @@ async function runClassify(flags: ClassifyFlags): Promise<number> {
   const studies = flags.study ?? [];
   if (!flags.all && studies.length === 0) throw new CliError('classify needs --study <uid> (repeatable) or --all', ExitCode.Usage);
   if (flags.all && studies.length > 0) throw new CliError('use either --study or --all, not both', ExitCode.Usage);
-  const headers = parseHeaders(flags.header);
+  const headers = archiveHeaders({ header: flags.header, headerFile: flags.headerFile });
   installXhrPolyfill();
   const warn = (message: string) => process.stderr.write(`body-region: warning: ${message}\n`);
   return withSession(flags, async ({ model, sink, progress, signal }) => {
@@ -168,25 +160,9 @@ async function runClassifyFiles(flags: CommonFlags & { paths: string[] }): Promi
   );
 }
 
-/** `evaluate` lives in extension/src/evaluation; loaded only when asked for. */
-async function runEvaluate(argv: string[]): Promise<number> {
-  let evaluate: ((argv: string[]) => Promise<number>) | undefined;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    evaluate = require('../evaluation/command').evaluateCommand;
-  } catch {
-    evaluate = undefined;
-  }
-  if (typeof evaluate !== 'function') {
-    process.stderr.write('body-region: the evaluate command is not available in this build\n');
-    return ExitCode.Usage;
-  }
-  return evaluate(argv);
-}
-
 export async function main(argv: string[]): Promise<number> {
   useNodeWasmCodecs();
-  if (argv[0] === 'evaluate') return runEvaluate(argv.slice(1));
+  if (argv[0] === 'evaluate') return evaluateCommand(argv.slice(1));
   let exitCode: number = ExitCode.Ok;
   const program = buildProgram(
     { classify: runClassify as Action, classifyFiles: runClassifyFiles as Action },

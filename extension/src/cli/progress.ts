@@ -31,9 +31,18 @@ export class ProgressReporter {
   }
 
   endSeries(label: SeriesLabel, outcome: string): void {
-    if (this.quiet) return;
     const seconds = ((Date.now() - this.seriesStart) / 1000).toFixed(1);
-    const line = `[${label.index}/${label.total}] ${shortUid(label.seriesInstanceUID)} ${label.modality || '?'}: ${outcome} (${seconds} s)`;
+    this.seriesLine(label, `${outcome} (${seconds} s)`);
+  }
+
+  /** A series not classified in this run (e.g. already in the output): no time to report. */
+  skipSeries(label: SeriesLabel, why: string): void {
+    this.seriesLine(label, why);
+  }
+
+  private seriesLine(label: SeriesLabel, text: string): void {
+    if (this.quiet) return;
+    const line = `[${label.index}/${label.total}] ${shortUid(label.seriesInstanceUID)} ${label.modality || '?'}: ${text}`;
     this.stream.write(this.tty ? `\r\x1b[2K${line}\n` : `${line}\n`);
   }
 

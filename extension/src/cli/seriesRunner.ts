@@ -1,10 +1,16 @@
-/** Classifies one series for the CLI and turns every failure into a result line with a reason. */
+/**
+ * The CLI's one loop over series (archive and files alike): skip those already in the output,
+ * classify the rest, turn every failure into a result line with a reason, write a study summary
+ * after each study.
+ */
 import { classifySeries, summariseStudy, type SliceClassifier } from '../engine/pipeline';
-import type { ResultErrorCode, SeriesResult, StudySummary } from '../engine/results/schema';
+import type { ResultErrorCode, SeriesResult } from '../engine/results/schema';
 import { failedSeriesResult, type SeriesIdentity } from '../engine/results/failedResult';
+import { AbortError } from '../engine/fetch/retry';
 import type { FrameMeta, PixelSource } from '../engine/types';
 import type { SkippedInstance } from '../engine/fetch/metadataToFrames';
 import type { ProgressReporter, SeriesLabel } from './progress';
+import type { ResultsSink } from './resultsFile';
 
 export type { SeriesIdentity };
 
@@ -19,31 +25,44 @@ export function errorResult(
   return failedSeriesResult(id, modelId, mode, { code, message });
 }
 
-/** Why a series without frames has none: its instances are not images, or there are none. */
-export function noFramesResult(id: SeriesIdentity, skipped: SkippedInstance[], model: SliceClassifier, mode: 'exhaustive' | 'fast'): SeriesResult {
-  if (skipped.length > 0) return errorResult(id, model, mode, 'not-an-image', `series has no images: ${skipped[0].reason}`);
-  return errorResult(id, model, mode, 'no-frames', 'series has no instances');
-}
-
 export interface RunSeriesOptions {
   model: SliceClassifier;
   mode: 'exhaustive' | 'fast';
   concurrency: number;
-  signal?: AbortSignal;
+  signal: AbortSignal;
   progress: ProgressReporter;
-  label: SeriesLabel;
 }
 
-export async function runSeries(frames: FrameMeta[], pixels: PixelSource, opts: RunSeriesOptions): Promise<SeriesResult> {
-  return classifySeries({
-    frames,
-    pixels,
-    model: opts.model,
-    mode: opts.mode,
-    concurrency: opts.concurrency,
-    signal: opts.signal,
-    onProgress: (p) => opts.progress.update(opts.label, p.done, p.total),
-  });
+/**
+ * Classifies one series; a series without frames is reported as not an image (when its instances
+ * were skipped as such) or as empty. Rejects only when the run is interrupted.
+ */
+export async function runSeries(
+  id: SeriesIdentity,
+  frames: FrameMeta[],
+  skipped: SkippedInstance[],
+  pixels: PixelSource,
+  label: SeriesLabel,
+  opts: RunSeriesOptions,
+): Promise<SeriesResult> {
+  if (frames.length === 0) {
+    if (skipped.length > 0) return errorResult(id, opts.model, opts.mode, 'not-an-image', `series has no images: ${skipped[0].reason}`);
+    return errorResult(id, opts.model, opts.mode, 'no-frames', 'series has no instances');
+  }
+  try {
+    return await classifySeries({
+      frames,
+      pixels,
+      model: opts.model,
+      mode: opts.mode,
+      concurrency: opts.concurrency,
+      signal: opts.signal,
+      onProgress: (p) => opts.progress.update(label, p.done, p.total),
+    });
+  } catch (error) {
+    if (opts.signal.aborted) throw new AbortError();
+    return errorResult(id, opts.model, opts.mode, 'internal-error', `classification failed: ${(error as Error).message}`);
+  }
 }
 
 /** One line of stderr for a finished series: regions, or the reason it failed. */
@@ -59,6 +78,44 @@ export function isFailure(result: SeriesResult): boolean {
   return result.error !== null && result.error.code !== 'not-an-image';
 }
 
-export function studySummary(results: SeriesResult[]): StudySummary {
-  return summariseStudy(results);
+/** What classifying one series gave; `source` prefixes the progress line (e.g. the results cache). */
+export interface SeriesOutcome {
+  result: SeriesResult;
+  source?: string;
+}
+
+/**
+ * Every series in order, grouped by study (in order of first appearance); resolves to the number
+ * of series that failed. Series already in the output are skipped, so an interrupted run resumes.
+ */
+export async function classifyEachSeries<T extends SeriesIdentity>(
+  series: T[],
+  out: { sink: ResultsSink; progress: ProgressReporter },
+  classify: (series: T, label: SeriesLabel) => Promise<SeriesOutcome>,
+): Promise<number> {
+  const { sink, progress } = out;
+  let failures = 0;
+  let index = 0;
+  for (const study of new Set(series.map((s) => s.studyInstanceUID))) {
+    let classifiedAny = false;
+    for (const s of series.filter((x) => x.studyInstanceUID === study)) {
+      index++;
+      const label: SeriesLabel = { index, total: series.length, seriesInstanceUID: s.seriesInstanceUID, modality: s.modality };
+      if (sink.isDone(s.seriesInstanceUID)) {
+        progress.skipSeries(label, 'already in the output, skipped');
+        continue;
+      }
+      progress.startSeries(label);
+      const { result, source } = await classify(s, label);
+      sink.write(result);
+      classifiedAny = true;
+      if (isFailure(result)) {
+        failures++;
+        process.stderr.write(`body-region: series ${s.seriesInstanceUID} failed: ${result.error!.code}: ${result.error!.message}\n`);
+      }
+      progress.endSeries(label, `${source ? `${source}: ` : ''}${describeOutcome(result)}`);
+    }
+    if (classifiedAny) sink.writeStudy(summariseStudy(sink.resultsOfStudy(study)));
+  }
+  return failures;
 }

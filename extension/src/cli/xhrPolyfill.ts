@@ -5,7 +5,7 @@
 export function installXhrPolyfill(): void {
   const g = globalThis as { XMLHttpRequest?: unknown };
   if (!g.XMLHttpRequest) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only where XMLHttpRequest is missing (Node)
     g.XMLHttpRequest = require('xhr2');
   }
 }

@@ -4,6 +4,10 @@
  *
  * Data path: fetch → geometry → preprocess → infer → decode → summarise → results.
  */
+import type { CodedConcept, Orientation, Segment, StackQc } from './results/schema';
+
+// Types that are also part of the result are defined once, by the result's schema.
+export type { CodedConcept, Orientation, Segment, StackQc };
 
 /** One image frame's DICOM attributes that the engine needs (from WADO-RS metadata or a file). */
 export interface FrameMeta {
@@ -41,7 +45,6 @@ export interface FrameMeta {
   imageType?: string[];
 }
 
-export type Orientation = 'axial' | 'sagittal' | 'coronal' | 'oblique';
 
 /** Frames that form one geometric stack (or one image without usable geometry). */
 export interface Stack {
@@ -59,16 +62,6 @@ export interface Stack {
   duplicates?: Array<{ frame: FrameMeta; keptIndex: number }>;
 }
 
-export interface StackQc {
-  /** The archive's order (instance number) ran against the anatomical order. */
-  reversed: boolean;
-  /** Some neighbouring distances differ from the median by more than 10 % (gaps). */
-  irregularSpacing: boolean;
-  /** Indices (into frames) after which a gap larger than 1.5 × median spacing follows. */
-  gapsAfter: number[];
-  /** Number of frames dropped because another frame had the same position. */
-  duplicatesDropped: number;
-}
 
 /** Decoded pixels of one frame, as stored (before the modality LUT). */
 export interface PixelFrame {
@@ -78,32 +71,6 @@ export interface PixelFrame {
   data: Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array;
 }
 
-/** Per-image classification. probabilities follow labels.json order. */
-export interface ImageLabel {
-  sopInstanceUID: string;
-  frameNumber: number;
-  label: string;
-  probabilities: number[];
-  /** Label after sequence decoding (equal to label for 'single' images). */
-  decodedLabel: string;
-}
-
-/** A run of consecutive slices with one region, in anatomical order. */
-export interface Segment {
-  label: string;
-  /** Indices into the stack's sorted frames, inclusive. */
-  firstIndex: number;
-  lastIndex: number;
-  /** Positions along the normal (mm) of the first and last slice, when the stack has geometry. */
-  startMm: number | null;
-  endMm: number | null;
-  lengthMm: number | null;
-  /** Mean posterior probability of the label over the segment's slices (0..1). */
-  confidence: number;
-  /** SOP instance UID and frame number of the first slice, for navigation. */
-  firstSopInstanceUID: string;
-  firstFrameNumber: number;
-}
 
 /** Where the pixels of a frame come from: DICOMweb, files on disk, or the viewer's cache. */
 export interface PixelSource {
@@ -118,11 +85,6 @@ export interface Progress {
 }
 
 /** A SNOMED CT (or other scheme) code as stored in models/labels.json. */
-export interface CodedConcept {
-  scheme: string;
-  code: string;
-  meaning?: string;
-}
 
 /** models/labels.json (schema body-region-labels/1): the model's output order and DICOM terms. */
 export interface LabelsFile {

@@ -4,22 +4,11 @@
  * CLI's meanings (extension/src/cli/exitCodes.ts): 0 report written, 1 bad arguments, 2 a series
  * could not be read or classified, 4 the model did not load, 5 nothing selected.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../cli/exitCodes';
+import { nonNegativeInteger, positiveInteger } from '../cli/options';
 import { ModelLoadError } from '../engine/infer/BodyRegionModel';
 import { NothingSelectedError, runEvaluation } from './runEvaluation';
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-}
 
 function idList(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s.length > 0)];

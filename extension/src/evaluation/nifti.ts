@@ -80,7 +80,7 @@ export async function readNiftiVolume(file: string): Promise<Volume> {
   try {
     return await parseNifti(await fs.readFile(file));
   } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`);
+    throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
   }
 }
 

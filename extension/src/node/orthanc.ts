@@ -2,7 +2,7 @@
  * Starts a private Orthanc (with the DICOMweb plugin) on loopback, for tests, benchmarks and `npm start`.
  * Node-only host code: the engine never imports this.
  */
-import { spawn, ChildProcess, execFileSync } from 'child_process';
+import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -133,11 +133,3 @@ export async function uploadFiles(orthancUrl: string, files: Array<string | Uint
   return ids;
 }
 
-/** True when the apt packages are installed; used by setup scripts to decide whether to install. */
-export function orthancVersion(): string | null {
-  try {
-    return execFileSync(ORTHANC_BINARY, ['--version'], { encoding: 'utf8' }).split('\n')[0];
-  } catch {
-    return null;
-  }
-}

@@ -3,15 +3,19 @@
  *
  *   npm start                              embedded Orthanc (persistent, .cache/orthanc-data) + demo data
  *   npm start -- --import <folder>         also send your DICOM files to the embedded archive
- *   npm start -- --dicomweb <url> [--header 'Authorization: Bearer …']
- *                                          use an existing DICOMweb archive instead (or BODY_REGION_DICOMWEB)
+ *   npm start -- --dicomweb <url> [--header-file <file>]
+ *                                          use an existing DICOMweb archive instead (or BODY_REGION_DICOMWEB);
+ *                                          its credentials from a file or BODY_REGION_AUTH_HEADER, not argv
+ *                                          (npm prints the command line, --header values included)
  *   npm start -- --port 3000               viewer port on 127.0.0.1 (0: any free port)
+ *   npm start -- --host 0.0.0.0            listen beyond loopback: needs BODY_REGION_ACCESS_TOKEN(_FILE)
  */
 import { Command } from 'commander';
 import * as fs from 'fs';
 import * as path from 'path';
 import { startOrthanc, uploadFiles, OrthancHandle } from './orthanc';
-import { startViewerServer, UpstreamArchive } from './server';
+import { isLoopback, LOGIN_PATH, startViewerServer, UpstreamArchive } from './server';
+import { archiveHeaders } from '../cli/headers';
 import { demoDataSets } from './demoData';
 import { checkModel, defaultPaths, ensureBundles, ensureDemoPackage, ensureOhifDist, ensureOrthanc } from './setup';
 import { MODE_ROUTE } from '../ohif/ids';
@@ -19,8 +23,11 @@ import { MODE_ROUTE } from '../ohif/ids';
 export interface StartOptions {
   dicomweb?: string;
   header: string[];
+  headerFile?: string;
   import?: string;
   port: number;
+  host: string;
+  accessTokenFile?: string;
   demo: boolean;
   dataDir?: string;
 }
@@ -31,25 +38,48 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   const program = new Command()
     .name('npm start --')
     .option('--dicomweb <url>', 'use an existing DICOMweb archive (default: embedded Orthanc)', env.BODY_REGION_DICOMWEB)
-    .option('--header <header>', "request header for that archive, e.g. 'Authorization: Bearer …' (repeatable)", (v: string, all: string[]) => [...all, v], [])
+    .option('--header <header>', "request header for that archive (repeatable; npm prints it: prefer --header-file)", (v: string, all: string[]) => [...all, v], [])
+    .option('--header-file <file>', "file of 'Name: value' lines for that archive (or BODY_REGION_HEADER_FILE, or BODY_REGION_AUTH_HEADER='Name: value')")
     .option('--import <folder>', 'send the DICOM files in this folder to the embedded archive')
-    .option('--port <port>', 'viewer port on 127.0.0.1', (v) => Number(v), Number(env.BODY_REGION_PORT ?? 3000))
+    .option('--port <port>', 'viewer port', (v) => Number(v), Number(env.BODY_REGION_PORT ?? 3000))
+    .option('--host <address>', 'address to listen on; beyond loopback the archive proxy needs an access token', env.BODY_REGION_HOST ?? '127.0.0.1')
+    .option('--access-token-file <file>', 'file holding the access token the /dicom-web proxy asks for (or BODY_REGION_ACCESS_TOKEN)', env.BODY_REGION_ACCESS_TOKEN_FILE)
     .option('--no-demo', 'do not load the demo data')
     .option('--data-dir <dir>', 'embedded archive storage (default .cache/orthanc-data)')
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const o = program.opts();
-  return { dicomweb: o.dicomweb || undefined, header: o.header, import: o.import, port: o.port, demo: o.demo, dataDir: o.dataDir };
+  return {
+    dicomweb: o.dicomweb || undefined,
+    header: o.header,
+    headerFile: o.headerFile,
+    import: o.import,
+    port: o.port,
+    host: o.host,
+    accessTokenFile: o.accessTokenFile,
+    demo: o.demo,
+    dataDir: o.dataDir,
+  };
 }
 
-export function parseHeaders(lines: string[]): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const line of lines) {
-    const at = line.indexOf(':');
-    if (at <= 0) throw new Error(`--header must look like 'Name: value', got '${line}'`);
-    headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+/** The viewer's access token, from a file or the environment (never argv); undefined when none is set. */
+export function accessToken(options: StartOptions, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const token = options.accessTokenFile ? fs.readFileSync(options.accessTokenFile, 'utf8').trim() : env.BODY_REGION_ACCESS_TOKEN?.trim();
+  if (!token) return undefined;
+  if (token.length < 16) throw new Error('the access token must have at least 16 characters');
+  return token;
+}
+
+/** An archive URL fit for a log: user and password, if any, left out. */
+export function urlForLog(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.href;
+  } catch {
+    return '(not a URL)';
   }
-  return headers;
 }
 
 /** DICOM Part-10 files under a folder (by the DICM preamble, whatever their names). */
@@ -116,8 +146,9 @@ export async function main(argv: string[]): Promise<number> {
   let upstream: UpstreamArchive;
   if (options.dicomweb) {
     if (options.import) log('Note: --import sends files to the embedded archive only; ignored with --dicomweb.');
-    upstream = { url: options.dicomweb, headers: parseHeaders(options.header), preserveHost: false };
-    log(`Using the DICOMweb archive at ${options.dicomweb}`);
+    upstream = { url: options.dicomweb, headers: archiveHeaders({ header: options.header, headerFile: options.headerFile }), preserveHost: false };
+    if (options.header.length) log('Note: --header values show in npm\'s banner and in ps; --header-file or BODY_REGION_AUTH_HEADER keep them out (docs/OHIF.md).');
+    log(`Using the DICOMweb archive at ${urlForLog(options.dicomweb)}`);
   } else {
     ensureOrthanc(log);
     if (options.demo) ensureDemoPackage(log);
@@ -129,8 +160,10 @@ export async function main(argv: string[]): Promise<number> {
     upstream = { url: orthanc.dicomWebUrl, preserveHost: true };
   }
 
-  const server = await startViewerServer({ ...paths, upstream, port: options.port, onProxyError: (m) => log(`proxy: ${m}`) });
+  const token = accessToken(options);
+  const server = await startViewerServer({ ...paths, upstream, port: options.port, host: options.host, accessToken: token, onProxyError: (m) => log(`proxy: ${m}`) });
   log(`Viewer ready: ${server.url}/  (open a CT or MR study with the "Body regions" mode, route /${MODE_ROUTE})`);
+  if (!isLoopback(options.host)) log(`Listening on ${options.host}: the archive proxy asks for the access token (${LOGIN_PATH}, or a Bearer header).`);
   log('Press Ctrl+C to stop.');
 
   await new Promise<void>((resolve) => {

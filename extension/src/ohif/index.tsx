@@ -17,7 +17,6 @@ const extension = {
   version: '0.1.0',
 
   preRegistration(ctx: OhifContext) {
-    runtime.ctx = ctx;
     runtime.configuration = { ...(ctx.configuration ?? {}) };
     ctx.servicesManager.registerService({ name: SERVICE_NAME, altName: SERVICE_NAME, create: () => runtime.service } as never);
     registerCustomAttributes(ctx.servicesManager.services.hangingProtocolService, runtime.service);

@@ -2,7 +2,7 @@
  * The small part of OHIF 3.x's public API the extension uses, typed loosely on purpose: we load into
  * a prebuilt viewer and import nothing from @ohif/* (its packages are not installable here).
  */
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- OHIF's services are untyped JavaScript objects */
 
 export interface OhifSubscription {
   unsubscribe: () => void;

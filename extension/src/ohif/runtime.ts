@@ -2,7 +2,6 @@
  * The extension's state in one page: the service (created in preRegistration), the session of the
  * open study and the runner. Module-level because the viewer creates the extension once per page.
  */
-import type { OhifContext } from './ohifTypes';
 import { BodyRegionService } from './services/BodyRegionService';
 import { ViewerSession } from './services/viewerSession';
 
@@ -19,7 +18,6 @@ export interface BodyRegionConfiguration {
 }
 
 export interface Runtime {
-  ctx: OhifContext | null;
   configuration: BodyRegionConfiguration;
   service: BodyRegionService;
   session: ViewerSession | null;
@@ -28,7 +26,6 @@ export interface Runtime {
 }
 
 export const runtime: Runtime = {
-  ctx: null,
   configuration: {},
   service: new BodyRegionService(),
   session: null,

@@ -45,7 +45,6 @@ export function startSession(ctx: OhifContext): ViewerSession {
     runtime.runner = runner;
     runtime.service.setRunner(withBrowserResultsCache(runner, base, runtime.configuration), summariseForPanel);
   }
-  runtime.ctx = ctx;
   runtime.session = new ViewerSession(ctx, runtime.service);
   runtime.session.start();
   return runtime.session;

@@ -1,7 +1,7 @@
 /**
  * Anatomical knowledge shared by the decoder, the summaries, the panel and the hanging protocols:
  * which regions touch each other, their head-to-foot order, and plausible lengths along the body.
- * One table, from /work/shared/REGIONS.md.
+ * One table, from REGIONS.md (the shared taxonomy beside the repository: ../shared/REGIONS.md).
  */
 
 /** Label of images that show no cross-sectional anatomy (scouts, renderings, reports). */

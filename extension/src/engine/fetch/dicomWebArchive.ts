@@ -191,7 +191,7 @@ export class DicomWebArchive {
   ): Promise<T> {
     return this.limiter.run(
       () =>
-        withRetry((n) => this.attempt(call, signal), {
+        withRetry(() => this.attempt(call, signal), {
           retries: this.options.retries,
           backoffMs: this.options.backoffMs,
           signal,

@@ -16,6 +16,8 @@ export interface Part10Instance {
   dataset: DicomJsonDataset;
   frames: DecodableFrameMeta[];
   skipped: SkippedInstance[];
+  /** Bytes of native pixel data the file declares but does not hold (it was cut short); 0 if whole. */
+  pixelDataShortBy: number;
 }
 
 interface DcmjsDicomData {
@@ -63,7 +65,32 @@ export function parsePart10(buffer: ArrayBuffer, options: { headerOnly?: boolean
   const transferSyntaxUID = getString(parsed.meta, Tags.TransferSyntaxUID) ?? '1.2.840.10008.1.2';
   const dataset: DicomJsonDataset = { ...parsed.dict, [Tags.TransferSyntaxUID]: { vr: 'UI', Value: [transferSyntaxUID] } };
   const { frames, skipped } = metadataToFramesWithReasons([dataset]);
-  return { transferSyntaxUID, dataset, frames, skipped };
+  const pixelDataShortBy = options.headerOnly || isEncapsulated(transferSyntaxUID) ? 0 : nativePixelDataShortfall(buffer, transferSyntaxUID);
+  return { transferSyntaxUID, dataset, frames, skipped, pixelDataShortBy };
+}
+
+/**
+ * How many bytes a native (7FE0,0010) element declares past the end of the file. dcmjs pads a
+ * value that the file cuts short instead of failing, so the declared length is read here from the
+ * element headers (little endian; the largest shortfall, so an icon image's pixel data does not
+ * hide the main one's).
+ */
+function nativePixelDataShortfall(buffer: ArrayBuffer, transferSyntaxUID: string): number {
+  const implicit = transferSyntaxUID === '1.2.840.10008.1.2';
+  if (!implicit && transferSyntaxUID !== '1.2.840.10008.1.2.1') return 0;
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
+  let shortfall = 0;
+  for (let i = 132; i + 8 <= bytes.length; i++) {
+    if (bytes[i] !== 0xe0 || bytes[i + 1] !== 0x7f || bytes[i + 2] !== 0x10 || bytes[i + 3] !== 0x00) continue;
+    const vr = String.fromCharCode(bytes[i + 4], bytes[i + 5]);
+    if (!implicit && vr !== 'OW' && vr !== 'OB') continue;
+    const header = implicit ? 8 : 12;
+    if (i + header > bytes.length) continue;
+    const length = view.getUint32(i + header - 4, true);
+    if (length !== 0xffffffff) shortfall = Math.max(shortfall, i + header + length - bytes.length);
+  }
+  return shortfall;
 }
 
 /** Encoded or native bytes of one frame of a parsed file. */
@@ -75,10 +102,11 @@ export function framePixelBytes(instance: Part10Instance, frame: DecodableFrameM
     ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(v);
   if (!isEncapsulated(instance.transferSyntaxUID)) {
     const all = parts.length === 1 ? asBytes(parts[0]) : concat(parts.map(asBytes));
+    const held = all.length - instance.pixelDataShortBy;
     const length = nativeFrameLength(frame);
     const start = (frame.frameNumber - 1) * length;
-    if (start + length > all.length) {
-      throw new Part10Error(`pixel data is cut short: frame ${frame.frameNumber} needs bytes ${start}..${start + length}, the file has ${all.length}`);
+    if (start + length > held) {
+      throw new Part10Error(`pixel data is cut short: frame ${frame.frameNumber} needs bytes ${start}..${start + length}, the file has ${held}`);
     }
     return all.subarray(start, start + length);
   }

@@ -1,147 +1,210 @@
 /**
- * The versioned JSON result of one series (`body-region-result/1`) and of a study. Documented field
- * by field in RESULTS.md; `validateSeriesResult` checks a value against it (tests, CLI output).
+ * The versioned JSON result of one series (`body-region-result/1`) and of a study. One source of
+ * truth: each part is a JSON Schema (TypeBox), the TypeScript types are derived from it, and
+ * `validateSeriesResult` checks a value against it (tests, CLI output, the results cache). Documented
+ * field by field in RESULTS.md. Validation interprets the schema (no code generation), so it also
+ * runs in the viewer under a CSP without 'unsafe-eval'.
  */
-import type { CodedConcept, Orientation, Segment, StackQc } from '../types';
+import { Kind, Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value, ValueErrorType } from '@sinclair/typebox/value';
 
 export const SERIES_RESULT_SCHEMA = 'body-region-result/1';
 export const STUDY_SUMMARY_SCHEMA = 'body-region-study/1';
 
-export type ResultErrorCode =
-  | 'not-an-image'
-  | 'no-frames'
-  | 'all-frames-failed'
-  | 'model-error'
-  | 'internal-error';
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Finite = Type.Number(); // TypeBox rejects NaN and ±Infinity by default
+const Int = Type.Integer();
+const Str = Type.String();
 
-export interface ResultError {
-  code: ResultErrorCode;
-  message: string;
-}
+export const CodedConceptSchema = Type.Object({ scheme: Str, code: Str, meaning: Type.Optional(Str) });
+export type CodedConcept = Static<typeof CodedConceptSchema>;
 
-export interface ResultStack {
-  index: number;
-  kind: 'stack' | 'single';
-  orientation: Orientation | 'unknown';
-  frameCount: number;
-  spacingMm: number | null;
+export const OrientationSchema = Type.Union([Type.Literal('axial'), Type.Literal('sagittal'), Type.Literal('coronal'), Type.Literal('oblique')]);
+export type Orientation = Static<typeof OrientationSchema>;
+
+export const StackQcSchema = Type.Object({
+  /** The archive's order (instance number) ran against the anatomical order. */
+  reversed: Type.Boolean(),
+  /** Some neighbouring distances differ from the median by more than 10 % (gaps). */
+  irregularSpacing: Type.Boolean(),
+  /** Indices (into frames) after which a gap larger than 1.5 × median spacing follows. */
+  gapsAfter: Type.Array(Int),
+  /** Number of frames dropped because another frame had the same position. */
+  duplicatesDropped: Int,
+});
+export type StackQc = Static<typeof StackQcSchema>;
+
+const segmentFields = {
+  label: Str,
+  /** Indices into the stack's sorted frames, inclusive. */
+  firstIndex: Int,
+  lastIndex: Int,
+  /** Positions along the normal (mm) of the first and last slice, when the stack has geometry. */
+  startMm: Nullable(Finite),
+  endMm: Nullable(Finite),
+  lengthMm: Nullable(Finite),
+  /** Mean posterior probability of the label over the segment's slices (0..1). */
+  confidence: Finite,
+  /** SOP instance UID and frame number of the first slice, for navigation. */
+  firstSopInstanceUID: Str,
+  firstFrameNumber: Int,
+};
+/** A run of consecutive slices with one region, in anatomical order. */
+export const SegmentSchema = Type.Object(segmentFields);
+export type Segment = Static<typeof SegmentSchema>;
+
+export const ResultErrorCodeSchema = Type.Union([
+  Type.Literal('not-an-image'),
+  Type.Literal('no-frames'),
+  Type.Literal('all-frames-failed'),
+  Type.Literal('model-error'),
+  Type.Literal('internal-error'),
+]);
+export type ResultErrorCode = Static<typeof ResultErrorCodeSchema>;
+
+export const ResultErrorSchema = Type.Object({ code: ResultErrorCodeSchema, message: Str });
+export type ResultError = Static<typeof ResultErrorSchema>;
+
+export const ResultStackSchema = Type.Object({
+  index: Int,
+  kind: Type.Union([Type.Literal('stack'), Type.Literal('single')]),
+  orientation: Type.Union([OrientationSchema, Type.Literal('unknown')]),
+  frameCount: Int,
+  spacingMm: Nullable(Finite),
   /** Positions (mm along the oriented normal) of the first and last slice, or null. */
-  firstMm: number | null;
-  lastMm: number | null;
-  qc: StackQc;
-}
+  firstMm: Nullable(Finite),
+  lastMm: Nullable(Finite),
+  qc: StackQcSchema,
+});
+export type ResultStack = Static<typeof ResultStackSchema>;
 
-export interface ResultSegment extends Segment {
-  stackIndex: number;
-}
+export const ResultSegmentSchema = Type.Object({ ...segmentFields, stackIndex: Int });
+export type ResultSegment = Static<typeof ResultSegmentSchema>;
 
-export interface ResultImage {
-  sopInstanceUID: string;
-  frameNumber: number;
-  instanceNumber: number | null;
-  stackIndex: number;
+export const ResultImageSchema = Type.Object({
+  sopInstanceUID: Str,
+  frameNumber: Int,
+  instanceNumber: Nullable(Int),
+  stackIndex: Int,
   /** Index in the stack's anatomical order. */
-  sliceIndex: number;
-  positionMm: number | null;
+  sliceIndex: Int,
+  positionMm: Nullable(Finite),
   /** The model's most probable label for this image, or null when it was not classified. */
-  label: string | null;
+  label: Nullable(Str),
   /** Label after sequence decoding (equals label for 'single' stacks); null if unknown. */
-  decodedLabel: string | null;
+  decodedLabel: Nullable(Str),
   /** Softmax probabilities in labels.json order, 4 decimals; null when not classified. */
-  probabilities: number[] | null;
+  probabilities: Nullable(Type.Array(Type.Number({ minimum: 0, maximum: 1 }))),
   /** Why this image could not be classified (fetch or decode failure). */
-  error?: string;
-}
+  error: Type.Optional(Str),
+});
+export type ResultImage = Static<typeof ResultImageSchema>;
 
-export type TagStatus = 'agree' | 'partial' | 'disagree' | 'missing' | 'unrecognised';
+export const TagStatusSchema = Type.Union([
+  Type.Literal('agree'),
+  Type.Literal('partial'),
+  Type.Literal('disagree'),
+  Type.Literal('missing'),
+  Type.Literal('unrecognised'),
+]);
+export type TagStatus = Static<typeof TagStatusSchema>;
 
-export interface TagAgreement {
+export const TagAgreementSchema = Type.Object({
   /** The tag's value as found in the metadata (null when absent). */
-  value: string | null;
+  value: Nullable(Str),
   /** Regions the tag names, after synonym normalisation. */
-  regions: string[];
-  status: TagStatus;
-}
+  regions: Type.Array(Str),
+  status: TagStatusSchema,
+});
+export type TagAgreement = Static<typeof TagAgreementSchema>;
 
-export interface AnnexLTerm {
+export const AnnexLTermSchema = Type.Object({
   /** DICOM BodyPartExamined defined term (PS3.16 Annex L), e.g. CHESTABDPELVIS. */
-  term: string;
-  snomed: CodedConcept | null;
+  term: Str,
+  snomed: Nullable(CodedConceptSchema),
   /** The regions the term stands for. */
-  regions: string[];
-}
+  regions: Type.Array(Str),
+});
+export type AnnexLTerm = Static<typeof AnnexLTermSchema>;
 
-export type QcCode =
-  | 'reversed-stack'
-  | 'irregular-spacing'
-  | 'gaps'
-  | 'duplicates'
-  | 'too-few-slices'
-  | 'implausible-length'
-  | 'mixed-orientations'
-  | 'no-geometry'
-  | 'frames-failed'
-  | 'low-confidence'
-  | 'tag-disagreement';
+export const QcCodeSchema = Type.Union([
+  Type.Literal('reversed-stack'),
+  Type.Literal('irregular-spacing'),
+  Type.Literal('gaps'),
+  Type.Literal('duplicates'),
+  Type.Literal('too-few-slices'),
+  Type.Literal('implausible-length'),
+  Type.Literal('mixed-orientations'),
+  Type.Literal('no-geometry'),
+  Type.Literal('frames-failed'),
+  Type.Literal('low-confidence'),
+  Type.Literal('tag-disagreement'),
+]);
+export type QcCode = Static<typeof QcCodeSchema>;
 
-export interface QcFlag {
-  code: QcCode;
-  severity: 'info' | 'warning';
-  message: string;
-  stackIndex?: number;
-  label?: string;
-}
+export const QcFlagSchema = Type.Object({
+  code: QcCodeSchema,
+  severity: Type.Union([Type.Literal('info'), Type.Literal('warning')]),
+  message: Str,
+  stackIndex: Type.Optional(Int),
+  label: Type.Optional(Str),
+});
+export type QcFlag = Static<typeof QcFlagSchema>;
 
-export interface RegionExtent {
-  label: string;
-  slices: number;
+export const RegionExtentSchema = Type.Object({
+  label: Str,
+  slices: Int,
   /** Summed segment lengths (mm), or null without geometry. */
-  lengthMm: number | null;
-}
+  lengthMm: Nullable(Finite),
+});
+export type RegionExtent = Static<typeof RegionExtentSchema>;
 
-export interface SeriesSummary {
+export const SeriesSummarySchema = Type.Object({
   /** Decoded regions present, head to foot (OTHER last). */
-  regions: string[];
+  regions: Type.Array(Str),
   /** Region with the longest extent in mm (most slices without geometry). */
-  mainRegion: string | null;
-  extents: RegionExtent[];
+  mainRegion: Nullable(Str),
+  extents: Type.Array(RegionExtentSchema),
   /** Regions large enough to name the series (see RESULTS.md). */
-  significantRegions: string[];
-  annexL: AnnexLTerm | null;
-  tags: { bodyPartExamined: TagAgreement; seriesDescription: TagAgreement };
-  qc: QcFlag[];
-}
+  significantRegions: Type.Array(Str),
+  annexL: Nullable(AnnexLTermSchema),
+  tags: Type.Object({ bodyPartExamined: TagAgreementSchema, seriesDescription: TagAgreementSchema }),
+  qc: Type.Array(QcFlagSchema),
+});
+export type SeriesSummary = Static<typeof SeriesSummarySchema>;
 
-export interface ResultTiming {
-  startedAt: string;
-  totalMs: number;
-  fetchMs: number;
-  preprocessMs: number;
-  inferMs: number;
-  decodeMs: number;
-  framesTotal: number;
-  framesFetched: number;
-  framesClassified: number;
-  framesFailed: number;
-}
+export const ResultTimingSchema = Type.Object({
+  startedAt: Str,
+  totalMs: Finite,
+  fetchMs: Finite,
+  preprocessMs: Finite,
+  inferMs: Finite,
+  decodeMs: Finite,
+  framesTotal: Int,
+  framesFetched: Int,
+  framesClassified: Int,
+  framesFailed: Int,
+});
+export type ResultTiming = Static<typeof ResultTimingSchema>;
 
-export interface SeriesResult {
-  schema: typeof SERIES_RESULT_SCHEMA;
-  model: { id: string; version: string } | null;
-  mode: 'exhaustive' | 'fast';
-  studyInstanceUID: string;
-  seriesInstanceUID: string;
-  modality: string;
-  seriesDescription: string | null;
-  bodyPartExamined: string | null;
-  regions: string[];
-  segments: ResultSegment[];
-  stacks: ResultStack[];
-  images: ResultImage[];
-  summary: SeriesSummary | null;
-  error: ResultError | null;
-  timing: ResultTiming;
-}
+export const SeriesResultSchema = Type.Object({
+  schema: Type.Literal(SERIES_RESULT_SCHEMA),
+  model: Nullable(Type.Object({ id: Str, version: Str })),
+  mode: Type.Union([Type.Literal('exhaustive'), Type.Literal('fast')]),
+  studyInstanceUID: Str,
+  seriesInstanceUID: Str,
+  modality: Str,
+  seriesDescription: Nullable(Str),
+  bodyPartExamined: Nullable(Str),
+  regions: Type.Array(Str),
+  segments: Type.Array(ResultSegmentSchema),
+  stacks: Type.Array(ResultStackSchema),
+  images: Type.Array(ResultImageSchema),
+  summary: Nullable(SeriesSummarySchema),
+  error: Nullable(ResultErrorSchema),
+  timing: ResultTimingSchema,
+});
+export type SeriesResult = Static<typeof SeriesResultSchema>;
 
 export interface StudySummary {
   schema: typeof STUDY_SUMMARY_SCHEMA;
@@ -161,125 +224,38 @@ export interface StudySummary {
   tagDisagreements: number;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Validation (hand-written: the schema is small and the engine must not grow dependencies).
+/** `/images/2/probabilities/0` → `$.images[2].probabilities[0]`. */
+function jsonPath(pointer: string): string {
+  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return '$' + parts.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
+}
 
-type Check = (value: unknown, path: string, errors: string[]) => void;
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str: Check = (v, p, e) => void (typeof v !== 'string' && e.push(`${p}: expected string`));
-const num: Check = (v, p, e) => void ((typeof v !== 'number' || !Number.isFinite(v)) && e.push(`${p}: expected finite number`));
-const int: Check = (v, p, e) => void (!Number.isInteger(v) && e.push(`${p}: expected integer`));
-const bool: Check = (v, p, e) => void (typeof v !== 'boolean' && e.push(`${p}: expected boolean`));
-const nullable = (c: Check): Check => (v, p, e) => void (v !== null && c(v, p, e));
-const optional = (c: Check): Check => (v, p, e) => void (v !== undefined && c(v, p, e));
-const oneOf = (...values: unknown[]): Check => (v, p, e) =>
-  void (!values.includes(v) && e.push(`${p}: expected one of ${values.join(', ')}, got ${JSON.stringify(v)}`));
-const arrayOf = (c: Check): Check => (v, p, e) => {
-  if (!Array.isArray(v)) return void e.push(`${p}: expected array`);
-  v.forEach((item, i) => c(item, `${p}[${i}]`, e));
-};
-const object = (shape: Record<string, Check>): Check => (v, p, e) => {
-  if (!isObject(v)) return void e.push(`${p}: expected object`);
-  for (const [key, check] of Object.entries(shape)) check(v[key], `${p}.${key}`, e);
-};
-
-const coded = object({ scheme: str, code: str, meaning: optional(str) });
-const stackQc = object({ reversed: bool, irregularSpacing: bool, gapsAfter: arrayOf(int), duplicatesDropped: int });
-const annexL = object({ term: str, snomed: nullable(coded), regions: arrayOf(str) });
-const tag = object({ value: nullable(str), regions: arrayOf(str), status: oneOf('agree', 'partial', 'disagree', 'missing', 'unrecognised') });
-const probabilities: Check = (v, p, e) => {
-  arrayOf(num)(v, p, e);
-  if (Array.isArray(v) && v.some((x) => typeof x === 'number' && (x < 0 || x > 1))) e.push(`${p}: probabilities outside 0..1`);
-};
-
-const seriesResultShape = object({
-  schema: oneOf(SERIES_RESULT_SCHEMA),
-  model: nullable(object({ id: str, version: str })),
-  mode: oneOf('exhaustive', 'fast'),
-  studyInstanceUID: str,
-  seriesInstanceUID: str,
-  modality: str,
-  seriesDescription: nullable(str),
-  bodyPartExamined: nullable(str),
-  regions: arrayOf(str),
-  segments: arrayOf(
-    object({
-      label: str,
-      stackIndex: int,
-      firstIndex: int,
-      lastIndex: int,
-      startMm: nullable(num),
-      endMm: nullable(num),
-      lengthMm: nullable(num),
-      confidence: num,
-      firstSopInstanceUID: str,
-      firstFrameNumber: int,
-    }),
-  ),
-  stacks: arrayOf(
-    object({
-      index: int,
-      kind: oneOf('stack', 'single'),
-      orientation: oneOf('axial', 'sagittal', 'coronal', 'oblique', 'unknown'),
-      frameCount: int,
-      spacingMm: nullable(num),
-      firstMm: nullable(num),
-      lastMm: nullable(num),
-      qc: stackQc,
-    }),
-  ),
-  images: arrayOf(
-    object({
-      sopInstanceUID: str,
-      frameNumber: int,
-      instanceNumber: nullable(int),
-      stackIndex: int,
-      sliceIndex: int,
-      positionMm: nullable(num),
-      label: nullable(str),
-      decodedLabel: nullable(str),
-      probabilities: nullable(probabilities),
-      error: optional(str),
-    }),
-  ),
-  summary: nullable(
-    object({
-      regions: arrayOf(str),
-      mainRegion: nullable(str),
-      extents: arrayOf(object({ label: str, slices: int, lengthMm: nullable(num) })),
-      significantRegions: arrayOf(str),
-      annexL: nullable(annexL),
-      tags: object({ bodyPartExamined: tag, seriesDescription: tag }),
-      qc: arrayOf(
-        object({ code: str, severity: oneOf('info', 'warning'), message: str, stackIndex: optional(int), label: optional(str) }),
-      ),
-    }),
-  ),
-  error: nullable(
-    object({ code: oneOf('not-an-image', 'no-frames', 'all-frames-failed', 'model-error', 'internal-error'), message: str }),
-  ),
-  timing: object({
-    startedAt: str,
-    totalMs: num,
-    fetchMs: num,
-    preprocessMs: num,
-    inferMs: num,
-    decodeMs: num,
-    framesTotal: int,
-    framesFetched: int,
-    framesClassified: int,
-    framesFailed: int,
-  }),
-});
+/**
+ * Schema errors as `path: message`, the first one per path. A non-null value that fails a
+ * `Nullable(T)` is checked against T, so the message says what is wrong inside it.
+ */
+function schemaProblems(schema: TSchema, value: unknown, prefix = '', seen = new Set<string>()): string[] {
+  const out: string[] = [];
+  for (const e of Value.Errors(schema, value)) {
+    const path = prefix + e.path;
+    const variants = (e.schema as { anyOf?: TSchema[] }).anyOf;
+    const nonNull = variants?.length === 2 && variants.some((v) => v[Kind] === 'Null') ? variants.find((v) => v[Kind] !== 'Null') : undefined;
+    if (e.type === ValueErrorType.Union && nonNull && e.value !== null) {
+      out.push(...schemaProblems(nonNull, e.value, path, seen));
+    } else if (!seen.has(path)) {
+      seen.add(path);
+      out.push(`${jsonPath(path)}: ${e.message}`);
+    }
+  }
+  return out;
+}
 
 /** Problems of `x` as a `body-region-result/1` value (empty when valid), each with its JSON path. */
 export function validateSeriesResult(x: unknown): string[] {
-  const errors: string[] = [];
-  seriesResultShape(x, '$', errors);
-  if (errors.length || !isObject(x)) return errors;
-  // Cross-field rules the shape cannot express.
-  const result = x as unknown as SeriesResult;
+  const errors = schemaProblems(SeriesResultSchema, x);
+  if (errors.length) return errors;
+  // Cross-field rules a JSON Schema does not express.
+  const result = x as SeriesResult;
   if (result.error === null && result.summary === null) errors.push('$.summary: required when error is null');
   result.segments.forEach((s, i) => {
     if (s.stackIndex >= result.stacks.length) errors.push(`$.segments[${i}].stackIndex: no such stack`);

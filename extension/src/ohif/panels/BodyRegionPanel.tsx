@@ -20,7 +20,7 @@ export interface BodyRegionPanelProps {
 
 export function BodyRegionPanel(props: BodyRegionPanelProps): React.ReactElement {
   const { state, onRerun, onCancel, onExport } = props;
-  const running = state.status === 'running' || state.status === 'loading-model';
+  const running = state.status === 'running';
   const done = state.series.filter((s) => s.status === 'done' || s.status === 'error').length;
   return (
     <div className="br-panel" data-testid="body-region-panel">
@@ -71,8 +71,6 @@ function statusLine(state: StudyView, done: number): string {
   switch (state.status) {
     case 'idle':
       return 'Waiting for a study.';
-    case 'loading-model':
-      return 'Loading the model…';
     case 'running':
       return `Classifying series ${Math.min(done + 1, total)} of ${total}…`;
     case 'cancelled':

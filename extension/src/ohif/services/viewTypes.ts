@@ -45,7 +45,7 @@ export interface SeriesView {
   error: { code: string; message: string } | null;
 }
 
-export type StudyStatus = 'idle' | 'loading-model' | 'running' | 'done' | 'cancelled';
+export type StudyStatus = 'idle' | 'running' | 'done' | 'cancelled';
 
 export interface StudySummaryView {
   /** Annex L defined term for the study (e.g. CHESTABDPELVIS), or null. */

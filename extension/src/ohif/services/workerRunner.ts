@@ -69,7 +69,7 @@ export class WorkerRunner implements ClassificationRunner {
   }
 
   private answerPixels(request: PixelsRequest): void {
-    let frame: PixelsAnswer['frame'] = null;
+    let frame: PixelsAnswer['frame'];
     try {
       frame = this.options.viewerFrame?.(request) ?? null;
     } catch {
