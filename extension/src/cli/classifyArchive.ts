@@ -1,15 +1,15 @@
 /** `body-region classify`: every image series of the chosen studies of a DICOMweb archive. */
 import { DicomWebArchive, describeError } from '../engine/fetch/dicomWebArchive';
 import { DicomWebPixelSource } from '../engine/fetch/DicomWebPixelSource';
-import { getString, Tags } from '../engine/fetch/dicomJson';
-import { metadataToFramesWithReasons } from '../engine/fetch/metadataToFrames';
 import { AbortError, HttpError } from '../engine/fetch/retry';
 import type { SliceClassifier } from '../engine/pipeline';
 import { CliError, ExitCode } from './exitCodes';
+import { listSeriesOfStudy, listStudyUids, type SeriesRef } from './archiveListing';
+import { classifyArchiveSeries } from './archiveSeries';
 import { ProgressReporter, SeriesLabel } from './progress';
 import { ResultsSink } from './resultsFile';
 import type { CliResultsCache } from './resultsCacheFile';
-import { describeOutcome, errorResult, isFailure, noFramesResult, runSeries, studySummary } from './seriesRunner';
+import { describeOutcome, isFailure, studySummary } from './seriesRunner';
 
 export interface ClassifyArchiveOptions {
   url: string;
@@ -30,28 +30,6 @@ export interface ClassifyArchiveOptions {
   cache?: CliResultsCache | null;
 }
 
-interface SeriesRef {
-  studyInstanceUID: string;
-  seriesInstanceUID: string;
-  modality: string;
-}
-
-/** Studies to process: the ones named, or every study the archive lists (paged QIDO). */
-async function listStudies(archive: DicomWebArchive, opts: ClassifyArchiveOptions): Promise<string[]> {
-  if (!opts.all) return [...new Set(opts.studies)];
-  const uids: string[] = [];
-  const page = 200;
-  for (let offset = 0; ; offset += page) {
-    const found = await archive.searchStudies({ limit: String(page), offset: String(offset) }, opts.signal);
-    for (const s of found) {
-      const uid = getString(s, Tags.StudyInstanceUID);
-      if (uid && !uids.includes(uid)) uids.push(uid);
-    }
-    if (found.length < page) break;
-  }
-  return uids;
-}
-
 export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<number> {
   const archive = new DicomWebArchive({
     url: opts.url,
@@ -64,7 +42,7 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
 
   let studies: string[];
   try {
-    studies = await listStudies(archive, opts);
+    studies = await listStudyUids(archive, { all: opts.all, studies: opts.studies }, opts.signal);
     // First contact: a named study must exist, and the archive must answer at all.
     if (!opts.all && studies.length > 0) await archive.searchSeries(studies[0], {}, opts.signal);
   } catch (error) {
@@ -77,18 +55,17 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
   const series: SeriesRef[] = [];
   const missingStudies: string[] = [];
   for (const study of studies) {
-    let found;
+    let found: SeriesRef[];
     try {
-      found = await archive.searchSeries(study, {}, opts.signal);
+      found = await listSeriesOfStudy(archive, study, opts.signal);
     } catch (error) {
       if (error instanceof AbortError) throw error;
       throw new CliError(`archive ${opts.url} failed to list the series of study ${study}: ${describeError(error)}`, ExitCode.ArchiveUnreachable);
     }
     if (found.length === 0) missingStudies.push(study);
     for (const s of found) {
-      const uid = getString(s, Tags.SeriesInstanceUID);
-      if (uid && opts.series?.length && !opts.series.includes(uid)) continue;
-      if (uid) series.push({ studyInstanceUID: study, seriesInstanceUID: uid, modality: getString(s, Tags.Modality) ?? '' });
+      if (opts.series?.length && !opts.series.includes(s.seriesInstanceUID)) continue;
+      series.push(s);
     }
   }
   for (const study of missingStudies) process.stderr.write(`body-region: study ${study} not found in the archive\n`);
@@ -113,7 +90,9 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
       }
       opts.progress.startSeries(label);
       const cached = (await opts.cache?.lookup(ref.seriesInstanceUID)) ?? null;
-      const result = cached ?? (await classifyOneSeries(archive, pixels, ref, label, opts));
+      const result =
+        cached ??
+        (await classifyArchiveSeries(archive, pixels, ref, { model: opts.model, mode: opts.mode, concurrency: opts.concurrency, signal: opts.signal, progress: opts.progress, label }));
       if (!cached) await opts.cache?.save(result);
       opts.sink.write(result);
       classifiedAny = true;
@@ -131,29 +110,3 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
   );
   return failures > 0 ? ExitCode.SomeSeriesFailed : ExitCode.Ok;
 }
-
-async function classifyOneSeries(
-  archive: DicomWebArchive,
-  pixels: DicomWebPixelSource,
-  ref: SeriesRef,
-  label: SeriesLabel,
-  opts: ClassifyArchiveOptions,
-) {
-  const id = { studyInstanceUID: ref.studyInstanceUID, seriesInstanceUID: ref.seriesInstanceUID, modality: ref.modality };
-  let metadata;
-  try {
-    metadata = await archive.retrieveSeriesMetadata(ref.studyInstanceUID, ref.seriesInstanceUID, opts.signal);
-  } catch (error) {
-    if (error instanceof AbortError) throw error;
-    return errorResult(id, opts.model, opts.mode, 'no-frames', `series metadata could not be fetched: ${describeError(error)}`);
-  }
-  const { frames, skipped } = metadataToFramesWithReasons(metadata);
-  if (frames.length === 0) return noFramesResult(id, skipped, opts.model, opts.mode);
-  try {
-    return await runSeries(frames, pixels, { model: opts.model, mode: opts.mode, concurrency: opts.concurrency, signal: opts.signal, progress: opts.progress, label });
-  } catch (error) {
-    if (opts.signal.aborted) throw new AbortError();
-    return errorResult(id, opts.model, opts.mode, 'internal-error', `classification failed: ${(error as Error).message}`);
-  }
-}
-
