@@ -42,7 +42,6 @@ function corruptRle(file: Uint8Array): Uint8Array {
 const CT_REGIONS = ['HEAD', 'NECK', 'CHEST', 'ABDOMEN', 'PELVIS', 'THIGH', 'KNEE'];
 
 beforeAll(async () => {
-  const t0 = Date.now();
   ensureCliBuilt();
   tiny = buildTinyModelDir(20, 16, 0, 2000);
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'queue-test-'));
@@ -66,9 +65,7 @@ beforeAll(async () => {
   const sr = makeStructuredReport(badStudy);
   srSeries = sr.seriesInstanceUID;
   files.push(sr.bytes);
-  const t1 = Date.now();
   await archive().store(files);
-  console.log(`made ${files.length} files in ${t1 - t0} ms, stored in ${Date.now() - t1} ms`);
 }, 240000);
 
 afterAll(() => {
@@ -96,7 +93,6 @@ const essentials = (l: Record<string, any>) => ({
 
 test('three workers, one SIGKILLed and one SIGTERMed: every series once, bad ones dead-lettered, same as classify', async () => {
   const dicomWeb = archive().dicomWebUrl;
-  const tq = Date.now();
   const out = path.join(work, 'queue.jsonl');
   const enq = await runCli(['queue', 'enqueue', '--url', dicomWeb, '--all', '--redis', redis().url, '--model', tiny.dir, '--out', out, '-q']);
   expect(enq.stderr).toMatch(new RegExp(`${imageSeries.length + 2} enqueued .* 0 already in the queue, 0 already done, 1 not CT/MR`));
@@ -124,9 +120,7 @@ test('three workers, one SIGKILLed and one SIGTERMed: every series once, bad one
   } finally {
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
   }
-  console.log(`queue took ${Date.now() - tq} ms`);
   expect(await singleCode).toBe(2); // classify: the two undecodable series
-  console.log(`and classify ${Date.now() - tq} ms`);
   const logs = workers.map((w) => w.log()).join('\n');
   // The killed worker's job was found stalled and run again by the others.
   expect(logs).toMatch(/stalled/);
