@@ -51,7 +51,7 @@ beforeAll(async () => {
     for (let i = 0; i < SERIES_PER_STUDY; i++) {
       const region = CT_REGIONS[(s + i) % CT_REGIONS.length];
       const mr = i === 4;
-      const series = await makeSeries({ studyInstanceUID, seriesNumber: i + 1, slices: 3, rows: 16, columns: 16, modality: mr ? 'MR' : 'CT', pixel: () => huForLabel(LABEL_NAMES.indexOf(region)) });
+      const series = await makeSeries({ studyInstanceUID, seriesNumber: i + 1, slices: 2, rows: 16, columns: 16, modality: mr ? 'MR' : 'CT', pixel: () => huForLabel(LABEL_NAMES.indexOf(region)) });
       imageSeries.push(series.seriesInstanceUID);
       files.push(...series.files);
     }
@@ -99,7 +99,9 @@ test('three workers, one SIGKILLed and one SIGTERMed: every series once, bad one
   expect(enq.code).toBe(0);
 
   const args = ['--redis', redis().url, '--model', tiny.dir, '--out', out, '--concurrency', '2', '--lock-ms', '3000', '--exit-when-idle'];
-  const workers = [spawnWorker(args), spawnWorker(args), spawnWorker(args)];
+  // The SIGTERMed one has no grace period: its running jobs go back to the queue (the other path,
+  // finishing them, is how every worker stops once the queue is empty).
+  const workers = [spawnWorker(args), spawnWorker([...args, '--grace', '0']), spawnWorker(args)];
   // The single-process reference runs meanwhile (a real CLI process too): on 2 cores that costs
   // less wall time than running it first.
   const reference = path.join(work, 'classify.jsonl');
@@ -113,7 +115,7 @@ test('three workers, one SIGKILLed and one SIGTERMed: every series once, bad one
     stopped.child.kill('SIGTERM');
     // 2 when it was the one that dead-lettered a bad series.
     expect([0, 2]).toContain(await stopped.exited);
-    expect(stopped.log()).toMatch(/SIGTERM: finishing the current jobs/);
+    expect(stopped.log()).toMatch(/SIGTERM: finishing the current jobs \(up to 0 ms\)/);
     const code = await Promise.race([survivor.exited, new Promise((r) => setTimeout(() => r('timeout'), 150000))]);
     // 2: it dead-lettered a bad series (or 0 if another worker took both).
     expect([0, 2]).toContain(code);
@@ -143,7 +145,16 @@ test('three workers, one SIGKILLed and one SIGTERMed: every series once, bad one
   expect(status.lastFailures.map((f: any) => f.seriesInstanceUID).sort()).toEqual([...badSeries].sort());
   for (const f of status.lastFailures) expect(f.reason).toMatch(/^all-frames-failed: no image could be classified: fetch failed: RLE header has 200 segments/);
 
+  // retry-failed puts the dead-letter list back; drain removes what waits.
+  const retried = await runCli(['queue', 'retry-failed', '--redis', redis().url]);
+  expect(retried.stderr).toMatch(/2 failed series back in queue body-region/);
+  expect((await queueStatusJson()).counts).toMatchObject({ waiting: 2, failed: 0 });
+  const drained = await runCli(['queue', 'drain', '--redis', redis().url]);
+  expect(drained.stderr).toMatch(/removed 2 waiting jobs/);
+  expect((await queueStatusJson()).counts).toMatchObject({ waiting: 0, failed: 0, done: imageSeries.length });
+
   // Re-running enqueue adds nothing: every job id is known, every good series is in the output.
   const again = await runCli(['queue', 'enqueue', '--url', dicomWeb, '--all', '--redis', redis().url, '--model', tiny.dir, '--out', out, '-q']);
-  expect(again.stderr).toMatch(new RegExp(`: 0 enqueued .* 2 already in the queue, ${imageSeries.length} already done`));
+  // (the two drained bad series are new again: their jobs were removed and they have no good line)
+  expect(again.stderr).toMatch(new RegExp(`: 2 enqueued .* 0 already in the queue, ${imageSeries.length} already done`));
 }, 420000);

@@ -1,5 +1,6 @@
 /** The `body-region queue …` subcommands (docs/CLI.md, docs/ARCHIVE.md). */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type IORedis from 'ioredis';
 import { DEFAULT_MODEL_DIR } from '../../engine/infer/loadModelNode';
 import { CliError, ExitCode } from '../exitCodes';
 import { parseHeaders } from '../headers';
@@ -84,35 +85,22 @@ export function addQueueCommands(program: Command, setExit: Run): void {
     .option('--failures <n>', 'how many recent failures to list', int(0), 10)
     .action(async (flags) => setExit(await guarded(() => statusCommand(flags))));
 
-  addRedisOptions(queue.command('retry-failed').description('put every dead-lettered series back in the queue')).action(async (flags: QueueFlags) =>
-    setExit(
-      await guarded(async () => {
-        const connection = await connectRedis(flags);
-        try {
-          const n = await retryFailed(connection, flags.queue);
-          process.stderr.write(`body-region: ${n} failed series back in queue ${flags.queue}\n`);
-          return ExitCode.Ok;
-        } finally {
-          await closeRedis(connection);
-        }
-      }),
-    ),
-  );
+  const change = (name: string, description: string, body: (connection: IORedis, queueName: string) => Promise<number>, said: (n: number, queueName: string) => string) =>
+    addRedisOptions(queue.command(name).description(description)).action(async (flags: QueueFlags) =>
+      setExit(await guarded(() => withRedis(flags, async (connection) => (process.stderr.write(`body-region: ${said(await body(connection, flags.queue), flags.queue)}\n`), ExitCode.Ok)))),
+    );
+  change('retry-failed', 'put every dead-lettered series back in the queue', retryFailed, (n, q) => `${n} failed series back in queue ${q}`);
+  change('drain', 'remove every waiting and delayed job (running ones finish; done and failed are kept)', drainQueue, (n, q) => `removed ${n} waiting jobs from queue ${q}`);
+}
 
-  addRedisOptions(queue.command('drain').description('remove every waiting and delayed job (running ones finish; done and failed are kept)')).action(async (flags: QueueFlags) =>
-    setExit(
-      await guarded(async () => {
-        const connection = await connectRedis(flags);
-        try {
-          const n = await drainQueue(connection, flags.queue);
-          process.stderr.write(`body-region: removed ${n} waiting jobs from queue ${flags.queue}\n`);
-          return ExitCode.Ok;
-        } finally {
-          await closeRedis(connection);
-        }
-      }),
-    ),
-  );
+/** A short-lived command's Redis connection, closed after the body. */
+async function withRedis(flags: RedisFlags, body: (connection: IORedis) => Promise<number>): Promise<number> {
+  const connection = await connectRedis(flags);
+  try {
+    return await body(connection);
+  } finally {
+    await closeRedis(connection);
+  }
 }
 
 /** CliErrors become their exit code here, as in main(). */
@@ -230,12 +218,9 @@ async function workerCommand(flags: WorkerFlags): Promise<number> {
 }
 
 async function statusCommand(flags: QueueFlags & { json?: boolean; failures: number }): Promise<number> {
-  const connection = await connectRedis(flags);
-  try {
+  return withRedis(flags, async (connection) => {
     const status = await queueStatus(connection, flags.queue, flags.failures);
     process.stdout.write(flags.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
     return ExitCode.Ok;
-  } finally {
-    await closeRedis(connection);
-  }
+  });
 }
