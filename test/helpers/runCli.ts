@@ -21,6 +21,20 @@ export async function runCli(argv: string[]): Promise<{ code: number; stderr: st
   }
 }
 
+/** runCli, with stdout captured too (status reports, lines without --out). */
+export async function runCliWithStdout(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  const chunks: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    chunks.push(String(chunk));
+    return true;
+  });
+  try {
+    return { ...(await runCli(argv)), stdout: chunks.join('') };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 /** Rebuilds build/node when a CLI or engine source is newer than the compiled main.js. */
 export function ensureCliBuilt(): void {
   const compiled = path.join(REPO, 'build/node/cli/main.js');

@@ -9,12 +9,11 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../extension/src/cli/main';
 import { makeSeries, makeStructuredReport, newUid } from '../helpers/dicomFactory';
 import { useArchive } from '../helpers/orthancFixture';
 import { seriesLines, spawnWorker, waitFor } from '../helpers/queueRun';
 import { useRedis } from '../helpers/redisFixture';
-import { CLI_BIN, ensureCliBuilt, runCli } from '../helpers/runCli';
+import { CLI_BIN, ensureCliBuilt, runCli, runCliWithStdout } from '../helpers/runCli';
 import { LABEL_NAMES } from '../helpers/synthetic';
 import { buildTinyModelDir, huForLabel, type TinyModelDir } from '../helpers/tinyModel';
 
@@ -73,14 +72,9 @@ afterAll(() => {
 });
 
 async function queueStatusJson(): Promise<any> {
-  const chunks: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (chunks.push(String(c)), true));
-  try {
-    expect(await main(['queue', 'status', '--redis', redis().url, '--json'])).toBe(0);
-  } finally {
-    spy.mockRestore();
-  }
-  return JSON.parse(chunks.join(''));
+  const { code, stdout } = await runCliWithStdout(['queue', 'status', '--redis', redis().url, '--json']);
+  expect(code).toBe(0);
+  return JSON.parse(stdout);
 }
 
 const essentials = (l: Record<string, any>) => ({

@@ -11,7 +11,7 @@ import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 import { useArchive } from '../helpers/orthancFixture';
 import { seriesLines, spawnWorker, waitFor } from '../helpers/queueRun';
 import { useRedis } from '../helpers/redisFixture';
-import { ensureCliBuilt, runCli } from '../helpers/runCli';
+import { ensureCliBuilt, runCli, runCliWithStdout } from '../helpers/runCli';
 import { LABEL_NAMES } from '../helpers/synthetic';
 import { buildTinyModelDir, huForLabel, type TinyModelDir } from '../helpers/tinyModel';
 
@@ -96,18 +96,42 @@ test('slow, flaky archive and a Redis restart mid-run: finishes, every series on
   expect(lines.filter((l) => l.error !== null)).toEqual([]);
   for (const l of lines) expect(l.regions.length).toBe(1);
 
-  const env0 = process.env.BODY_REGION_REDIS_PASSWORD;
   process.env.BODY_REGION_REDIS_PASSWORD = PASSWORD;
-  const chunks: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (chunks.push(String(c)), true));
+  let status;
   try {
-    const { code } = await runCli(['queue', 'status', '--redis', redis().url, '--json']);
+    const { code, stdout } = await runCliWithStdout(['queue', 'status', '--redis', redis().url, '--json']);
     expect(code).toBe(0);
+    status = JSON.parse(stdout);
   } finally {
-    spy.mockRestore();
-    if (env0 === undefined) delete process.env.BODY_REGION_REDIS_PASSWORD;
-    else process.env.BODY_REGION_REDIS_PASSWORD = env0;
+    delete process.env.BODY_REGION_REDIS_PASSWORD;
   }
-  const status = JSON.parse(chunks.join(''));
   expect(status.counts).toEqual({ waiting: 0, active: 0, delayed: 0, done: series.length, failed: 0 });
 }, 300000);
+
+test('SIGTERM with no grace period hands the running jobs back untouched; status tells what is left', async () => {
+  const out = path.join(work, 'release.jsonl');
+  const env = { ...process.env, BODY_REGION_REDIS_PASSWORD: PASSWORD };
+  const queueArgs = ['--redis', redis().url, '--queue', 'release'];
+  process.env.BODY_REGION_REDIS_PASSWORD = PASSWORD;
+  try {
+    const enq = await runCli(['queue', 'enqueue', '--url', `${proxy.url}/dicom-web`, '--all', ...queueArgs, '--model', tiny.dir, '-q']);
+    expect(enq.stderr).toMatch(/40 enqueued in release/);
+    // Slow archive (40 ms a request): when the first line is written, the other job is half-way.
+    const worker = spawnWorker([...queueArgs, '--model', tiny.dir, '--out', out, '--concurrency', '2', '--grace', '0'], env);
+    try {
+      await waitFor('the first line', () => seriesLines(out).length >= 1, 120000);
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+    } finally {
+      if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+    }
+    expect(worker.log()).toMatch(/released back to the queue/);
+    const written = seriesLines(out).length;
+    const status = await runCliWithStdout(['queue', 'status', ...queueArgs]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`queue release: waiting ${40 - written}, active 0, delayed (retry backoff) 0, done ${written}, failed 0`);
+    expect(status.stdout).toMatch(/throughput: .*; ETA /);
+  } finally {
+    delete process.env.BODY_REGION_REDIS_PASSWORD;
+  }
+}, 180000);
