@@ -70,6 +70,13 @@ test('every study and every series of a study larger than a page are listed, eac
   expect(ofBig.every((s) => s.modality === 'CT' && s.studyInstanceUID === bigStudy)).toBe(true);
 });
 
+test('--since pages through the studies of that day and later (QIDO StudyDate range)', async () => {
+  const dicomWeb = new DicomWebArchive({ url: `${proxy.url}/dicom-web` });
+  // The factory dates every study 2026-01-01.
+  expect(new Set(await listStudyUids(dicomWeb, { since: '20260101' }))).toEqual(new Set(studies));
+  expect(await listStudyUids(dicomWeb, { since: '20260102' })).toEqual([]);
+});
+
 test('classify --all through the capping archive classifies every series (it used to stop at the first short page)', async () => {
   const out = path.join(work, 'all.jsonl');
   const { code, stderr } = await runCli(['classify', '--url', `${proxy.url}/dicom-web`, '--all', '--model', tiny.dir, '--out', out, '-q']);
