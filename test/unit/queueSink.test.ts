@@ -69,6 +69,17 @@ describe('JsonlResultSink', () => {
     expect(JSON.parse(all[2]).seriesInstanceUID).toBe('1.2.4');
   });
 
+  it('reads a file in chunks smaller than a line, and again after more was appended', async () => {
+    const file = path.join(dir, 'out.jsonl');
+    const writer = new JsonlResultSink(file, MODEL);
+    for (let n = 0; n < 30; n++) await writer.write(n % 3 ? success(n) : failure(n));
+    const reader = new JsonlResultSink(file, MODEL, 97);
+    expect([...reader.doneSeries()].sort()).toEqual(Array.from({ length: 30 }, (_, n) => n).filter((n) => n % 3).map((n) => `1.2.${n}`).sort());
+    await writer.write(success(0));
+    expect(await reader.isDone('1.2.0')).toBe(true);
+    expect(reader.doneSeries().size).toBe(21);
+  });
+
   it('four processes writing the same 50 series give 50 lines', async () => {
     ensureCliBuilt();
     const file = path.join(dir, 'race.jsonl');

@@ -51,6 +51,7 @@ export function fromModel(line: KeyedSeriesResult, model: ModelKey): boolean {
 
 /** Held only for the few ms of read-tail-then-append; a holder killed inside it leaves a stale lock. */
 const STALE_LOCK_MS = 5000;
+const READ_CHUNK = 8 * 1024 * 1024;
 
 /**
  * JSON Lines shared by every worker of one machine (or of several, on a shared file system). Each
@@ -66,6 +67,8 @@ export class JsonlResultSink implements SeriesResultSink {
   constructor(
     readonly file: string,
     private readonly model: ModelKey,
+    /** Bytes read at a time (tests make it small). */
+    private readonly readChunk = READ_CHUNK,
   ) {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.lockFile = `${file}.lock`;
@@ -125,14 +128,25 @@ export class JsonlResultSink implements SeriesResultSink {
         this.offset = 0;
         this.outcomes.clear();
       }
-      if (size === this.offset) return;
-      const buffer = Buffer.alloc(size - this.offset);
-      const read = fs.readSync(fd, buffer, 0, buffer.length, this.offset);
-      const text = buffer.subarray(0, read);
-      const end = text.lastIndexOf(0x0a);
-      if (end < 0) return; // only a partial line so far
-      for (const line of text.subarray(0, end).toString('utf8').split('\n')) this.take(line);
-      this.offset += end + 1;
+      // In chunks: an archive's output grows to gigabytes (a line per series, with every image).
+      let carry = Buffer.alloc(0);
+      let position = this.offset;
+      while (position < size) {
+        const chunk = Buffer.alloc(Math.min(this.readChunk, size - position));
+        const read = fs.readSync(fd, chunk, 0, chunk.length, position);
+        if (read <= 0) break;
+        const textStart = position - carry.length;
+        position += read;
+        const text = Buffer.concat([carry, chunk.subarray(0, read)]);
+        const end = text.lastIndexOf(0x0a);
+        if (end < 0) {
+          carry = text; // a line longer than a chunk, or a partial last line
+          continue;
+        }
+        for (const line of text.subarray(0, end).toString('utf8').split('\n')) this.take(line);
+        this.offset = textStart + end + 1;
+        carry = Buffer.from(text.subarray(end + 1));
+      }
     } finally {
       fs.closeSync(fd);
     }
