@@ -8,6 +8,8 @@ import type { AddressInfo } from 'net';
 
 export type Fault =
   | { kind: 'forward' }
+  /** Forward to another path (e.g. a QIDO query with its limit lowered, as a capping archive does). */
+  | { kind: 'rewrite'; path: string }
   | { kind: 'status'; status: number }
   | { kind: 'hang' }
   | { kind: 'delay'; ms: number }
@@ -62,15 +64,18 @@ export async function startFaultProxy(targetBaseUrl: string): Promise<FaultProxy
       case 'delay':
         setTimeout(() => forward(req, res), fault.ms);
         return;
+      case 'rewrite':
+        forward(req, res, fault.path);
+        return;
       default:
         forward(req, res);
     }
   });
 
-  function forward(req: http.IncomingMessage, res: http.ServerResponse): void {
+  function forward(req: http.IncomingMessage, res: http.ServerResponse, path = req.url): void {
     const headers = { ...req.headers, host: target.host };
     const upstream = http.request(
-      { hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers },
+      { hostname: target.hostname, port: target.port, path, method: req.method, headers },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
@@ -93,4 +98,19 @@ export async function startFaultProxy(targetBaseUrl: string): Promise<FaultProxy
       server.close(() => resolve());
     });
   return proxy;
+}
+
+/**
+ * A plan that makes the archive behind the proxy cap every QIDO-RS page at `cap` matches, whatever
+ * `limit` the client asks for (as dcm4chee's and cloud archives' result limits do).
+ */
+export function capQidoPages(cap: number): FaultProxy['plan'] {
+  return (req) => {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const isQido = req.method === 'GET' && /\/(studies|series)$/.test(url.pathname);
+    if (!isQido) return { kind: 'forward' };
+    const asked = Number(url.searchParams.get('limit') ?? Infinity);
+    url.searchParams.set('limit', String(Math.min(asked, cap)));
+    return { kind: 'rewrite', path: `${url.pathname}${url.search}` };
+  };
 }

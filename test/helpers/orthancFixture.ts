@@ -3,7 +3,7 @@
  * (POST /dicom-web/studies, multipart/related; type="application/dicom"), stopped after.
  */
 import { randomUUID } from 'crypto';
-import { startOrthanc, OrthancHandle } from '../../extension/src/node/orthanc';
+import { startOrthanc, OrthancHandle, type OrthancOptions } from '../../extension/src/node/orthanc';
 
 export interface ArchiveFixture {
   orthanc: OrthancHandle;
@@ -40,16 +40,16 @@ export async function stowRs(dicomWebUrl: string, files: Uint8Array[]): Promise<
   }
 }
 
-export async function startArchive(): Promise<ArchiveFixture> {
-  const orthanc = await startOrthanc();
+export async function startArchive(options: OrthancOptions = {}): Promise<ArchiveFixture> {
+  const orthanc = await startOrthanc(options);
   return { orthanc, dicomWebUrl: orthanc.dicomWebUrl, store: (files) => stowRs(orthanc.dicomWebUrl, files) };
 }
 
 /** Registers beforeAll/afterAll in the calling test file; the getter is valid inside tests. */
-export function useArchive(): () => ArchiveFixture {
+export function useArchive(options: OrthancOptions = {}): () => ArchiveFixture {
   let fixture: ArchiveFixture | undefined;
   beforeAll(async () => {
-    fixture = await startArchive();
+    fixture = await startArchive(options);
   }, 60000);
   afterAll(async () => {
     await fixture?.orthanc.stop();

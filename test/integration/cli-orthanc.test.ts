@@ -3,11 +3,11 @@
  * plumbing-only tiny model (it labels a uniform CT image by its HU value, so the expected regions are
  * known). main() is called in-process; one test spawns the real bin/body-region.js.
  */
-import { execFileSync, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runCli } from '../helpers/runCli';
+import { ensureCliBuilt, runCli } from '../helpers/runCli';
 import { validateSeriesResult } from '../../extension/src/engine/results/schema';
 import { freePort } from '../../extension/src/node/orthanc';
 import { makeSeries, makeStructuredReport, newUid, BuiltSeries } from '../helpers/dicomFactory';
@@ -234,7 +234,7 @@ describe('body-region classify-files', () => {
 
 describe('bin/body-region.js', () => {
   it('runs as a real process against the archive (builds build/node first when missing or stale)', async () => {
-    ensureBuilt();
+    ensureCliBuilt();
     const out = path.join(work, 'bin.jsonl');
     const child = spawn(process.execPath, [path.join(REPO, 'bin/body-region.js'), 'classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--model', tiny.dir], {
       cwd: REPO,
@@ -251,7 +251,7 @@ describe('bin/body-region.js', () => {
 
 describe('interrupting', () => {
   it('Ctrl-C aborts the requests in flight, exits 130, and a rerun resumes', async () => {
-    ensureBuilt();
+    ensureCliBuilt();
     const proxy = await startFaultProxy(archive().orthanc.url);
     // Slow frames: the run is still busy when the signal comes.
     proxy.plan = (req) => (req.url?.includes('/frames/') ? { kind: 'delay', ms: 400 } : { kind: 'forward' });
@@ -281,17 +281,3 @@ describe('interrupting', () => {
     expect(new Set(ok.map((l) => l.seriesInstanceUID))).toEqual(new Set([chest.seriesInstanceUID, abdomen.seriesInstanceUID]));
   }, 120000);
 });
-
-/** Rebuilds build/node when a CLI or engine source is newer than the compiled main.js. */
-function ensureBuilt(): void {
-  const compiled = path.join(REPO, 'build/node/cli/main.js');
-  const newest = (dir: string): number =>
-    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-      const p = path.join(dir, e.name);
-      return Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-    }, 0);
-  const sources = Math.max(newest(path.join(REPO, 'extension/src/cli')), newest(path.join(REPO, 'extension/src/engine')));
-  if (!fs.existsSync(compiled) || fs.statSync(compiled).mtimeMs < sources) {
-    execFileSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(REPO, 'tsconfig.build.json')], { cwd: REPO, stdio: 'pipe' });
-  }
-}

@@ -3,7 +3,8 @@
  * and (delegated) evaluate the model. `main(argv)` resolves to the exit code (docs/CLI.md).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { loadModelFromDir, DEFAULT_MODEL_DIR } from '../engine/infer/loadModelNode';
+import { DEFAULT_MODEL_DIR } from '../engine/infer/loadModelNode';
+import { loadModel } from './loadModel';
 import type { BodyRegionModel } from '../engine/infer/BodyRegionModel';
 import { AbortError } from '../engine/fetch/retry';
 import { evaluateCommand } from '../evaluation/command';
@@ -17,6 +18,7 @@ import { ResultsSink } from './resultsFile';
 import { openCliResultsCache } from './resultsCacheFile';
 import { installXhrPolyfill } from './xhrPolyfill';
 import { useNodeWasmCodecs } from './nodeCodecs';
+import { addQueueCommands } from './queue/commands';
 
 interface CommonFlags {
   out?: string;
@@ -78,20 +80,14 @@ export function buildProgram(run: { classify: Action; classifyFiles: Action }, s
       .argument('<paths...>', 'files or folders'),
   ).action(async (paths: string[], flags: CommonFlags) => setExit(await run.classifyFiles({ ...flags, paths } as never)));
 
+  addQueueCommands(program, setExit);
+
   program
     .command('evaluate')
     .description('evaluate the model on a data set in the shared format (see `body-region evaluate --help`)')
     .allowUnknownOption()
     .helpOption(false);
   return program;
-}
-
-async function loadModel(dir: string): Promise<BodyRegionModel> {
-  try {
-    return await loadModelFromDir(dir);
-  } catch (error) {
-    throw new CliError(`model failed to load from ${dir}: ${(error as Error).message}`, ExitCode.ModelFailed);
-  }
 }
 
 /** Aborts on Ctrl-C so finished series stay in the output and the run can be resumed. */

@@ -28,6 +28,8 @@ export interface OrthancOptions {
   port?: number;
   /** Forwarded Orthanc log lines, for debugging. */
   onLog?: (line: string) => void;
+  /** More Orthanc configuration (e.g. `LimitFindResults` to cap QIDO pages in tests); merged last. */
+  extraConfig?: Record<string, unknown>;
 }
 
 /** Says what is missing, in words a user can act on, or null when Orthanc can be started. */
@@ -74,6 +76,7 @@ export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthan
     StableAge: 1,
     Plugins: plugins,
     DicomWeb: { Enable: true, Root: '/dicom-web/', EnableWado: false, Ssl: false, StudiesMetadata: 'Full', SeriesMetadata: 'Full' },
+    ...options.extraConfig,
   };
   const configPath = path.join(storageDir, 'orthanc.json');
   fs.writeFileSync(configPath, JSON.stringify(config, null, 2));

@@ -8,5 +8,6 @@ export * from './decodeFrame';
 export * from './rle';
 export * from './retry';
 export * from './dicomWebArchive';
+export * from './qidoPaging';
 export * from './DicomWebPixelSource';
 export * from './part10';
