@@ -94,3 +94,8 @@ export async function startFaultProxy(targetBaseUrl: string): Promise<FaultProxy
     });
   return proxy;
 }
+
+/** A request for pixels: WADO-RS frames, or a whole instance (the client's fallback for frames). */
+export function isPixelRequest(r: Pick<RecordedRequest, 'method' | 'path'>): boolean {
+  return r.method === 'GET' && /\/frames\/|\/instances\/[^/]+$/.test(r.path.split('?')[0]);
+}

@@ -9,6 +9,8 @@ import { CliError, ExitCode } from './exitCodes';
 import { ProgressReporter, SeriesLabel } from './progress';
 import { ResultsSink } from './resultsFile';
 import type { CliResultsCache } from './resultsCacheFile';
+import { ArchiveSrs } from './archiveSrs';
+import type { AlgorithmIdentity } from '../engine/report/algorithmIdentity';
 import { describeOutcome, errorResult, isFailure, noFramesResult, runSeries, studySummary } from './seriesRunner';
 
 export interface ClassifyArchiveOptions {
@@ -28,6 +30,8 @@ export interface ClassifyArchiveOptions {
   signal: AbortSignal;
   /** `--cache`: results of earlier runs with the same model and mode are reused. */
   cache?: CliResultsCache | null;
+  /** Our SRs on the archive (docs/SR.md): read back before classifying, and `--stow` to write them. */
+  sr?: { algorithm: AlgorithmIdentity; readBack: boolean; stow: boolean };
 }
 
 interface SeriesRef {
@@ -99,6 +103,15 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
 
   let failures = missingStudies.length;
   const pixels = new DicomWebPixelSource(archive);
+  const srs = opts.sr
+    ? new ArchiveSrs({
+        archive,
+        ...opts.sr,
+        signal: opts.signal,
+        note: (m) => opts.progress.note(m),
+        warn: (m) => process.stderr.write(`body-region: warning: ${m}\n`),
+      })
+    : null;
   const t0 = Date.now();
   let index = 0;
   for (const study of studies) {
@@ -112,24 +125,35 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
         continue;
       }
       opts.progress.startSeries(label);
-      const cached = (await opts.cache?.lookup(ref.seriesInstanceUID)) ?? null;
-      const result = cached ?? (await classifyOneSeries(archive, pixels, ref, label, opts));
-      if (!cached) await opts.cache?.save(result);
+      const fromSr = (await srs?.readBack(ref)) ?? null;
+      const cached = fromSr ? null : ((await opts.cache?.lookup(ref.seriesInstanceUID)) ?? null);
+      const metadata = srs?.takeMetadata(ref);
+      const result = fromSr ?? cached ?? (await classifyOneSeries(archive, pixels, ref, label, opts, metadata));
+      if (!cached && !fromSr) {
+        await opts.cache?.save(result);
+        srs?.afterClassified(result, metadata);
+      }
       opts.sink.write(result);
       classifiedAny = true;
       if (isFailure(result)) {
         failures++;
         process.stderr.write(`body-region: series ${ref.seriesInstanceUID} failed: ${result.error!.code}: ${result.error!.message}\n`);
       }
-      opts.progress.endSeries(label, `${cached ? 'from the results cache: ' : ''}${describeOutcome(result)}`);
+      opts.progress.endSeries(label, `${fromSr ? 'from the archive SR: ' : cached ? 'from the results cache: ' : ''}${describeOutcome(result)}`);
     }
     if (classifiedAny) opts.sink.writeStudy(studySummary(opts.sink.resultsOfStudy(study)));
+    await srs?.flushStudy(study, opts.sink.resultsOfStudy(study));
   }
   const seconds = (Date.now() - t0) / 1000;
   opts.progress.note(
     `done: ${series.length} series in ${seconds.toFixed(1)} s, ${pixels.stats.frames} frames fetched (${(pixels.stats.frames / Math.max(seconds, 0.001)).toFixed(1)} frames/s), ${failures} failed`,
   );
-  return failures > 0 ? ExitCode.SomeSeriesFailed : ExitCode.Ok;
+  if (srs && (srs.counts.readBack || srs.counts.written || srs.counts.alreadyStored || srs.counts.notStored)) {
+    const c = srs.counts;
+    opts.progress.note(`SRs: ${c.readBack} series read back from the archive, ${c.written} written, ${c.alreadyStored} already there, ${c.notStored} not stored`);
+  }
+  if (failures > 0) return ExitCode.SomeSeriesFailed;
+  return srs?.storeRefusal ? ExitCode.StowFailed : ExitCode.Ok;
 }
 
 async function classifyOneSeries(
@@ -138,11 +162,12 @@ async function classifyOneSeries(
   ref: SeriesRef,
   label: SeriesLabel,
   opts: ClassifyArchiveOptions,
+  prefetched?: Awaited<ReturnType<DicomWebArchive['retrieveSeriesMetadata']>>,
 ) {
   const id = { studyInstanceUID: ref.studyInstanceUID, seriesInstanceUID: ref.seriesInstanceUID, modality: ref.modality };
   let metadata;
   try {
-    metadata = await archive.retrieveSeriesMetadata(ref.studyInstanceUID, ref.seriesInstanceUID, opts.signal);
+    metadata = prefetched ?? (await archive.retrieveSeriesMetadata(ref.studyInstanceUID, ref.seriesInstanceUID, opts.signal));
   } catch (error) {
     if (error instanceof AbortError) throw error;
     return errorResult(id, opts.model, opts.mode, 'no-frames', `series metadata could not be fetched: ${describeError(error)}`);

@@ -47,6 +47,11 @@ export interface EncodeSrInput {
 type Item = Record<string, unknown>;
 
 const dcmjsData = (dcmjs as unknown as { data: { DicomMetaDictionary: { uid(): string } } }).data;
+/** A new UID (2.25 + random 128 bits, PS3.5 B.2). */
+export function newSrUid(): string {
+  return dcmjsData.DicomMetaDictionary.uid();
+}
+
 /** Our software as a device observer (TID 1004): one fixed UID for every version. */
 export const DEVICE_OBSERVER_UID = '2.25.205868420196114279411690392812364021771';
 
@@ -229,7 +234,7 @@ export function buildSrDataset(input: EncodeSrInput): Record<string, unknown> {
     StudyInstanceUID: result.studyInstanceUID,
     // SR Document Series
     Modality: 'SR',
-    SeriesInstanceUID: input.seriesInstanceUID ?? dcmjsData.DicomMetaDictionary.uid(),
+    SeriesInstanceUID: input.seriesInstanceUID ?? newSrUid(),
     SeriesNumber: SR_SERIES_NUMBER,
     SeriesDescription: SR_SERIES_DESCRIPTION,
     SeriesDate: date,
@@ -261,7 +266,7 @@ export function buildSrDataset(input: EncodeSrInput): Record<string, unknown> {
       { CodingSchemeDesignator: PRIVATE_SCHEME, CodingSchemeName: 'OHIF Body Region SR codes', CodingSchemeResponsibleOrganization: 'OHIF Body Region project' },
     ],
     SOPClassUID: ENHANCED_SR_SOP_CLASS,
-    SOPInstanceUID: input.sopInstanceUID ?? dcmjsData.DicomMetaDictionary.uid(),
+    SOPInstanceUID: input.sopInstanceUID ?? newSrUid(),
     InstanceCreationDate: date,
     InstanceCreationTime: time,
     // SR Document Content: the root container
