@@ -6,6 +6,7 @@
  *   npm start -- --dicomweb <url> [--header 'Authorization: Bearer …']
  *                                          use an existing DICOMweb archive instead (or BODY_REGION_DICOMWEB)
  *   npm start -- --port 3000               viewer port on 127.0.0.1 (0: any free port)
+ *   npm start -- --write-back              the panel offers "Save to archive" (DICOM SRs, docs/SR.md)
  */
 import { Command } from 'commander';
 import * as fs from 'fs';
@@ -23,6 +24,8 @@ export interface StartOptions {
   port: number;
   demo: boolean;
   dataDir?: string;
+  /** The panel offers "Save to archive" (our SRs written to the archive). */
+  writeBack?: boolean;
 }
 
 const log = (line: string) => process.stdout.write(`[body-region] ${line}\n`);
@@ -36,10 +39,11 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     .option('--port <port>', 'viewer port on 127.0.0.1', (v) => Number(v), Number(env.BODY_REGION_PORT ?? 3000))
     .option('--no-demo', 'do not load the demo data')
     .option('--data-dir <dir>', 'embedded archive storage (default .cache/orthanc-data)')
+    .option('--write-back', 'let the panel save results to the archive as DICOM SRs (docs/SR.md)')
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const o = program.opts();
-  return { dicomweb: o.dicomweb || undefined, header: o.header, import: o.import, port: o.port, demo: o.demo, dataDir: o.dataDir };
+  return { dicomweb: o.dicomweb || undefined, header: o.header, import: o.import, port: o.port, demo: o.demo, dataDir: o.dataDir, writeBack: Boolean(o.writeBack) };
 }
 
 export function parseHeaders(lines: string[]): Record<string, string> {
@@ -129,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     upstream = { url: orthanc.dicomWebUrl, preserveHost: true };
   }
 
-  const server = await startViewerServer({ ...paths, upstream, port: options.port, onProxyError: (m) => log(`proxy: ${m}`) });
+  const server = await startViewerServer({ ...paths, upstream, port: options.port, appConfig: { writeBack: options.writeBack }, onProxyError: (m) => log(`proxy: ${m}`) });
   log(`Viewer ready: ${server.url}/  (open a CT or MR study with the "Body regions" mode, route /${MODE_ROUTE})`);
   log('Press Ctrl+C to stop.');
 

@@ -23,11 +23,10 @@ export function readPart10Dataset(bytes: Uint8Array): Record<string, unknown> {
   return dataset;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 function relatin(s: string): string {
   if (!/[\u0080-\u00ff]/.test(s) || /[^\u0000-\u00ff]/.test(s)) return s;
   try {
-    return utf8.decode(Uint8Array.from(s, (c) => c.charCodeAt(0)));
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(s, (c) => c.charCodeAt(0)));
   } catch {
     return s; // not UTF-8 bytes after all
   }
