@@ -10,6 +10,7 @@ import { chromium, BrowserContext, Page } from 'playwright-core';
 import { startArchive, ArchiveFixture } from '../helpers/orthancFixture';
 import { startViewerServer, ViewerServer } from '../../extension/src/node/server';
 import { defaultPaths, ensureBundles, ensureOhifDist } from '../../extension/src/node/setup';
+import type { AppConfigOptions } from '../../extension/src/node/serverAppConfig';
 
 export const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 
@@ -46,14 +47,37 @@ export function prepareViewerFiles(): ReturnType<typeof defaultPaths> {
   return paths;
 }
 
-export async function startViewer(options: { modelsDir?: string } = {}): Promise<ViewerFixture> {
+export async function startViewer(options: { modelsDir?: string; appConfig?: Partial<AppConfigOptions> } = {}): Promise<ViewerFixture> {
   const paths = prepareViewerFiles();
   const archive = await startArchive();
   const server = await startViewerServer({
     ...paths,
     modelsDir: options.modelsDir ?? paths.modelsDir,
     upstream: { url: archive.dicomWebUrl, preserveHost: true },
+    appConfig: options.appConfig,
   });
+  const profile = await launchProfile();
+  return {
+    archive,
+    server,
+    ...profile,
+    async close() {
+      await profile.close();
+      await server.close();
+      await archive.orthanc.stop();
+    },
+  };
+}
+
+export interface BrowserProfile {
+  context: BrowserContext;
+  page: Page;
+  errors: string[];
+  close(): Promise<void>;
+}
+
+/** Headless Chromium with a fresh, empty profile (no IndexedDB, no HTTP cache); deleted on close. */
+export async function launchProfile(): Promise<BrowserProfile> {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'body-region-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
@@ -68,21 +92,17 @@ export async function startViewer(options: { modelsDir?: string } = {}): Promise
     if (m.type() === 'error') errors.push(`console: ${m.text().slice(0, 300)}`);
   });
   return {
-    archive,
-    server,
     context,
     page,
     errors,
     async close() {
       await context.close().catch(() => undefined);
       fs.rmSync(userDataDir, { recursive: true, force: true });
-      await server.close();
-      await archive.orthanc.stop();
     },
   };
 }
 
-export async function openStudy(fixture: ViewerFixture, studyInstanceUID: string): Promise<void> {
+export async function openStudy(fixture: Pick<ViewerFixture, 'page' | 'server'>, studyInstanceUID: string): Promise<void> {
   const { page, server } = fixture;
   await page.goto(`${server.url}/body-region?StudyInstanceUIDs=${studyInstanceUID}`);
   await page.waitForSelector('[data-testid="body-region-panel"]', { timeout: 60000 });

@@ -114,3 +114,8 @@ export function capQidoPages(cap: number): FaultProxy['plan'] {
     return { kind: 'rewrite', path: `${url.pathname}${url.search}` };
   };
 }
+
+/** A request for pixels: WADO-RS frames, or a whole instance (the client's fallback for frames). */
+export function isPixelRequest(r: Pick<RecordedRequest, 'method' | 'path'>): boolean {
+  return r.method === 'GET' && /\/frames\/|\/instances\/[^/]+$/.test(r.path.split('?')[0]);
+}

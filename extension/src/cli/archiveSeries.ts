@@ -30,6 +30,8 @@ export interface ArchiveSeriesOptions {
   progress: ProgressReporter;
   label: SeriesLabel;
   archiveFaults?: 'result' | 'throw';
+  /** The series metadata when the caller already fetched it (SR read-back compares instances). */
+  metadata?: Awaited<ReturnType<DicomWebArchive['retrieveSeriesMetadata']>>;
 }
 
 /** Per-image reasons (pipeline: `fetch failed: …`) that say the archive, not the series, failed. */
@@ -40,7 +42,7 @@ export async function classifyArchiveSeries(archive: DicomWebArchive, pixels: Di
   const throwFaults = opts.archiveFaults === 'throw';
   let metadata;
   try {
-    metadata = await archive.retrieveSeriesMetadata(ref.studyInstanceUID, ref.seriesInstanceUID, opts.signal);
+    metadata = opts.metadata ?? (await archive.retrieveSeriesMetadata(ref.studyInstanceUID, ref.seriesInstanceUID, opts.signal));
   } catch (error) {
     if (error instanceof AbortError) throw error;
     if (throwFaults && isRetryable(error)) throw new ArchiveFault(`series metadata could not be fetched: ${describeError(error)}`);

@@ -9,6 +9,8 @@ import { classifyArchiveSeries } from './archiveSeries';
 import type { ProgressReporter } from './progress';
 import { ResultsSink } from './resultsFile';
 import type { CliResultsCache } from './resultsCacheFile';
+import { ArchiveSrs } from './archiveSrs';
+import type { AlgorithmIdentity } from '../engine/report/algorithmIdentity';
 import { classifyEachSeries } from './seriesRunner';
 
 export interface ClassifyArchiveOptions {
@@ -28,6 +30,8 @@ export interface ClassifyArchiveOptions {
   signal: AbortSignal;
   /** `--cache`: results of earlier runs with the same model and mode are reused. */
   cache?: CliResultsCache | null;
+  /** Our SRs on the archive (docs/SR.md): read back before classifying, and `--stow` to write them. */
+  sr?: { algorithm: AlgorithmIdentity; readBack: boolean; stow: boolean };
 }
 
 export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<number> {
@@ -75,18 +79,41 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
   }
 
   const pixels = new DicomWebPixelSource(archive);
+  const srs = opts.sr
+    ? new ArchiveSrs({
+        archive,
+        ...opts.sr,
+        signal: opts.signal,
+        note: (m) => opts.progress.note(m),
+        warn: (m) => process.stderr.write(`body-region: warning: ${m}\n`),
+      })
+    : null;
   const t0 = Date.now();
-  const failed = await classifyEachSeries(series, opts, async (ref, label) => {
-    const cached = (await opts.cache?.lookup(ref.seriesInstanceUID)) ?? null;
-    if (cached) return { result: cached, source: 'from the results cache' };
-    const result = await classifyArchiveSeries(archive, pixels, ref, { ...opts, label });
-    await opts.cache?.save(result);
-    return { result };
-  });
+  const failed = await classifyEachSeries(
+    series,
+    opts,
+    async (ref, label) => {
+      const fromSr = (await srs?.readBack(ref)) ?? null;
+      if (fromSr) return { result: fromSr, source: 'from the archive SR' };
+      const cached = (await opts.cache?.lookup(ref.seriesInstanceUID)) ?? null;
+      if (cached) return { result: cached, source: 'from the results cache' };
+      const metadata = srs?.takeMetadata(ref);
+      const result = await classifyArchiveSeries(archive, pixels, ref, { ...opts, label, metadata });
+      await opts.cache?.save(result);
+      srs?.afterClassified(result, metadata);
+      return { result };
+    },
+    async (study) => srs?.flushStudy(study, opts.sink.resultsOfStudy(study)),
+  );
   const failures = missingStudies.length + failed;
   const seconds = (Date.now() - t0) / 1000;
   opts.progress.note(
     `done: ${series.length} series in ${seconds.toFixed(1)} s, ${pixels.stats.frames} frames fetched (${(pixels.stats.frames / Math.max(seconds, 0.001)).toFixed(1)} frames/s), ${failures} failed`,
   );
-  return failures > 0 ? ExitCode.SomeSeriesFailed : ExitCode.Ok;
+  if (srs && (srs.counts.readBack || srs.counts.written || srs.counts.alreadyStored || srs.counts.notStored)) {
+    const c = srs.counts;
+    opts.progress.note(`SRs: ${c.readBack} series read back from the archive, ${c.written} written, ${c.alreadyStored} already there, ${c.notStored} not stored`);
+  }
+  if (failures > 0) return ExitCode.SomeSeriesFailed;
+  return srs?.storeRefusal ? ExitCode.StowFailed : ExitCode.Ok;
 }

@@ -12,6 +12,8 @@ export const ExitCode = {
   ModelFailed: 4,
   /** Nothing to classify: no DICOM files, or the studies asked for do not exist. */
   NothingFound: 5,
+  /** `--stow`: the archive refused to store an SR (every series was classified; the results are in the output). */
+  StowFailed: 6,
   /** An unexpected internal error (a bug): the message on stderr says where. */
   Internal: 70,
   /** Interrupted (Ctrl-C); finished series are in the output, the run can be resumed. */

@@ -17,6 +17,7 @@ import { ProgressReporter } from './progress';
 import { ResultsSink } from './resultsFile';
 import { openCliResultsCache } from './resultsCacheFile';
 import { installXhrPolyfill } from './xhrPolyfill';
+import { algorithmIdentityOf } from './archiveSrs';
 import { useNodeWasmCodecs } from './nodeCodecs';
 import { addQueueCommands } from './queue/commands';
 
@@ -37,6 +38,8 @@ interface ClassifyFlags extends CommonFlags {
   retries: number;
   timeout: number;
   cache?: string | boolean;
+  stow?: boolean;
+  readBack: boolean;
 }
 
 function addCommonOptions(cmd: Command): Command {
@@ -70,7 +73,9 @@ export function buildProgram(run: { classify: Action; classifyFiles: Action }, s
       .option('--retries <n>', 'retries per request on 5xx, network errors and timeouts', nonNegativeInteger, 3)
       .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInteger, 30000)
       .option('--cache [file]', 'reuse results of earlier runs with the same model and mode (default file ~/.cache/body-region/results.json)')
-      .option('--no-cache', 'do not read or write the results cache (the default)'),
+      .option('--no-cache', 'do not read or write the results cache (the default)')
+      .option('--stow', 'store each new result as a DICOM SR on the same archive (STOW-RS, same --header); see docs/SR.md')
+      .option('--no-read-back', 'classify even where the archive has our SR for the series and model'),
   ).action(async (flags: ClassifyFlags) => setExit(await run.classify(flags as never)));
 
   addCommonOptions(
@@ -143,6 +148,7 @@ async function runClassify(flags: ClassifyFlags): Promise<number> {
         model,
         signal,
         cache,
+        sr: { algorithm: algorithmIdentityOf(model.manifest, flags.model ?? DEFAULT_MODEL_DIR), readBack: flags.readBack !== false, stow: Boolean(flags.stow) },
       });
     } finally {
       cache?.close(warn);

@@ -92,6 +92,7 @@ export async function classifyEachSeries<T extends SeriesIdentity>(
   series: T[],
   out: { sink: ResultsSink; progress: ProgressReporter },
   classify: (series: T, label: SeriesLabel) => Promise<SeriesOutcome>,
+  afterStudy?: (studyInstanceUID: string) => Promise<void>,
 ): Promise<number> {
   const { sink, progress } = out;
   let failures = 0;
@@ -116,6 +117,7 @@ export async function classifyEachSeries<T extends SeriesIdentity>(
       progress.endSeries(label, `${source ? `${source}: ` : ''}${describeOutcome(result)}`);
     }
     if (classifiedAny) sink.writeStudy(summariseStudy(sink.resultsOfStudy(study)));
+    await afterStudy?.(study);
   }
   return failures;
 }

@@ -10,6 +10,8 @@ export interface AppConfigOptions {
   friendlyName: string;
   /** Path of the DICOMweb proxy on this origin. */
   dicomWebPath: string;
+  /** The panel offers "Save to archive" (our SRs, docs/SR.md); off unless asked for. */
+  writeBack?: boolean;
 }
 
 const DEFAULTS: AppConfigOptions = {
@@ -39,7 +41,7 @@ export function renderAppConfig(overrides: Partial<AppConfigOptions> = {}): stri
     groupEnabledModesFirst: true,
     maxNumRequests: { interaction: 100, thumbnail: 4, prefetch: 10 },
     showErrorDetails: 'always',
-    defaultDataSourceName: 'dicomweb',
+    defaultDataSourceName: 'dicomweb',${o.writeBack ? "\n    bodyRegion: { writeBack: true }," : ''}
     dataSources: [
       {
         namespace: '@ohif/extension-default.dataSourcesModule.dicomweb',

@@ -9,6 +9,7 @@
  *                                          (npm prints the command line, --header values included)
  *   npm start -- --port 3000               viewer port on 127.0.0.1 (0: any free port)
  *   npm start -- --host 0.0.0.0            listen beyond loopback: needs BODY_REGION_ACCESS_TOKEN(_FILE)
+ *   npm start -- --write-back              the panel offers "Save to archive" (DICOM SRs, docs/SR.md)
  */
 import { Command } from 'commander';
 import * as fs from 'fs';
@@ -30,6 +31,8 @@ export interface StartOptions {
   accessTokenFile?: string;
   demo: boolean;
   dataDir?: string;
+  /** The panel offers "Save to archive" (our SRs written to the archive). */
+  writeBack?: boolean;
 }
 
 const log = (line: string) => process.stdout.write(`[body-region] ${line}\n`);
@@ -46,6 +49,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     .option('--access-token-file <file>', 'file holding the access token the /dicom-web proxy asks for (or BODY_REGION_ACCESS_TOKEN)', env.BODY_REGION_ACCESS_TOKEN_FILE)
     .option('--no-demo', 'do not load the demo data')
     .option('--data-dir <dir>', 'embedded archive storage (default .cache/orthanc-data)')
+    .option('--write-back', 'let the panel save results to the archive as DICOM SRs (docs/SR.md)')
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const o = program.opts();
@@ -59,6 +63,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     accessTokenFile: o.accessTokenFile,
     demo: o.demo,
     dataDir: o.dataDir,
+    writeBack: Boolean(o.writeBack),
   };
 }
 
@@ -161,7 +166,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const token = accessToken(options);
-  const server = await startViewerServer({ ...paths, upstream, port: options.port, host: options.host, accessToken: token, onProxyError: (m) => log(`proxy: ${m}`) });
+  const server = await startViewerServer({
+    ...paths,
+    upstream,
+    port: options.port,
+    host: options.host,
+    accessToken: token,
+    appConfig: { writeBack: options.writeBack },
+    onProxyError: (m) => log(`proxy: ${m}`),
+  });
   log(`Viewer ready: ${server.url}/  (open a CT or MR study with the "Body regions" mode, route /${MODE_ROUTE})`);
   if (!isLoopback(options.host)) log(`Listening on ${options.host}: the archive proxy asks for the access token (${LOGIN_PATH}, or a Bearer header).`);
   log('Press Ctrl+C to stop.');

@@ -15,6 +15,8 @@ export interface BodyRegionConfiguration {
   resultsCache?: boolean;
   /** false: the worker always fetches frames itself instead of reusing the viewer's decoded images. */
   reuseViewerCache?: boolean;
+  /** true: the panel offers "Save to archive" (source builds; the prebuilt viewer reads `bodyRegion.writeBack` from app-config). */
+  writeBack?: boolean;
 }
 
 export interface Runtime {

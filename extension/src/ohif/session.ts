@@ -7,6 +7,7 @@ import { withBrowserResultsCache } from './services/cachingRunner';
 import { assetBase } from './assetBase';
 import { summariseForPanel } from './services/summaryView';
 import { cachedFrame, CornerstoneLike, viewerImageId } from './services/viewerPixelCache';
+import { resultSources, withArchiveSrs } from './archiveSession';
 
 export const WORKER_FILE = 'body-region-worker.js';
 
@@ -43,8 +44,10 @@ export function startSession(ctx: OhifContext): ViewerSession {
           : cachedFrame((globalThis as { cornerstone?: CornerstoneLike }).cornerstone, viewerImageId(dataSourceRoot(ctx), request)),
     });
     runtime.runner = runner;
-    runtime.service.setRunner(withBrowserResultsCache(runner, base, runtime.configuration), summariseForPanel);
+    const cached = withBrowserResultsCache(runner, base, runtime.configuration);
+    runtime.service.setRunner(withArchiveSrs(cached, ctx, base, { root: () => dataSourceRoot(ctx), headers: () => authHeaders(ctx) }), summariseForPanel);
   }
+  resultSources.reset();
   runtime.session = new ViewerSession(ctx, runtime.service);
   runtime.session.start();
   return runtime.session;

@@ -60,6 +60,7 @@ interface DicomWebClientLike {
   searchForSeries(o: { studyInstanceUID?: string; queryParams?: Record<string, string>; request?: ClientRequest }): Promise<DicomJsonDataset[]>;
   searchForInstances(o: { studyInstanceUID: string; seriesInstanceUID: string; queryParams?: Record<string, string>; request?: ClientRequest }): Promise<DicomJsonDataset[]>;
   retrieveSeriesMetadata(o: { studyInstanceUID: string; seriesInstanceUID: string; request?: ClientRequest }): Promise<DicomJsonDataset[]>;
+  storeInstances(o: { datasets: ArrayBuffer[]; studyInstanceUID?: string; request?: ClientRequest }): Promise<unknown>;
   /** dicomweb-client's generic GET (its retrieveInstance cannot ask for transfer-syntax=*). */
   _httpGet(url: string, headers: Record<string, string>, request: ClientRequest & { responseType: string }): Promise<unknown>;
   retrieveInstanceFrames(o: {
@@ -114,6 +115,26 @@ export class DicomWebArchive {
 
   retrieveSeriesMetadata(studyInstanceUID: string, seriesInstanceUID: string, signal?: AbortSignal): Promise<DicomJsonDataset[]> {
     return this.request('series metadata', signal, (c, r) => c.retrieveSeriesMetadata({ studyInstanceUID, seriesInstanceUID, request: r })).then(asArray);
+  }
+
+  /**
+   * STOW-RS (POST {root}/studies/{study}): the only write this class makes, and only when a host
+   * asks for it (write-back is opt-in). Rejects with an HttpError when the archive refuses, also
+   * when it answers 200 but lists the instances as failed (FailedSOPSequence).
+   */
+  async storeInstances(datasets: ArrayBuffer[], studyInstanceUID: string, signal?: AbortSignal): Promise<void> {
+    const answer = await this.request('store', signal, (c, r) => c.storeInstances({ datasets, studyInstanceUID, request: r }));
+    let parsed: unknown = answer;
+    if (typeof answer === 'string' && answer.trim()) {
+      try {
+        parsed = JSON.parse(answer);
+      } catch {
+        parsed = null; // XML or empty answers carry no failure list we can read
+      }
+    }
+    const dataset = (Array.isArray(parsed) ? parsed[0] : parsed) as DicomJsonDataset | null | undefined;
+    const failed = dataset && typeof dataset === 'object' ? (dataset['00081198']?.Value?.length ?? 0) : 0;
+    if (failed > 0) throw new HttpError(409, this.url, `the archive refused ${failed} of ${datasets.length} instances (FailedSOPSequence)`);
   }
 
   /** The whole instance as stored (Part 10), for frames the archive cannot serve on their own. */

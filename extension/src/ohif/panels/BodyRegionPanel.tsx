@@ -16,6 +16,8 @@ export interface BodyRegionPanelProps {
   onExport?: () => void;
   /** Shortcut hint shown at the bottom, e.g. "Alt+↓ / Alt+↑". */
   shortcutHint?: string;
+  /** Extra section below the series (e.g. where results came from, "Save to archive"). */
+  footer?: React.ReactNode;
 }
 
 export function BodyRegionPanel(props: BodyRegionPanelProps): React.ReactElement {
@@ -61,6 +63,7 @@ export function BodyRegionPanel(props: BodyRegionPanelProps): React.ReactElement
           onSelect={(index) => props.onSelectRegion(series.seriesInstanceUID, index)}
         />
       ))}
+      {props.footer}
       {props.shortcutHint && <div className="br-hint">Next / previous region: {props.shortcutHint}</div>}
     </div>
   );

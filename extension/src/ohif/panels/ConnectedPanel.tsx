@@ -2,6 +2,8 @@
 import React, { useSyncExternalStore } from 'react';
 import { BodyRegionPanel } from './BodyRegionPanel';
 import type { BodyRegionService } from '../services/BodyRegionService';
+import { ArchiveSection } from './ArchiveSection';
+import { resultSources, saveStudyToArchive } from '../archiveSession';
 
 export interface PanelActions {
   selectRegion: (seriesInstanceUID: string, segmentIndex: number) => void;
@@ -24,6 +26,7 @@ export function ConnectedPanel({ service, actions }: { service: BodyRegionServic
       onCancel={actions.cancel}
       onExport={actions.exportResults}
       shortcutHint={actions.shortcutHint}
+      footer={<ArchiveSection sources={resultSources} series={state.series} onSave={() => void saveStudyToArchive()} />}
     />
   );
 }
