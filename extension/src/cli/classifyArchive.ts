@@ -6,6 +6,7 @@ import { metadataToFramesWithReasons } from '../engine/fetch/metadataToFrames';
 import { AbortError, HttpError } from '../engine/fetch/retry';
 import type { SliceClassifier } from '../engine/pipeline';
 import { CliError, ExitCode } from './exitCodes';
+import type { SiteAdapter } from '../engine/adapt/adapter';
 import { ProgressReporter, SeriesLabel } from './progress';
 import { ResultsSink } from './resultsFile';
 import type { CliResultsCache } from './resultsCacheFile';
@@ -26,6 +27,8 @@ export interface ClassifyArchiveOptions {
   progress: ProgressReporter;
   model: SliceClassifier;
   signal: AbortSignal;
+  /** `--adapter`: the site adapter applied to every image. */
+  adapter?: SiteAdapter | null;
   /** `--cache`: results of earlier runs with the same model and mode are reused. */
   cache?: CliResultsCache | null;
 }
@@ -150,7 +153,7 @@ async function classifyOneSeries(
   const { frames, skipped } = metadataToFramesWithReasons(metadata);
   if (frames.length === 0) return noFramesResult(id, skipped, opts.model, opts.mode);
   try {
-    return await runSeries(frames, pixels, { model: opts.model, mode: opts.mode, concurrency: opts.concurrency, signal: opts.signal, progress: opts.progress, label });
+    return await runSeries(frames, pixels, { model: opts.model, adapter: opts.adapter, mode: opts.mode, concurrency: opts.concurrency, signal: opts.signal, progress: opts.progress, label });
   } catch (error) {
     if (opts.signal.aborted) throw new AbortError();
     return errorResult(id, opts.model, opts.mode, 'internal-error', `classification failed: ${(error as Error).message}`);

@@ -12,6 +12,7 @@ import { AbortError } from '../engine/fetch/retry';
 import type { SliceClassifier } from '../engine/pipeline';
 import type { FrameMeta, PixelFrame, PixelSource } from '../engine/types';
 import { ExitCode } from './exitCodes';
+import type { SiteAdapter } from '../engine/adapt/adapter';
 import { ProgressReporter, SeriesLabel } from './progress';
 import { ResultsSink } from './resultsFile';
 import { describeOutcome, errorResult, isFailure, noFramesResult, runSeries, studySummary } from './seriesRunner';
@@ -24,6 +25,8 @@ export interface ClassifyFilesOptions {
   progress: ProgressReporter;
   model: SliceClassifier;
   signal: AbortSignal;
+  /** `--adapter`: the site adapter applied to every image. */
+  adapter?: SiteAdapter | null;
 }
 
 interface FileSeries {
@@ -153,7 +156,7 @@ export async function classifyFiles(opts: ClassifyFilesOptions): Promise<number>
       if (s.frames.length === 0) result = noFramesResult(id, s.skipped, opts.model, opts.mode);
       else {
         try {
-          result = await runSeries(s.frames, new FilePixelSource(s.files), { model: opts.model, mode: opts.mode, concurrency: opts.concurrency, signal: opts.signal, progress: opts.progress, label });
+          result = await runSeries(s.frames, new FilePixelSource(s.files), { model: opts.model, adapter: opts.adapter, mode: opts.mode, concurrency: opts.concurrency, signal: opts.signal, progress: opts.progress, label });
         } catch (error) {
           if (opts.signal.aborted) throw new AbortError();
           result = errorResult(id, opts.model, opts.mode, 'internal-error', `classification failed: ${(error as Error).message}`);

@@ -5,6 +5,7 @@ import { failedSeriesResult, type SeriesIdentity } from '../engine/results/faile
 import type { FrameMeta, PixelSource } from '../engine/types';
 import type { SkippedInstance } from '../engine/fetch/metadataToFrames';
 import type { ProgressReporter, SeriesLabel } from './progress';
+import type { SiteAdapter } from '../engine/adapt/adapter';
 
 export type { SeriesIdentity };
 
@@ -32,6 +33,8 @@ export interface RunSeriesOptions {
   signal?: AbortSignal;
   progress: ProgressReporter;
   label: SeriesLabel;
+  /** `--adapter`: the site adapter applied to every image. */
+  adapter?: SiteAdapter | null;
 }
 
 export async function runSeries(frames: FrameMeta[], pixels: PixelSource, opts: RunSeriesOptions): Promise<SeriesResult> {
@@ -40,6 +43,7 @@ export async function runSeries(frames: FrameMeta[], pixels: PixelSource, opts: 
     pixels,
     model: opts.model,
     mode: opts.mode,
+    adapter: opts.adapter ?? null,
     concurrency: opts.concurrency,
     signal: opts.signal,
     onProgress: (p) => opts.progress.update(opts.label, p.done, p.total),

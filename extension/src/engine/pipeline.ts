@@ -20,11 +20,20 @@ import {
 } from './results/schema';
 import { emptyTiming, failedSeriesResult } from './results/failedResult';
 import { nonImageReason } from './geometry/sopClasses';
+import { encodeEmbedding } from './results/embeddingCodec';
+import type { SiteAdapter } from './adapt/adapter';
 
 export { summariseStudy } from './summarise/summariseStudy';
 
 /** What the pipeline needs of a model: BodyRegionModel, or anything with the same surface. */
-export type SliceClassifier = Pick<BodyRegionModel, 'classify' | 'labelNames' | 'inputSize' | 'manifest'>;
+export type SliceClassifier = Pick<BodyRegionModel, 'classify' | 'labelNames' | 'inputSize' | 'manifest'> & Partial<Pick<BodyRegionModel, 'infer'>>;
+
+/** A frame's model outputs known from earlier (a cached result): no fetch, no inference. */
+export interface KnownFrameOutputs {
+  /** The model's own (unadapted) probabilities; null when unknown (then only an adapter can use the embedding). */
+  probabilities: Float32Array | null;
+  embedding: Float32Array | null;
+}
 
 export interface ClassifySeriesInput {
   frames: FrameMeta[];
@@ -39,6 +48,10 @@ export interface ClassifySeriesInput {
   sampleMm?: number;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Site adapter: replaces the model's head on the embeddings (the decoder then runs on its probabilities). */
+  adapter?: Pick<SiteAdapter, 'probabilities' | 'info'> | null;
+  /** Outputs already known for some frames (e.g. from a cached result, to re-decode with a new adapter). */
+  known?: (frame: FrameMeta) => KnownFrameOutputs | undefined;
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -61,6 +74,7 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 interface FrameOutcome {
   probabilities?: Float32Array;
+  embedding?: Float32Array;
   error?: string;
 }
 
@@ -110,12 +124,18 @@ class FrameClassifier {
       const batch = slots;
       slots = [];
       if (busy++ === 0) busySince = now();
-      // classify copies the buffer before returning, so it can be refilled at once.
-      const p = model.classify(this.buffer, batch.length).finally(() => {
+      // infer/classify copy the buffer before returning, so it can be refilled at once.
+      const p = (model.infer ? model.infer(this.buffer, batch.length) : model.classify(this.buffer, batch.length).then((probabilities) => ({ probabilities, embeddings: null }))).finally(() => {
         if (--busy === 0) this.timing.inferMs += now() - busySince;
       });
-      const q = p.then((probs) => {
-        batch.forEach((fi, j) => (outcomes[fi].probabilities = probs.slice(j * k, (j + 1) * k)));
+      const q = p.then(({ probabilities, embeddings }) => {
+        const d = embeddings ? embeddings.length / batch.length : 0;
+        const adapter = this.input.adapter;
+        const probs = adapter && embeddings ? adapter.probabilities(embeddings, batch.length) : probabilities;
+        batch.forEach((fi, j) => {
+          outcomes[fi].probabilities = probs.slice(j * k, (j + 1) * k);
+          if (embeddings) outcomes[fi].embedding = embeddings.slice(j * d, (j + 1) * d);
+        });
         this.timing.framesClassified += batch.length;
         this.progress(batch.length);
       });
@@ -129,6 +149,16 @@ class FrameClassifier {
         this.checkAbort();
         const fi = next++;
         const frame = frames[fi];
+        const known = this.input.known?.(frame);
+        const adapter = this.input.adapter;
+        const knownProbabilities = known && (adapter && known.embedding ? adapter.probabilities(known.embedding, 1) : known.probabilities);
+        if (known && knownProbabilities) {
+          outcomes[fi].probabilities = knownProbabilities;
+          if (known.embedding) outcomes[fi].embedding = known.embedding;
+          this.timing.framesClassified++;
+          this.progress(1);
+          continue;
+        }
         const tf = now();
         let data;
         try {
@@ -227,12 +257,14 @@ export async function classifySeries(input: ClassifySeriesInput): Promise<Series
     const labelNames = model.labelNames;
     // Per stack: probabilities of classified slices, and errors of failed ones.
     const known: KnownProbabilities[] = stacks.map(() => new Map());
+    const embeddings: Map<number, Float32Array>[] = stacks.map(() => new Map());
     const errors: Map<number, string>[] = stacks.map(() => new Map());
     const record = (s: number, indices: number[], outcomes: FrameOutcome[]) =>
       indices.forEach((index, j) => {
         const o = outcomes[j];
         if (o.probabilities) known[s].set(index, o.probabilities);
         else errors[s].set(index, o.error ?? 'not classified');
+        if (o.embedding) embeddings[s].set(index, o.embedding);
       });
 
     const decodedPerStack: Array<{ labels: (string | null)[]; confidence: number[] }> = [];
@@ -299,6 +331,8 @@ export async function classifySeries(input: ClassifySeriesInput): Promise<Series
           decodedLabel: decoded.labels[sliceIndex],
           probabilities: probs ? Array.from(probs, round4) : null,
         };
+        const embedding = own ? embeddings[s].get(sliceIndex) : undefined;
+        if (embedding) image.embedding = encodeEmbedding(embedding);
         const error = own ? errors[s].get(sliceIndex) : undefined;
         if (error) image.error = error;
         return image;
@@ -325,8 +359,11 @@ export async function classifySeries(input: ClassifySeriesInput): Promise<Series
       seriesDescription: base.seriesDescription,
     });
     timing.totalMs = now() - t0;
+    // The adapter shaped these results only where the model gave embeddings.
+    const adapted = input.adapter && embeddings.some((m) => m.size > 0) ? input.adapter.info : null;
     return {
       ...base,
+      ...(adapted ? { adapter: adapted } : {}),
       regions: summary.regions,
       segments,
       stacks: resultStacks,

@@ -3,7 +3,8 @@
  * the code the viewer and the CLI run) over one series of a data set: the NIfTI slices are served as
  * the frames' pixels, with DICOM-like metadata from series.csv (syntheticFrames.ts).
  */
-import { classifySeries } from '../engine/pipeline';
+import { classifySeries, type ClassifySeriesInput } from '../engine/pipeline';
+import type { SiteAdapter } from '../engine/adapt/adapter';
 import type { BodyRegionModel } from '../engine/infer/BodyRegionModel';
 import type { FrameMeta, PixelSource } from '../engine/types';
 import type { SeriesRecord } from './dataset';
@@ -17,7 +18,7 @@ export type EvaluationMode = 'exhaustive' | 'fast';
 export async function classifySeriesVolume(
   series: SeriesRecord,
   model: BodyRegionModel,
-  options: { batchSize?: number; mode?: EvaluationMode } = {},
+  options: { batchSize?: number; mode?: EvaluationMode; adapter?: SiteAdapter | null; known?: ClassifySeriesInput['known'] } = {},
 ): Promise<SeriesOutcome> {
   const volume = await readNiftiVolume(series.volumePath);
   if (volume.slices !== series.slices) {
@@ -30,7 +31,7 @@ export async function classifySeriesVolume(
     getPixels: async (frame: FrameMeta) => displayFrame(volume, (sliceOf.get(frame.sopInstanceUID) as number) ?? -1),
   };
   const mode = options.mode ?? 'exhaustive';
-  const result = await classifySeries({ frames, pixels, model, mode, batchSize: options.batchSize ?? 32 });
+  const result = await classifySeries({ frames, pixels, model, mode, batchSize: options.batchSize ?? 32, adapter: options.adapter, known: options.known });
   if (result.error) throw new Error(`${series.id}: the engine reported ${result.error.code}: ${result.error.message}`);
 
   const n = volume.slices;

@@ -3,6 +3,7 @@
  * by field in RESULTS.md; `validateSeriesResult` checks a value against it (tests, CLI output).
  */
 import type { CodedConcept, Orientation, Segment, StackQc } from '../types';
+import type { EncodedEmbedding } from './embeddingCodec';
 
 export const SERIES_RESULT_SCHEMA = 'body-region-result/1';
 export const STUDY_SUMMARY_SCHEMA = 'body-region-study/1';
@@ -51,6 +52,8 @@ export interface ResultImage {
   probabilities: number[] | null;
   /** Why this image could not be classified (fetch or decode failure). */
   error?: string;
+  /** The model's embedding of this image (int8 + scale, embeddingCodec.ts); absent when the model has none. */
+  embedding?: EncodedEmbedding;
 }
 
 export type TagStatus = 'agree' | 'partial' | 'disagree' | 'missing' | 'unrecognised';
@@ -141,6 +144,16 @@ export interface SeriesResult {
   summary: SeriesSummary | null;
   error: ResultError | null;
   timing: ResultTiming;
+  /** The site adapter whose head produced the probabilities; absent: the model's own head. */
+  adapter?: ResultAdapter;
+}
+
+export interface ResultAdapter {
+  /** SiteAdapter.id: a hash of its parameters. */
+  id: string;
+  /** Corrected images and series it was fitted on. */
+  corrections: number;
+  series: number;
 }
 
 export interface StudySummary {
@@ -241,6 +254,7 @@ const seriesResultShape = object({
       decodedLabel: nullable(str),
       probabilities: nullable(probabilities),
       error: optional(str),
+      embedding: optional(object({ q: str, scale: num })),
     }),
   ),
   summary: nullable(
@@ -271,6 +285,7 @@ const seriesResultShape = object({
     framesClassified: int,
     framesFailed: int,
   }),
+  adapter: optional(object({ id: str, corrections: int, series: int })),
 });
 
 /** Problems of `x` as a `body-region-result/1` value (empty when valid), each with its JSON path. */
