@@ -103,6 +103,8 @@ export interface SimulateOptions {
   /** The model a site's simulation uses (default: the one model): a twin trained without that source. */
   modelFor: (site: { modality: string; source: string }) => SiteModel;
   log?: (line: string) => void;
+  /** First runs per model name, kept across calls (a sweep over methods classifies once). */
+  runsCache?: Map<string, Map<string, DetailedVolumeOutcome>>;
 }
 
 /** The site's fit series: k subjects in seeded order, the first series (by id) of each. */
@@ -124,7 +126,7 @@ export async function simulateSites(selected: SeriesRecord[], options: SimulateO
   const sites = [...bySite.entries()].filter(([, list]) => list.length >= 3 && new Set(list.map((s) => s.subject)).size > options.k).sort(([a], [b]) => a.localeCompare(b));
 
   // One inference pass per model over every series; adapters then only re-decode.
-  const firstRuns = new Map<string, Map<string, DetailedVolumeOutcome>>();
+  const firstRuns = options.runsCache ?? new Map<string, Map<string, DetailedVolumeOutcome>>();
   async function runsOf(model: SiteModel): Promise<Map<string, DetailedVolumeOutcome>> {
     let runs = firstRuns.get(model.name);
     if (!runs) {

@@ -6,6 +6,7 @@
 import { headLogits, fitHead, type TrainingGroup } from './fitHead';
 import { softmaxRows } from '../infer/BodyRegionModel';
 import type { LinearHead, ReplaySet } from '../infer/manifest';
+import { blendMemory, buildMemory, memoryFrom, type Memory, type MemoryFile } from './memory';
 
 export const ADAPTER_SCHEMA = 'body-region-adapter/1';
 
@@ -16,6 +17,12 @@ export interface AdapterMethod {
   replayWeight: number;
   /** 'all': every class's row may move; 'corrected': only classes that the corrections contain. */
   freeClasses: 'all' | 'corrected';
+  /**
+   * Nearest-neighbour memory of the corrected embeddings, blended with the head's probabilities
+   * where an image is closer to a correction than reference images of other classes ever are
+   * (memory.ts); absent: head only.
+   */
+  memory?: { k: number; weight: number };
 }
 
 /** Issue 11's first measurement: λ ≈ 1, replay weighted like the corrections (docs/ADAPTATION.md). */
@@ -36,6 +43,8 @@ export interface AdapterFile {
   dim: number;
   weights: number[][];
   bias: number[];
+  /** The nearest-neighbour memory (method.memory): corrected embeddings, their classes, the similarity gate. */
+  memory?: MemoryFile;
 }
 
 /** Corrected images: embeddings with their true class (labels.json index). */
@@ -102,6 +111,7 @@ export function fitAdapter(input: FitAdapterInput): AdapterFile {
     dim: base.dim,
     weights: rows,
     bias: Array.from(result.head.bias),
+    ...(method.memory ? { memory: buildMemory(corrections, replay, method.memory) } : {}),
   };
 }
 
@@ -120,12 +130,14 @@ export class SiteAdapter {
   /** Stable id of this adapter's parameters (results cached with it are keyed by it). */
   readonly id: string;
   private readonly head: LinearHead;
+  private readonly memory: Memory | null;
 
   constructor(readonly file: AdapterFile) {
     const k = file.labels.length;
     this.head = { classes: k, dim: file.dim, weights: new Float32Array(k * file.dim), bias: Float32Array.from(file.bias) };
     file.weights.forEach((row, j) => this.head.weights.set(row, j * file.dim));
-    this.id = `${fnv1a(JSON.stringify([file.baseModel.sha256, file.bias, file.weights]))}`;
+    this.memory = file.memory ? memoryFrom(file.memory, file.dim) : null;
+    this.id = `${fnv1a(JSON.stringify([file.baseModel.sha256, file.bias, file.weights, file.memory ?? null]))}`;
   }
 
   /** What results record about the adapter that produced them. */
@@ -136,7 +148,9 @@ export class SiteAdapter {
   /** Probabilities (count × classes) of `count` embeddings. */
   probabilities(embeddings: Float32Array, count: number): Float32Array {
     if (embeddings.length < count * this.head.dim) throw new AdapterError(`need ${count} × ${this.head.dim} embedding values, got ${embeddings.length}`);
-    return softmaxRows(headLogits(this.head, embeddings, count), count, this.head.classes);
+    const probabilities = softmaxRows(headLogits(this.head, embeddings, count), count, this.head.classes);
+    if (this.memory) blendMemory(this.memory, embeddings, count, probabilities, this.head.classes);
+    return probabilities;
   }
 
   /** Refuses a model other than the one the adapter was fitted for. */
