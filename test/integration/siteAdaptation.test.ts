@@ -15,6 +15,11 @@ import type { EvaluationReport } from '../../extension/src/evaluation/buildRepor
 import type { SimulationReport } from '../../extension/src/evaluation/simulateSites';
 import { writeCtDataset, type SyntheticSeries } from '../helpers/labelledDataset';
 import { runCli } from '../helpers/runCli';
+import { axialSeries } from '../helpers/frames';
+import { SyntheticPixelSource } from '../helpers/syntheticPixels';
+import { loadModelFromDir } from '../../extension/src/engine/infer/loadModelNode';
+import { classifySeries } from '../../extension/src/engine/pipeline';
+import { correctionsFile, makeCorrection } from '../../extension/src/engine/adapt/correctionActions';
 import { LABEL_NAMES } from '../helpers/synthetic';
 import { buildTinyModelDir, huForLabel, type TinyModelDir } from '../helpers/tinyModel';
 
@@ -98,6 +103,43 @@ describe('site adaptation CLI (adapt, build-replay, evaluate --adapter, --simula
     expect(plain.counts.images).toBe(52);
     expect(plain.imageAccuracyDecoded).toBeCloseTo(30 / 52, 5);
     expect(adapted.imageAccuracyDecoded).toBe(1);
+  });
+
+  test('adapt --corrections: a corrections export (body-region-corrections/1) fits the same kind of adapter', async () => {
+    // What the panel does: classify a series, set its segment's region, export.
+    const model = await loadModelFromDir(tiny.dir);
+    try {
+      const frames = axialSeries([0, 5, 10, 15, 20, 25, 30, 35], 'corr').map((f) => ({ ...f, seriesInstanceUID: 'corr.series' }));
+      const pixels = new SyntheticPixelSource(new Map(frames.map((f, i) => [f.sopInstanceUID, hu('CHEST') + 4 * (i % 4)])));
+      const result = await classifySeries({ frames, pixels, model });
+      expect(result.segments.map((s) => s.label)).toEqual(['CHEST']);
+      const [segment] = result.segments;
+      const fix = makeCorrection(result, { kind: 'set-segment', stackIndex: 0, firstIndex: segment.firstIndex, lastIndex: segment.lastIndex, from: 'CHEST', to: 'ABDOMEN' }, 'c1', '2026-12-07T03:00:00Z');
+      const half = makeCorrection(result, { kind: 'move-boundary', stackIndex: 0, fromIndex: 0, toIndex: 2, label: 'PELVIS' }, 'c0', '2026-12-07T02:00:00Z');
+      expect(fix.images).toHaveLength(8);
+      expect(half.images.map((im) => im.label)).toEqual(['PELVIS', 'PELVIS', 'PELVIS']);
+      const exported = correctionsFile({ id: 'tiny-plumbing', version: '0.0.0', sha256: model.sha256! }, [fix, half], '2026-12-07T03:01:00Z');
+      // No pixels and no names: only UIDs, labels, embeddings and the model.
+      expect(JSON.stringify(exported)).not.toMatch(/PatientName|pixel/i);
+      const file = path.join(tmp, 'corrections.json');
+      await fs.writeFile(file, JSON.stringify(exported));
+      const adapterFile = path.join(tmp, 'from-corrections.json');
+      const run = await runCli(['adapt', '--corrections', file, '--out', adapterFile, '--model', tiny.dir, ...LAMBDA]);
+      expect(run.code).toBe(ExitCode.Ok);
+      const adapter = parseAdapter(await readJson(adapterFile));
+      // The later correction (set-segment, 03:00) wins over the earlier one on the same images.
+      expect(adapter.file.corrections).toEqual({ images: 8, series: 1, classes: ['ABDOMEN'] });
+      const evaluated = await runCli(['evaluate', '--data', path.join(tmp, 'rest'), '--split', 'test', '--model', tiny.dir, '--bootstrap', '0', '--adapter', adapterFile, '--out', path.join(tmp, 'from-corrections')]);
+      expect(evaluated.code).toBe(ExitCode.Ok);
+      expect((await readJson<EvaluationReport>(path.join(tmp, 'from-corrections', 'report.json'))).imageAccuracyDecoded).toBe(1);
+      // Corrections of another model are refused.
+      await fs.writeFile(file, JSON.stringify({ ...exported, model: { ...exported.model, sha256: '00'.repeat(32) } }));
+      const refused = await runCli(['adapt', '--corrections', file, '--out', adapterFile, '--model', tiny.dir]);
+      expect(refused.code).toBe(ExitCode.Usage);
+      expect(refused.stderr).toMatch(/corrections were made with model sha256 000000000000/);
+    } finally {
+      await model.dispose();
+    }
   });
 
   test('an adapter of another model is refused by evaluate and classify-files', async () => {
