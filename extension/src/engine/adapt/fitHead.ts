@@ -31,6 +31,8 @@ export interface FitOptions {
 export interface FitResult {
   head: LinearHead;
   iterations: number;
+  /** Loss-and-gradient evaluations (the cost: each is one pass over every row). */
+  evaluations: number;
   loss: number;
   /** Loss at the base head, for comparison. */
   initialLoss: number;
@@ -83,13 +85,27 @@ function lossAndGradient(theta: Float64Array, base: LinearHead, data: Packed, la
   grad.fill(0);
   let loss = 0;
   const z = new Float64Array(k);
+  const x = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     const xo = i * d;
+    for (let t = 0; t < d; t++) x[t] = X[xo + t];
     let max = -Infinity;
     for (let j = 0; j < k; j++) {
-      let s = theta[nW + j];
+      // Four partial sums: independent adds pipeline better than one long chain.
+      let s0 = theta[nW + j];
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
       const wo = j * d;
-      for (let t = 0; t < d; t++) s += theta[wo + t] * X[xo + t];
+      let t = 0;
+      for (; t + 3 < d; t += 4) {
+        s0 += theta[wo + t] * x[t];
+        s1 += theta[wo + t + 1] * x[t + 1];
+        s2 += theta[wo + t + 2] * x[t + 2];
+        s3 += theta[wo + t + 3] * x[t + 3];
+      }
+      for (; t < d; t++) s0 += theta[wo + t] * x[t];
+      const s = s0 + s1 + s2 + s3;
       z[j] = s;
       if (s > max) max = s;
     }
@@ -101,7 +117,7 @@ function lossAndGradient(theta: Float64Array, base: LinearHead, data: Packed, la
     for (let j = 0; j < k; j++) {
       const delta = scale * (z[j] / sum - (j === yi ? 1 : 0));
       const wo = j * d;
-      for (let t = 0; t < d; t++) grad[wo + t] += delta * X[xo + t];
+      for (let t = 0; t < d; t++) grad[wo + t] += delta * x[t];
       grad[nW + j] += delta;
     }
   }
@@ -144,7 +160,15 @@ export function fitHead(base: LinearHead, groups: TrainingGroup[], options: FitO
   theta.set(base.bias, k * d);
   const data = pack(groups, d);
   let grad = new Float64Array(n);
+  let evaluations = 1;
   let loss = lossAndGradient(theta, base, data, options.lambda, mask, grad);
+  // Curvature bound of the mean cross-entropies: ½ Σ weight·‖x‖² (softmax Hessian ≤ ½ I per row), plus λ.
+  let curvature = options.lambda;
+  for (let i = 0; i < data.n; i++) {
+    let s = 0;
+    for (let t = 0; t < d; t++) s += data.X[i * d + t] ** 2;
+    curvature += 0.5 * data.w[i] * s;
+  }
   const initialLoss = loss;
 
   // L-BFGS, memory 8, backtracking (Armijo) line search.
@@ -167,8 +191,8 @@ export function fitHead(base: LinearHead, groups: TrainingGroup[], options: FitO
       alpha[m] = rho[m] * dot(S[m], direction);
       for (let i = 0; i < n; i++) direction[i] -= alpha[m] * Y[m][i];
     }
-    // Initial Hessian scale; before any curvature pair, 1/(λ + rough data curvature) keeps step 1 sane.
-    const gamma = S.length ? dot(S[S.length - 1], Y[Y.length - 1]) / dot(Y[Y.length - 1], Y[Y.length - 1]) : 1 / (options.lambda + 1);
+    // Initial Hessian scale; before any curvature pair, 1 / (curvature bound) makes step 1 safe.
+    const gamma = S.length ? dot(S[S.length - 1], Y[Y.length - 1]) / dot(Y[Y.length - 1], Y[Y.length - 1]) : 1 / curvature;
     for (let i = 0; i < n; i++) direction[i] *= gamma;
     for (let m = 0; m < S.length; m++) {
       const beta = rho[m] * dot(Y[m], direction);
@@ -187,6 +211,7 @@ export function fitHead(base: LinearHead, groups: TrainingGroup[], options: FitO
     for (let tries = 0; tries < 30; tries++) {
       for (let i = 0; i < n; i++) next[i] = theta[i] + step * direction[i];
       nextLoss = lossAndGradient(next, base, data, options.lambda, mask, nextGrad);
+      evaluations++;
       if (nextLoss <= loss + 1e-4 * step * slope) break;
       step /= 2;
     }
@@ -220,6 +245,7 @@ export function fitHead(base: LinearHead, groups: TrainingGroup[], options: FitO
   return {
     head: { classes: k, dim: d, weights: Float32Array.from(theta.subarray(0, k * d)), bias: Float32Array.from(theta.subarray(k * d)) },
     iterations,
+    evaluations,
     loss,
     initialLoss,
   };
