@@ -2,7 +2,7 @@
  * The method comparison of docs/ADAPTATION.md: `evaluate --simulate-sites k` for several adapter
  * methods, sharing one inference pass. Not a test: run by hand, e.g.
  *   npx tsc -p test/bench/tsconfig.json && node build/bench/test/bench/adaptationSweep.js \
- *     --data ../shared/data --split dev --model <model dir> --k 2 > sweep.md
+ *     --data ../shared/data --split dev --model <model dir> --k 2 [--set 1|2] > sweep.md
  */
 import * as path from 'path';
 import type { AdapterMethod } from '../../extension/src/engine/adapt/adapter';
@@ -12,18 +12,30 @@ import type { DetailedVolumeOutcome } from '../../extension/src/evaluation/class
 import { readDataset, selectSeries } from '../../extension/src/evaluation/dataset';
 import { simulateSites } from '../../extension/src/evaluation/simulateSites';
 
-const METHODS: AdapterMethod[] = [
-  { lambda: 1, replayWeight: 1, freeClasses: 'all' },
-  { lambda: 0.1, replayWeight: 1, freeClasses: 'all' },
-  { lambda: 0.3, replayWeight: 1, freeClasses: 'all' },
-  { lambda: 3, replayWeight: 1, freeClasses: 'all' },
-  { lambda: 1, replayWeight: 0, freeClasses: 'all' },
-  { lambda: 1, replayWeight: 3, freeClasses: 'all' },
-  { lambda: 1, replayWeight: 1, freeClasses: 'corrected' },
-  { lambda: 0.3, replayWeight: 1, freeClasses: 'corrected' },
-  { lambda: 1, replayWeight: 1, freeClasses: 'all', memory: { k: 5, weight: 0.5 } },
-  { lambda: 1, replayWeight: 1, freeClasses: 'all', memory: { k: 5, weight: 0.9 } },
-];
+// First sweep (docs/ADAPTATION.md, table 1), then the second around its best (table 2): pick with --set 1|2.
+const SWEEPS: Record<string, AdapterMethod[]> = {
+  '1': [
+    { lambda: 1, replayWeight: 1, freeClasses: 'all' },
+    { lambda: 0.1, replayWeight: 1, freeClasses: 'all' },
+    { lambda: 0.3, replayWeight: 1, freeClasses: 'all' },
+    { lambda: 3, replayWeight: 1, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 0, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 3, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 1, freeClasses: 'corrected' },
+    { lambda: 0.3, replayWeight: 1, freeClasses: 'corrected' },
+    { lambda: 1, replayWeight: 1, freeClasses: 'all', memory: { k: 5, weight: 0.5 } },
+    { lambda: 1, replayWeight: 1, freeClasses: 'all', memory: { k: 5, weight: 0.9 } },
+  ],
+  '2': [
+    { lambda: 0.3, replayWeight: 3, freeClasses: 'all' },
+    { lambda: 3, replayWeight: 3, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 10, freeClasses: 'all' },
+    { lambda: 0.3, replayWeight: 10, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 30, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 3, freeClasses: 'corrected' },
+    { lambda: 1, replayWeight: 3, freeClasses: 'all', memory: { k: 5, weight: 0.5 } },
+  ],
+};
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,7 +59,7 @@ async function main(): Promise<void> {
     '| λ | replay weight | free classes | memory (k, weight) | sites | before % | after % | errors cut (pooled) | mean errors cut per site | other sources (points) | absent classes before → after % | mean fit ms |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  for (const method of METHODS) {
+  for (const method of SWEEPS[arg('set', '1')]) {
     const r = await simulateSites(selected, { k, seed: 20261127, method, modelFor: () => ({ name: 'model', assets }), runsCache, log: (l) => process.stderr.write(`${l}\n`) });
     const o = r.overall;
     const fitMs = r.sites.reduce((a, s) => a + s.fit.ms, 0) / Math.max(1, r.sites.length);
