@@ -233,7 +233,7 @@ export function fitHead(base: LinearHead, groups: TrainingGroup[], options: FitO
         rho.shift();
       }
     }
-    const converged = loss - nextLoss < 1e-7 * Math.max(1, Math.abs(loss));
+    const converged = loss - nextLoss < 1e-5 * Math.max(1, Math.abs(loss));
     theta.set(next);
     [grad, nextGrad] = [nextGrad, grad];
     loss = nextLoss;
