@@ -16,6 +16,7 @@ import type { SimulationReport } from '../../extension/src/evaluation/simulateSi
 import { writeCtDataset, type SyntheticSeries } from '../helpers/labelledDataset';
 import { runCli } from '../helpers/runCli';
 import { axialSeries } from '../helpers/frames';
+import { makeSeries } from '../helpers/dicomFactory';
 import { SyntheticPixelSource } from '../helpers/syntheticPixels';
 import { loadModelFromDir } from '../../extension/src/engine/infer/loadModelNode';
 import { classifySeries } from '../../extension/src/engine/pipeline';
@@ -140,6 +141,27 @@ describe('site adaptation CLI (adapt, build-replay, evaluate --adapter, --simula
     } finally {
       await model.dispose();
     }
+  });
+
+  test('classify-files --adapter: the site adapter shapes the results, which say so', async () => {
+    const folder = path.join(tmp, 'dicom');
+    await fs.mkdir(folder, { recursive: true });
+    // +12 HU: like the corrected series, and away from the replay set's CHEST rows (−5…+5 HU).
+    const series = await makeSeries({ slices: 6, rows: 32, columns: 32, pixel: () => hu('CHEST') + 12 });
+    await Promise.all(series.files.map((f, i) => fs.writeFile(path.join(folder, `i${i}.dcm`), f)));
+    const adapterFile = path.join(tmp, 'a.json');
+    const plainOut = path.join(tmp, 'plain.jsonl');
+    const adaptedOut = path.join(tmp, 'adapted.jsonl');
+    expect((await runCli(['classify-files', folder, '--model', tiny.dir, '--out', plainOut, '-q'])).code).toBe(ExitCode.Ok);
+    expect((await runCli(['classify-files', folder, '--model', tiny.dir, '--adapter', adapterFile, '--out', adaptedOut, '-q'])).code).toBe(ExitCode.Ok);
+    const first = async (file: string) => (await fs.readFile(file, 'utf8')).split('\n').map((l) => (l ? JSON.parse(l) : null)).find((l) => l?.schema === 'body-region-result/1');
+    const plain = await first(plainOut);
+    const adapted = await first(adaptedOut);
+    expect(plain.regions).toEqual(['CHEST']);
+    expect(plain.adapter).toBeUndefined();
+    expect(adapted.regions).toEqual(['ABDOMEN']);
+    expect(adapted.adapter).toEqual({ id: parseAdapter(await readJson(adapterFile)).id, corrections: 26, series: 2 });
+    expect(adapted.images.every((im: { embedding?: unknown }) => im.embedding)).toBe(true);
   });
 
   test('an adapter of another model is refused by evaluate and classify-files', async () => {
