@@ -20,9 +20,19 @@ export {
   ModelLoadError,
   checkManifestAndLabels,
   softmaxRows,
+  softmaxRowsT,
   type ModelManifest,
+  type ModelOutputs,
   type LoadModelOptions,
 } from './infer/BodyRegionModel';
+export { parseManifest, parseHead, parseReplay, serialiseReplay, type LinearHead, type ReplaySet, type HeadFile, type ReplayLabelsFile } from './infer/manifest';
+
+// adapt: the site adapter and the corrections it is fitted on (docs/ADAPTATION.md)
+export { fitAdapter, parseAdapter, SiteAdapter, AdapterError, DEFAULT_ADAPTER_METHOD, ADAPTER_SCHEMA, type AdapterFile, type AdapterMethod, type CorrectionSet } from './adapt/adapter';
+export { fitHead, headLogits } from './adapt/fitHead';
+export { correctionSet, type LabelledEmbedding } from './adapt/trainingSet';
+export { CORRECTIONS_SCHEMA, parseCorrections, correctedEmbeddings, type Correction, type CorrectionAction, type CorrectedImage, type CorrectionsFile } from './adapt/corrections';
+export { correctedImages, makeCorrection, correctionsFile } from './adapt/correctionActions';
 
 // decode
 export {
@@ -57,4 +67,6 @@ export { REGION_TERMS, COMBINED_TERMS, TRUNK_CHAIN } from './summarise/dicomTerm
 export * from './results/schema';
 
 // pipeline
-export { classifySeries, type ClassifySeriesInput, type SliceClassifier } from './pipeline';
+export { classifySeries, type ClassifySeriesInput, type SliceClassifier, type KnownFrameOutputs } from './pipeline';
+export { knownOutputsFromResult } from './results/knownOutputs';
+export { encodeEmbedding, decodeEmbedding, type EncodedEmbedding } from './results/embeddingCodec';
