@@ -1,6 +1,10 @@
 """Writes a tiny ONNX classifier with the engine's model interface, for plumbing tests only.
 
-input  float32 [batch, 3, S, S]  ->  GlobalAveragePool -> Flatten -> Gemm -> logits [batch, K]
+input  float32 [batch, 3, S, S]  ->  GlobalAveragePool -> Flatten -> embedding [batch, 3]
+                                                              -> Gemm -> logits [batch, K]
+
+The embedding output (the three channel means) follows the model contract: logits = embedding ·
+weightᵀ + bias exactly, so head.json (written next to OUT.onnx) is the model's own head.
 
 It claims nothing about anatomy: logits are a fixed linear function of the three channel means,
 so tests can compute the expected softmax by hand.
@@ -11,8 +15,12 @@ c_j is nearest to m (for a uniform CT frame of v HU, m = (v + 1000) / 2000: labe
 when K = 20). Pipeline tests use it to make synthetic series whose "anatomy" they control.
 
 usage: /usr/bin/python3 buildTinyOnnx.py OUT.onnx K [SEED] [--nearest-centre SHARPNESS]
+
+Writes OUT.onnx and head.json ({weights, bias}) beside it. The committed
+fixtures in test/fixtures/tiny-model/ were made with this script (see the README there).
 """
 import json
+import os
 import sys
 
 import numpy as np
@@ -40,21 +48,24 @@ def main() -> None:
     graph = helper.make_graph(
         [
             helper.make_node("GlobalAveragePool", ["input"], ["pooled"]),
-            helper.make_node("Flatten", ["pooled"], ["flat"], axis=1),
-            helper.make_node("Gemm", ["flat", "weight", "bias"], ["logits"], transB=1),
+            helper.make_node("Flatten", ["pooled"], ["embedding"], axis=1),
+            helper.make_node("Gemm", ["embedding", "weight", "bias"], ["logits"], transB=1),
         ],
         "tiny_body_region",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3, "S", "S"])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", k])],
+        [
+            helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", k]),
+            helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["batch", 3]),
+        ],
         [numpy_helper.from_array(weight, "weight"), numpy_helper.from_array(bias, "bias")],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     onnx.checker.check_model(model)
     onnx.save(model, out)
-    # The weights let the test compute expected logits itself.
-    with open(out + ".params.json", "w") as f:
-        json.dump({"weight": weight.tolist(), "bias": bias.tolist()}, f)
+    # The shipped head (model contract); tests also compute expected logits from it.
+    with open(os.path.join(os.path.dirname(os.path.abspath(out)), "head.json"), "w") as f:
+        json.dump({"weights": weight.tolist(), "bias": bias.tolist()}, f)
 
 
 if __name__ == "__main__":

@@ -13,22 +13,8 @@ import { displayFrame, parseNifti, readNiftiVolume, slicePositionsMm } from '../
 import { EIGHT_BIT_CT_WINDOWS, isEightBitCt, modalityLutFor } from '../../extension/src/evaluation/eightBitCt';
 import { syntheticFrames } from '../../extension/src/evaluation/syntheticFrames';
 import { buildStacks } from '../../extension/src/engine/geometry/buildStacks';
+import { niftiBytes } from '../helpers/labelledDataset';
 
-/** A minimal NIfTI-1 (.nii) file: int16 voxels, value(i, j, k) given by `value`. */
-function niftiBytes(nx: number, ny: number, nz: number, dz: number, value: (i: number, j: number, k: number) => number): Buffer {
-  const header = Buffer.alloc(352);
-  header.writeInt32LE(348, 0);
-  [3, nx, ny, nz, 1, 1, 1, 1].forEach((d, i) => header.writeInt16LE(d, 40 + 2 * i));
-  header.writeInt16LE(4, 70); // datatype int16
-  header.writeInt16LE(16, 72); // bitpix
-  [1, 0.5, 0.5, dz, 1, 1, 1, 1].forEach((p, i) => header.writeFloatLE(p, 76 + 4 * i));
-  header.writeFloatLE(352, 108); // vox_offset
-  header.write('n+1\0', 344, 'latin1');
-  const data = Buffer.alloc(2 * nx * ny * nz);
-  for (let k = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) data.writeInt16LE(value(i, j, k), 2 * (i + nx * (j + ny * k)));
-  return Buffer.concat([header, data]);
-}
 
 describe('NIfTI volumes as DICOM display frames', () => {
   it('turns slice k into volume[:, :, k].T (rows along axis 1, columns along axis 0)', async () => {

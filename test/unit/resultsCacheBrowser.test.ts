@@ -161,7 +161,8 @@ describe('CachingRunner in the bodyRegion service', () => {
     const asked: string[] = [];
     const fetchImpl = (async (url: string) => {
       asked.push(url);
-      return new Response(JSON.stringify({ modelId: 'br', version: '0.1.0', sha256: 'ABCDEF' }));
+      // A whole manifest: the viewer reads model.json through the engine's one parser (parseManifest).
+      return new Response(JSON.stringify({ ...stubModel.manifest, modelId: 'br', version: '0.1.0', sha256: 'ABCDEF' }));
     }) as unknown as typeof fetch;
     const identity = modelIdentityFrom('http://viewer.example/body-region/', fetchImpl);
     expect(await identity()).toEqual({ id: 'br', version: '0.1.0', sha256: 'abcdef' });

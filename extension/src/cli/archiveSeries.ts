@@ -12,6 +12,7 @@ import { AbortError, isRetryable } from '../engine/fetch/retry';
 import type { SliceClassifier } from '../engine/pipeline';
 import type { SeriesResult } from '../engine/results/schema';
 import type { SeriesRef } from './archiveListing';
+import type { SiteAdapter } from '../engine/adapt/adapter';
 import type { ProgressReporter, SeriesLabel } from './progress';
 import { errorResult, runSeries } from './seriesRunner';
 
@@ -30,6 +31,8 @@ export interface ArchiveSeriesOptions {
   progress: ProgressReporter;
   label: SeriesLabel;
   archiveFaults?: 'result' | 'throw';
+  /** `--adapter`: the site adapter applied to every image. */
+  adapter?: SiteAdapter | null;
   /** The series metadata when the caller already fetched it (SR read-back compares instances). */
   metadata?: Awaited<ReturnType<DicomWebArchive['retrieveSeriesMetadata']>>;
 }

@@ -6,6 +6,7 @@ import type { SliceClassifier } from '../engine/pipeline';
 import { CliError, ExitCode } from './exitCodes';
 import { listSeriesOfStudy, listStudyUids, type SeriesRef } from './archiveListing';
 import { classifyArchiveSeries } from './archiveSeries';
+import type { SiteAdapter } from '../engine/adapt/adapter';
 import type { ProgressReporter } from './progress';
 import { ResultsSink } from './resultsFile';
 import type { CliResultsCache } from './resultsCacheFile';
@@ -28,6 +29,8 @@ export interface ClassifyArchiveOptions {
   progress: ProgressReporter;
   model: SliceClassifier;
   signal: AbortSignal;
+  /** `--adapter`: the site adapter applied to every image. */
+  adapter?: SiteAdapter | null;
   /** `--cache`: results of earlier runs with the same model and mode are reused. */
   cache?: CliResultsCache | null;
   /** Our SRs on the archive (docs/SR.md): read back before classifying, and `--stow` to write them. */

@@ -13,6 +13,7 @@ import { AbortError } from '../engine/fetch/retry';
 import type { SliceClassifier } from '../engine/pipeline';
 import type { FrameMeta, PixelFrame, PixelSource } from '../engine/types';
 import { ExitCode } from './exitCodes';
+import type { SiteAdapter } from '../engine/adapt/adapter';
 import type { ProgressReporter } from './progress';
 import { ResultsSink } from './resultsFile';
 import { classifyEachSeries, runSeries } from './seriesRunner';
@@ -25,6 +26,8 @@ export interface ClassifyFilesOptions {
   progress: ProgressReporter;
   model: SliceClassifier;
   signal: AbortSignal;
+  /** `--adapter`: the site adapter applied to every image. */
+  adapter?: SiteAdapter | null;
 }
 
 interface FileSeries {

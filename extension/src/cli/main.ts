@@ -20,6 +20,10 @@ import { installXhrPolyfill } from './xhrPolyfill';
 import { algorithmIdentityOf } from './archiveSrs';
 import { useNodeWasmCodecs } from './nodeCodecs';
 import { addQueueCommands } from './queue/commands';
+import { readAdapterFile } from './adapterFile';
+import type { SiteAdapter } from '../engine/adapt/adapter';
+import { adaptCommand } from '../evaluation/adaptCommand';
+import { buildReplayCommand } from '../evaluation/buildReplayCommand';
 
 interface CommonFlags {
   out?: string;
@@ -27,6 +31,7 @@ interface CommonFlags {
   model?: string;
   concurrency: number;
   quiet?: boolean;
+  adapter?: string;
 }
 interface ClassifyFlags extends CommonFlags {
   url: string;
@@ -48,7 +53,8 @@ function addCommonOptions(cmd: Command): Command {
     .addOption(new Option('--mode <mode>', 'exhaustive: every image; fast: samples and refines boundaries').choices(['exhaustive', 'fast']).default('exhaustive'))
     .option('--model <dir>', 'folder with model.json, the ONNX file and labels.json', DEFAULT_MODEL_DIR)
     .option('--concurrency <n>', 'frames fetched and decoded at the same time', positiveInteger, 4)
-    .option('-q, --quiet', 'no progress on stderr (errors are still reported)');
+    .option('-q, --quiet', 'no progress on stderr (errors are still reported)')
+    .option('--adapter <file>', 'site adapter (body-region-adapter/1, from `body-region adapt`) applied to every image');
 }
 
 type Action = (flags: never) => Promise<number>;
@@ -92,6 +98,12 @@ export function buildProgram(run: { classify: Action; classifyFiles: Action }, s
     .description('evaluate the model on a data set in the shared format (see `body-region evaluate --help`)')
     .allowUnknownOption()
     .helpOption(false);
+  for (const [name, what] of [
+    ['adapt', 'fit a site adapter on a labelled data set or a corrections export (see `body-region adapt --help`)'],
+    ['build-replay', "build a model's replay set for site adaptation (see `body-region build-replay --help`)"],
+  ]) {
+    program.command(name).description(what).allowUnknownOption().helpOption(false);
+  }
   return program;
 }
 
@@ -103,13 +115,23 @@ function interruptController(): { signal: AbortSignal; dispose(): void } {
   return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
 }
 
-async function withSession<T extends CommonFlags>(flags: T, body: (ctx: { model: BodyRegionModel; sink: ResultsSink; progress: ProgressReporter; signal: AbortSignal }) => Promise<number>): Promise<number> {
+async function withSession<T extends CommonFlags>(
+  flags: T,
+  body: (ctx: { model: BodyRegionModel; adapter: SiteAdapter | null; sink: ResultsSink; progress: ProgressReporter; signal: AbortSignal }) => Promise<number>,
+): Promise<number> {
   const model = await loadModel(flags.model ?? DEFAULT_MODEL_DIR);
+  let adapter: SiteAdapter | null;
+  try {
+    adapter = flags.adapter ? readAdapterFile(flags.adapter, model) : null;
+  } catch (error) {
+    await model.dispose().catch(() => undefined);
+    throw error;
+  }
   const sink = new ResultsSink(flags.out ?? null);
   const progress = new ProgressReporter(process.stderr, Boolean(flags.quiet));
   const interrupt = interruptController();
   try {
-    return await body({ model, sink, progress, signal: interrupt.signal });
+    return await body({ model, adapter, sink, progress, signal: interrupt.signal });
   } catch (error) {
     if (error instanceof AbortError || interrupt.signal.aborted) {
       process.stderr.write('body-region: interrupted; finished series are in the output, run again to resume\n');
@@ -130,8 +152,8 @@ async function runClassify(flags: ClassifyFlags): Promise<number> {
   const headers = archiveHeaders({ header: flags.header, headerFile: flags.headerFile });
   installXhrPolyfill();
   const warn = (message: string) => process.stderr.write(`body-region: warning: ${message}\n`);
-  return withSession(flags, async ({ model, sink, progress, signal }) => {
-    const cache = openCliResultsCache(flags.cache, model, flags.model ?? DEFAULT_MODEL_DIR, flags.mode, warn);
+  return withSession(flags, async ({ model, adapter, sink, progress, signal }) => {
+    const cache = openCliResultsCache(flags.cache, model, flags.mode, warn, adapter?.id ?? null);
     try {
       return await classifyArchive({
         url: flags.url,
@@ -146,6 +168,7 @@ async function runClassify(flags: ClassifyFlags): Promise<number> {
         sink,
         progress,
         model,
+        adapter,
         signal,
         cache,
         sr: { algorithm: algorithmIdentityOf(model.manifest, flags.model ?? DEFAULT_MODEL_DIR), readBack: flags.readBack !== false, stow: Boolean(flags.stow) },
@@ -157,14 +180,21 @@ async function runClassify(flags: ClassifyFlags): Promise<number> {
 }
 
 async function runClassifyFiles(flags: CommonFlags & { paths: string[] }): Promise<number> {
-  return withSession(flags, ({ model, sink, progress, signal }) =>
-    classifyFiles({ inputs: flags.paths, mode: flags.mode, concurrency: flags.concurrency, sink, progress, model, signal }),
+  return withSession(flags, ({ model, adapter, sink, progress, signal }) =>
+    classifyFiles({ inputs: flags.paths, mode: flags.mode, concurrency: flags.concurrency, sink, progress, model, adapter, signal }),
   );
 }
 
+/** `evaluate`, `adapt` and `build-replay` live in extension/src/evaluation, with their own option parsing. */
+const DELEGATED: Record<string, (argv: string[]) => Promise<number>> = {
+  evaluate: evaluateCommand,
+  adapt: adaptCommand,
+  'build-replay': buildReplayCommand,
+};
+
 export async function main(argv: string[]): Promise<number> {
   useNodeWasmCodecs();
-  if (argv[0] === 'evaluate') return evaluateCommand(argv.slice(1));
+  if (argv.length > 0 && Object.prototype.hasOwnProperty.call(DELEGATED, argv[0])) return DELEGATED[argv[0]](argv.slice(1));
   let exitCode: number = ExitCode.Ok;
   const program = buildProgram(
     { classify: runClassify as Action, classifyFiles: runClassifyFiles as Action },

@@ -9,7 +9,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ResultsCache, type ModelIdentity, type ResultsCacheStore } from '../engine/results/cache';
-import type { ModelManifest } from '../engine/infer/BodyRegionModel';
 import type { SeriesResult } from '../engine/results/schema';
 
 export const CACHE_FILE_SCHEMA = 'body-region-cache-file/1';
@@ -130,20 +129,21 @@ export class CliResultsCache {
     private readonly model: ModelIdentity,
     private readonly mode: 'exhaustive' | 'fast',
     warn: (message: string) => void,
+    private readonly adapter: string | null = null,
   ) {
     this.cache = new ResultsCache(store, { onWarning: warn });
   }
 
   /** The cached result of a series, or null (absent, corrupt, or of another model or mode). */
   async lookup(seriesInstanceUID: string): Promise<SeriesResult | null> {
-    const found = await this.cache.lookup({ seriesInstanceUID, model: this.model, mode: this.mode });
+    const found = await this.cache.lookup({ seriesInstanceUID, model: this.model, mode: this.mode, adapter: this.adapter });
     if (!found.hit) return null;
     this.hits++;
     return found.result;
   }
 
   async save(result: SeriesResult): Promise<void> {
-    await this.cache.save({ seriesInstanceUID: result.seriesInstanceUID, model: this.model, mode: this.mode }, result);
+    await this.cache.save({ seriesInstanceUID: result.seriesInstanceUID, model: this.model, mode: this.mode, adapter: this.adapter }, result);
   }
 
   /** Writes what is pending; a cache that cannot be written is a warning, not a failed run. */
@@ -158,21 +158,17 @@ export class CliResultsCache {
 
 /**
  * `--cache [file]` → the cache of this run, or null without `--cache` (or with `--no-cache`).
- * The model's identity is the sha256 of the ONNX file actually loaded.
+ * The model's identity is the sha256 of the ONNX bytes actually loaded (BodyRegionModel.sha256).
  */
 export function openCliResultsCache(
   flag: string | boolean | undefined,
-  model: { manifest: ModelManifest },
-  modelDir: string,
+  model: { manifest: { modelId: string; version: string }; sha256: string | null },
   mode: 'exhaustive' | 'fast',
   warn: (message: string) => void,
+  adapter: string | null = null,
 ): CliResultsCache | null {
   if (!flag) return null;
   const file = typeof flag === 'string' ? path.resolve(flag) : defaultCacheFile();
-  const identity: ModelIdentity = {
-    id: model.manifest.modelId,
-    version: model.manifest.version,
-    sha256: sha256OfFile(path.join(modelDir, model.manifest.file)),
-  };
-  return new CliResultsCache(new FileResultsCacheStore(file, { onWarning: warn }), identity, mode, warn);
+  const identity: ModelIdentity = { id: model.manifest.modelId, version: model.manifest.version, sha256: model.sha256 };
+  return new CliResultsCache(new FileResultsCacheStore(file, { onWarning: warn }), identity, mode, warn, adapter);
 }

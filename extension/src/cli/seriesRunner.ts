@@ -11,6 +11,7 @@ import type { FrameMeta, PixelSource } from '../engine/types';
 import type { SkippedInstance } from '../engine/fetch/metadataToFrames';
 import type { ProgressReporter, SeriesLabel } from './progress';
 import type { ResultsSink } from './resultsFile';
+import type { SiteAdapter } from '../engine/adapt/adapter';
 
 export type { SeriesIdentity };
 
@@ -31,6 +32,8 @@ export interface RunSeriesOptions {
   concurrency: number;
   signal: AbortSignal;
   progress: ProgressReporter;
+  /** `--adapter`: the site adapter applied to every image. */
+  adapter?: SiteAdapter | null;
 }
 
 /**
@@ -55,6 +58,7 @@ export async function runSeries(
       pixels,
       model: opts.model,
       mode: opts.mode,
+      adapter: opts.adapter ?? null,
       concurrency: opts.concurrency,
       signal: opts.signal,
       onProgress: (p) => opts.progress.update(label, p.done, p.total),

@@ -40,6 +40,19 @@ export interface ReportContext {
   adjacency: { test: AdjacencyTest; source: string };
   /** Whether the data set's series.csv carries a BodyPartExamined column. */
   hasBodyPartExamined: boolean;
+  /** `--adapter`: the site adapter the engine applied; absent or null: none. */
+  adapter?: ReportAdapter | null;
+}
+
+/** The site adapter of an evaluation (`--adapter`), as the report records it. */
+export interface ReportAdapter {
+  file: string;
+  id: string;
+  /** Corrected images and series it was fitted on. */
+  corrections: number;
+  series: number;
+  classes: string[];
+  createdAt: string;
 }
 
 /** One modality's figures: a ScoreSet without its confusion matrices, plus the series count. */
@@ -69,6 +82,8 @@ export interface EvaluationReport {
   createdAt: string;
   model: ReportContext['model'];
   data: ReportContext['data'];
+  /** The site adapter applied (`--adapter`), null when none. */
+  adapter: ReportAdapter | null;
   /**
    * Whether the evaluated images' split was part of the model's training data (dev or train split
    * with a model trained on "all"; train split with any model); null when the model does not say.
@@ -295,6 +310,7 @@ export function buildReport(
     createdAt: context.createdAt,
     model: context.model,
     data: context.data,
+    adapter: context.adapter ?? null,
     splitSeenInTraining: splitSeenInTraining(context.data.split, context.model.trainedOn),
     runtimeSeconds: context.runtimeSeconds,
     msPerImage: images.length === 0 ? null : (1000 * context.runtimeSeconds) / images.length,

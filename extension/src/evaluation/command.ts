@@ -9,12 +9,15 @@ import { ExitCode } from '../cli/exitCodes';
 import { nonNegativeInteger, positiveInteger } from '../cli/options';
 import { ModelLoadError } from '../engine/infer/BodyRegionModel';
 import { NothingSelectedError, runEvaluation } from './runEvaluation';
+import { AdapterError } from '../engine/adapt/adapter';
+import { addAdapterMethodOptions, methodOf, type AdapterMethodFlags } from './adapterOptions';
+import { runSimulationCommand } from './runSimulation';
 
 function idList(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s.length > 0)];
 }
 
-interface EvaluateFlags {
+interface EvaluateFlags extends AdapterMethodFlags {
   data: string;
   split: string;
   out: string;
@@ -26,10 +29,12 @@ interface EvaluateFlags {
   seed: number;
   batchSize: number;
   mode: 'exhaustive' | 'fast';
+  adapter?: string;
+  simulateSites?: number;
 }
 
 export function evaluateProgram(): Command {
-  return new Command('evaluate')
+  const cmd = new Command('evaluate')
     .usage('--data <dir> [--split dev|test|all] [--out <dir>] [--model <dir>] [--modality CT|MR] [options]')
     .description('Evaluate the body-region model on a data set in the shared format (series.csv, labels.csv, volumes/*.nii.gz)')
     .requiredOption('--data <dir>', 'data root holding ct/ and mr/, or one modality folder')
@@ -43,8 +48,12 @@ export function evaluateProgram(): Command {
     .option('--seed <n>', 'bootstrap random seed', nonNegativeInteger, 20261127)
     .option('--batch-size <n>', 'images per inference call', positiveInteger, 32)
     .addOption(new Option('--mode <mode>', "the engine's mode: classify every image, or sample and bisect boundaries").choices(['exhaustive', 'fast']).default('exhaustive'))
+    .option('--adapter <file>', 'site adapter (body-region-adapter/1, from `body-region adapt`) applied to every image; the report records it')
+    .option('--simulate-sites <k>', 'instead of the report: every source with ≥ 3 series corrects k series (k subjects) and is scored on its others, with and without the adapter (docs/ADAPTATION.md)', positiveInteger)
+
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+  return addAdapterMethodOptions(cmd, 'with --simulate-sites: ');
 }
 
 export async function evaluateCommand(argv: string[]): Promise<number> {
@@ -56,6 +65,23 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     throw e;
+  }
+  if (flags.simulateSites !== undefined) {
+    if (flags.adapter) {
+      process.stderr.write('body-region evaluate: --simulate-sites fits its own adapters; do not give --adapter\n');
+      return ExitCode.Usage;
+    }
+    return runSimulationCommand({
+      data: flags.data,
+      split: flags.split,
+      out: flags.out,
+      modelDir: flags.model,
+      modality: flags.modality,
+      k: flags.simulateSites,
+      seed: flags.seed,
+      batchSize: flags.batchSize,
+      method: methodOf(flags),
+    });
   }
   try {
     const report = await runEvaluation({
@@ -70,6 +96,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
       seed: flags.seed,
       batchSize: flags.batchSize,
       mode: flags.mode,
+      adapterFile: flags.adapter,
       log: (line) => process.stderr.write(`${line}\n`),
     });
     const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)} %`);
@@ -82,6 +109,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     process.stderr.write(`body-region evaluate: ${(e as Error).message}\n`);
     if (e instanceof ModelLoadError) return ExitCode.ModelFailed;
     if (e instanceof NothingSelectedError) return ExitCode.NothingFound;
+    if (e instanceof AdapterError || e instanceof SyntaxError) return ExitCode.Usage;
     return ExitCode.SomeSeriesFailed;
   }
 }

@@ -3,12 +3,13 @@
  * the report and write report.json, report.md, confusion.svg, confusion-raw.svg and predictions.csv.
  * Node only.
  */
-import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { areAdjacent } from '../engine/decode/anatomy';
 import { DEFAULT_MODEL_DIR, loadModelFromDir } from '../engine/infer/loadModelNode';
-import { buildReport, EvaluationReport } from './buildReport';
+import { buildReport, EvaluationReport, type ReportAdapter } from './buildReport';
+import { parseAdapter, type SiteAdapter } from '../engine/adapt/adapter';
+import type { BodyRegionModel } from '../engine/infer/BodyRegionModel';
 import { classifySeriesVolume, EvaluationMode } from './classifyVolumes';
 import { readDataset, selectSeries } from './dataset';
 import type { SeriesOutcome } from './outcome';
@@ -35,16 +36,26 @@ export interface EvaluationOptions {
   seed: number;
   batchSize: number;
   mode?: EvaluationMode;
+  /** `--adapter <file>`: a site adapter applied to every image. */
+  adapterFile?: string;
   log?: (line: string) => void;
-}
-
-async function sha256File(file: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(file)).digest('hex');
 }
 
 /** JSON with numbers rounded to 6 significant decimals: exact enough, and diffs stay readable. */
 function reportJson(report: EvaluationReport): string {
   return JSON.stringify(report, (_, v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(6)) : v), 2) + '\n';
+}
+
+/** `--adapter`: read, parse and check against the model (AdapterError says why not). */
+export async function readAdapter(file: string, model: BodyRegionModel): Promise<SiteAdapter> {
+  const adapter = parseAdapter(JSON.parse(await fs.readFile(file, 'utf8')));
+  adapter.checkModel(model);
+  return adapter;
+}
+
+export function reportAdapter(file: string, adapter: SiteAdapter): ReportAdapter {
+  const f = adapter.file;
+  return { file, id: adapter.id, corrections: f.corrections.images, series: f.corrections.series, classes: f.corrections.classes, createdAt: f.createdAt };
 }
 
 /** model.json may record what the model was trained on (`training.trainedOn`, written by train.py). */
@@ -85,9 +96,11 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   const modelDir = path.resolve(options.modelDir ?? DEFAULT_MODEL_DIR);
   const model = await loadModelFromDir(modelDir);
   const outcomes: SeriesOutcome[] = [];
+  let adapter: SiteAdapter | null = null;
   try {
+    adapter = options.adapterFile ? await readAdapter(options.adapterFile, model) : null;
     for (const [i, series] of selected.entries()) {
-      outcomes.push(await classifySeriesVolume(series, model, { batchSize: options.batchSize, mode: options.mode }));
+      outcomes.push(await classifySeriesVolume(series, model, { batchSize: options.batchSize, mode: options.mode, adapter }));
       if ((i + 1) % 10 === 0 || i + 1 === selected.length) log(`classified ${i + 1}/${selected.length} series`);
     }
   } finally {
@@ -100,7 +113,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       id: model.manifest.modelId,
       version: model.manifest.version,
       file: model.manifest.file,
-      sha256: await sha256File(path.join(modelDir, model.manifest.file)),
+      sha256: model.sha256 ?? '',
       inputSize: model.manifest.inputSize,
       preprocessing: model.manifest.preprocessing,
       trainedOn: trainedOnOf(model.manifest),
@@ -119,6 +132,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     bootstrap: { reps: options.bootstrapReps, seed: options.seed },
     adjacency: { test: areAdjacent, source: 'engine REGION_ADJACENCY (extension/src/engine/decode/anatomy.ts)' },
     hasBodyPartExamined: dataset.hasBodyPartExamined,
+    adapter: adapter && options.adapterFile ? reportAdapter(options.adapterFile, adapter) : null,
   });
 
   await fs.mkdir(options.out, { recursive: true });

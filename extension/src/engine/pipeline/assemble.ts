@@ -7,6 +7,7 @@ import type { FrameMeta, Stack } from '../types';
 import { decodeSparse, type SparseDecoded } from '../decode/coarseToFine';
 import { toSegments } from '../decode/decodeSequence';
 import type { ResultImage, ResultSegment, ResultStack } from '../results/schema';
+import { encodeEmbedding } from '../results/embeddingCodec';
 import type { StackOutcomes } from './modes';
 
 const round4 = (p: number) => Math.round(p * 1e4) / 1e4;
@@ -49,7 +50,7 @@ export function assembleSeries(stacks: Stack[], outcomes: StackOutcomes[], label
   const images: ResultImage[] = [];
   const segments: ResultSegment[] = [];
   stacks.forEach((stack, s) => {
-    const { known, errors } = outcomes[s];
+    const { known, errors, embeddings } = outcomes[s];
     const decoded = decodeStack(stack, outcomes[s], labelNames);
     if (decoded.labels.every((l) => l !== null)) {
       const sure = { labels: decoded.labels as string[], confidence: decoded.confidence };
@@ -68,6 +69,8 @@ export function assembleSeries(stacks: Stack[], outcomes: StackOutcomes[], label
         decodedLabel: decoded.labels[sliceIndex],
         probabilities: probs ? Array.from(probs, round4) : null,
       };
+      const embedding = own ? embeddings.get(sliceIndex) : undefined;
+      if (embedding) image.embedding = encodeEmbedding(embedding);
       const error = own ? errors.get(sliceIndex) : undefined;
       if (error) image.error = error;
       return image;

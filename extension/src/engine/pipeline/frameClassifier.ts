@@ -6,10 +6,18 @@ import type { FrameMeta, PixelSource, Progress } from '../types';
 import type { BodyRegionModel } from '../infer/BodyRegionModel';
 import { preprocessFrame } from '../preprocess/preprocessFrame';
 import type { ResultTiming } from '../results/schema';
+import type { SiteAdapter } from '../adapt/adapter';
 import { abortError, isAbort, message, ModelRunError } from './errors';
 
 /** What the pipeline needs of a model: BodyRegionModel, or anything with the same surface. */
-export type SliceClassifier = Pick<BodyRegionModel, 'classify' | 'labelNames' | 'inputSize' | 'manifest'>;
+export type SliceClassifier = Pick<BodyRegionModel, 'classify' | 'labelNames' | 'inputSize' | 'manifest'> & Partial<Pick<BodyRegionModel, 'infer'>>;
+
+/** A frame's model outputs known from earlier (a cached result): no fetch, no inference. */
+export interface KnownFrameOutputs {
+  /** The model's own (unadapted) probabilities; null when unknown (then only an adapter can use the embedding). */
+  probabilities: Float32Array | null;
+  embedding: Float32Array | null;
+}
 
 export interface FrameClassifierOptions {
   pixels: PixelSource;
@@ -19,11 +27,16 @@ export interface FrameClassifierOptions {
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Site adapter: replaces the model's head on the embeddings (the decoder then runs on its probabilities). */
+  adapter?: Pick<SiteAdapter, 'probabilities' | 'info'> | null;
+  /** Outputs already known for some frames (e.g. from a cached result, to re-decode with a new adapter). */
+  known?: (frame: FrameMeta) => KnownFrameOutputs | undefined;
 }
 
-/** A frame's probabilities, or why it has none. */
+/** A frame's probabilities (and embedding, when the model has one), or why it has none. */
 export interface FrameOutcome {
   probabilities?: Float32Array;
+  embedding?: Float32Array;
   error?: string;
 }
 
@@ -76,17 +89,25 @@ export class FrameClassifier {
       const batch = slots;
       slots = [];
       if (busy++ === 0) busySince = now();
-      // classify copies the buffer before returning, so it can be refilled at once.
-      const p = model
-        .classify(this.buffer, batch.length)
+      // infer/classify copy the buffer before returning, so it can be refilled at once.
+      const run = model.infer
+        ? model.infer(this.buffer, batch.length)
+        : model.classify(this.buffer, batch.length).then((probabilities) => ({ probabilities, embeddings: null }));
+      const p = run
         .catch((e: unknown) => {
           throw isAbort(e, signal) ? e : new ModelRunError(e);
         })
         .finally(() => {
           if (--busy === 0) this.timing.inferMs += now() - busySince;
         });
-      const q = p.then((probs) => {
-        batch.forEach((fi, j) => (outcomes[fi].probabilities = probs.slice(j * k, (j + 1) * k)));
+      const q = p.then(({ probabilities, embeddings }) => {
+        const d = embeddings ? embeddings.length / batch.length : 0;
+        const adapter = this.input.adapter;
+        const probs = adapter && embeddings ? adapter.probabilities(embeddings, batch.length) : probabilities;
+        batch.forEach((fi, j) => {
+          outcomes[fi].probabilities = probs.slice(j * k, (j + 1) * k);
+          if (embeddings) outcomes[fi].embedding = embeddings.slice(j * d, (j + 1) * d);
+        });
         this.timing.framesClassified += batch.length;
         this.progress(batch.length);
       });
@@ -100,6 +121,16 @@ export class FrameClassifier {
         this.checkAbort();
         const fi = next++;
         const frame = frames[fi];
+        const known = this.input.known?.(frame);
+        const adapter = this.input.adapter;
+        const knownProbabilities = known && (adapter && known.embedding ? adapter.probabilities(known.embedding, 1) : known.probabilities);
+        if (known && knownProbabilities) {
+          outcomes[fi].probabilities = knownProbabilities;
+          if (known.embedding) outcomes[fi].embedding = known.embedding;
+          this.timing.framesClassified++;
+          this.progress(1);
+          continue;
+        }
         const tf = now();
         let data;
         try {

@@ -12,27 +12,22 @@ import { SERIES_RESULT_SCHEMA, type ResultError, type SeriesResult } from '../re
 import { emptyTiming, failedSeriesResult } from '../results/failedResult';
 import { nonImageReason } from '../geometry/sopClasses';
 import { abortError, isAbort, message, ModelRunError } from './errors';
-import { FrameClassifier, now, type SliceClassifier } from './frameClassifier';
+import { FrameClassifier, now, type FrameClassifierOptions } from './frameClassifier';
 import { classifyExhaustive, classifyFast } from './modes';
 import { assembleSeries } from './assemble';
 
 export { summariseStudy } from '../summarise/summariseStudy';
 export { ModelRunError } from './errors';
-export type { SliceClassifier } from './frameClassifier';
+export type { SliceClassifier, KnownFrameOutputs } from './frameClassifier';
 
-export interface ClassifySeriesInput {
+export interface ClassifySeriesInput extends FrameClassifierOptions {
   frames: FrameMeta[];
   pixels: PixelSource;
-  model: SliceClassifier;
   /** 'exhaustive' classifies every image; 'fast' samples every `sampleMm` and bisects boundaries. */
   mode?: 'exhaustive' | 'fast';
   batchSize?: number;
-  /** Frames fetched at the same time. */
-  concurrency?: number;
   /** Distance between the first samples in fast mode (mm); DEFAULT_SAMPLE_MM (50) when absent. */
   sampleMm?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: Progress) => void;
 }
 
 /**
@@ -98,7 +93,19 @@ export async function classifySeries(input: ClassifySeriesInput): Promise<Series
     });
     timing.totalMs = now() - t0;
     const { segments, stacks: resultStacks, images: resultImages } = assembled;
-    return { ...base, regions: summary.regions, segments, stacks: resultStacks, images: resultImages, summary, error: null, timing };
+    // The adapter shaped these results only where the model gave embeddings.
+    const adapted = input.adapter && outcomes.some((o) => o.embeddings.size > 0) ? input.adapter.info : null;
+    return {
+      ...base,
+      ...(adapted ? { adapter: adapted } : {}),
+      regions: summary.regions,
+      segments,
+      stacks: resultStacks,
+      images: resultImages,
+      summary,
+      error: null,
+      timing,
+    };
   } catch (e) {
     if (isAbort(e, signal)) throw abortError(signal);
     return failure({ code: e instanceof ModelRunError ? 'model-error' : 'internal-error', message: message(e) });

@@ -12,6 +12,8 @@ export interface StackOutcomes {
   known: KnownProbabilities;
   /** Why a slice has no probabilities, by slice index. */
   errors: Map<number, string>;
+  /** The model's embedding by slice index (models with an embedding output). */
+  embeddings: Map<number, Float32Array>;
   /** Fast mode: the decoding coarseToFine already made of the whole stack. */
   decoded?: SparseDecoded;
 }
@@ -21,10 +23,11 @@ function record(into: StackOutcomes, indices: number[], outcomes: FrameOutcome[]
     const o = outcomes[j];
     if (o.probabilities) into.known.set(index, o.probabilities);
     else into.errors.set(index, o.error ?? 'not classified');
+    if (o.embedding) into.embeddings.set(index, o.embedding);
   });
 }
 
-const emptyOutcomes = (stacks: Stack[]): StackOutcomes[] => stacks.map(() => ({ known: new Map(), errors: new Map() }));
+const emptyOutcomes = (stacks: Stack[]): StackOutcomes[] => stacks.map(() => ({ known: new Map(), errors: new Map(), embeddings: new Map() }));
 
 /** Every frame of every stack, in one run (one progress total). */
 export async function classifyExhaustive(stacks: Stack[], classifier: FrameClassifier): Promise<StackOutcomes[]> {

@@ -23,13 +23,17 @@ export interface ResultsCacheKey {
   seriesInstanceUID: string;
   model: ModelIdentity;
   mode: 'exhaustive' | 'fast';
+  /** SiteAdapter.id when results are site-adapted (adapted and plain results never mix). */
+  adapter?: string | null;
 }
 
 export const RESULTS_CACHE_FORMAT = 'body-region-cache/1';
 
 /** One string per series × model × mode; the format id lets a later layout ignore old entries. */
 export function resultsCacheKey(k: ResultsCacheKey): string {
-  return [RESULTS_CACHE_FORMAT, k.seriesInstanceUID, k.model.id, k.model.version, k.model.sha256 ?? '-', k.mode].join('|');
+  const key = [RESULTS_CACHE_FORMAT, k.seriesInstanceUID, k.model.id, k.model.version, k.model.sha256 ?? '-', k.mode];
+  if (k.adapter) key.push(`adapter:${k.adapter}`);
+  return key.join('|');
 }
 
 export type CacheLookup =
@@ -58,6 +62,7 @@ export function checkStoredEntry(value: string, key: string, k: ResultsCacheKey)
   if (r.seriesInstanceUID !== k.seriesInstanceUID) return 'result is of another series';
   if (!r.model || r.model.id !== k.model.id || r.model.version !== k.model.version) return 'result is of another model';
   if (r.mode !== k.mode) return 'result is of another mode';
+  if ((r.adapter?.id ?? null) !== (k.adapter ?? null)) return 'result is of another site adapter';
   if (r.error !== null) return 'failed results are not cached';
   return null;
 }

@@ -97,6 +97,8 @@ export const ResultImageSchema = Type.Object({
   probabilities: Nullable(Type.Array(Type.Number({ minimum: 0, maximum: 1 }))),
   /** Why this image could not be classified (fetch or decode failure). */
   error: Type.Optional(Str),
+  /** The model's embedding of this image (int8 + scale, embeddingCodec.ts); absent when the model has none. */
+  embedding: Type.Optional(Type.Object({ q: Str, scale: Finite })),
 });
 export type ResultImage = Static<typeof ResultImageSchema>;
 
@@ -187,6 +189,15 @@ export const ResultTimingSchema = Type.Object({
 });
 export type ResultTiming = Static<typeof ResultTimingSchema>;
 
+export const ResultAdapterSchema = Type.Object({
+  /** SiteAdapter.id: a hash of its parameters. */
+  id: Str,
+  /** Corrected images and series it was fitted on. */
+  corrections: Int,
+  series: Int,
+});
+export type ResultAdapter = Static<typeof ResultAdapterSchema>;
+
 export const SeriesResultSchema = Type.Object({
   schema: Type.Literal(SERIES_RESULT_SCHEMA),
   model: Nullable(Type.Object({ id: Str, version: Str })),
@@ -203,6 +214,8 @@ export const SeriesResultSchema = Type.Object({
   summary: Nullable(SeriesSummarySchema),
   error: Nullable(ResultErrorSchema),
   timing: ResultTimingSchema,
+  /** The site adapter whose head produced the probabilities; absent: the model's own head. */
+  adapter: Type.Optional(ResultAdapterSchema),
 });
 export type SeriesResult = Static<typeof SeriesResultSchema>;
 

@@ -9,6 +9,7 @@ import type { SeriesResult } from '../../engine/results/schema';
 import type { ClassificationRunner, SeriesJob } from './BodyRegionService';
 import { IndexedDbResultsCacheStore } from './indexedDbResultsCache';
 import type { RawSeriesResult } from './resultView';
+import { parseManifest } from '../../engine/infer/manifest';
 
 export interface CachingRunnerOptions {
   inner: ClassificationRunner;
@@ -27,9 +28,8 @@ export function modelIdentityFrom(assetBase: string, fetchImpl: typeof fetch = f
       identity = (async () => {
         const response = await fetchImpl(new URL('model.json', assetBase).href, { cache: 'no-cache' });
         if (!response.ok) throw new Error(`model.json: HTTP ${response.status}`);
-        const manifest = (await response.json()) as { modelId?: unknown; version?: unknown; sha256?: unknown };
-        if (typeof manifest.modelId !== 'string' || typeof manifest.version !== 'string') throw new Error('model.json has no modelId/version');
-        return { id: manifest.modelId, version: manifest.version, sha256: typeof manifest.sha256 === 'string' ? manifest.sha256.toLowerCase() : null };
+        const manifest = parseManifest(await response.json());
+        return { id: manifest.modelId, version: manifest.version, sha256: manifest.sha256?.toLowerCase() ?? null };
       })();
       identity.catch(() => (identity = null));
     }

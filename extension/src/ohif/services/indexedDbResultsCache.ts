@@ -5,6 +5,7 @@
  * turns that into a cache miss with a warning, so the viewer keeps classifying.
  */
 import type { ResultsCacheStore } from '../../engine/results/cache';
+import { idbDone as done, idbRequest as request, openIdb } from './idb';
 
 const STORE = 'results';
 const BY_AGE = 'savedAt';
@@ -21,19 +22,6 @@ export interface IndexedDbStoreOptions {
   /** The IndexedDB implementation; `globalThis.indexedDB` by default. */
   factory?: IDBFactory;
 }
-
-const request = <T>(r: IDBRequest<T>): Promise<T> =>
-  new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
-  });
-
-const done = (tx: IDBTransaction): Promise<void> =>
-  new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
-    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
-  });
 
 export class IndexedDbResultsCacheStore implements ResultsCacheStore {
   private db: Promise<IDBDatabase> | null = null;
@@ -82,23 +70,13 @@ export class IndexedDbResultsCacheStore implements ResultsCacheStore {
 
   private open(): Promise<IDBDatabase> {
     if (!this.db) {
-      const opening = (async () => {
-        const factory = this.options.factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-        if (!factory) throw new Error('IndexedDB is not available in this browser');
-        const open = factory.open(this.dbName, 1);
-        open.onupgradeneeded = () => {
-          const store = open.result.createObjectStore(STORE, { keyPath: 'key' });
-          store.createIndex(BY_AGE, 'savedAt');
-        };
-        open.onblocked = () => undefined; // another tab holds an old version; open waits for it
-        const db = await request(open);
+      const opening = openIdb(
+        this.options.factory,
+        this.dbName,
+        (db) => db.createObjectStore(STORE, { keyPath: 'key' }).createIndex(BY_AGE, 'savedAt'),
         // Another tab upgrading the database: let it, and reopen next time.
-        db.onversionchange = () => {
-          db.close();
-          this.db = null;
-        };
-        return db;
-      })();
+        () => (this.db = null),
+      );
       // A failed open is retried on the next call (e.g. after the user freed quota).
       opening.catch(() => {
         if (this.db === opening) this.db = null;

@@ -4,7 +4,8 @@
  * auth headers) and runs the engine. Inference never blocks the viewer's main thread.
  */
 import { classifySeries } from '../../engine/pipeline';
-import { BodyRegionModel, ModelManifest } from '../../engine/infer/BodyRegionModel';
+import { BodyRegionModel } from '../../engine/infer/BodyRegionModel';
+import { parseManifest } from '../../engine/infer/manifest';
 import { DicomWebArchive } from '../../engine/fetch/dicomWebArchive';
 import { DicomWebPixelSource } from '../../engine/fetch/DicomWebPixelSource';
 import { metadataToFrames } from '../../engine/fetch/metadataToFrames';
@@ -64,8 +65,8 @@ async function fetchOk(url: string): Promise<Response> {
 function loadModel(assetBase: string): Promise<BodyRegionModel> {
   if (!modelPromise) {
     modelPromise = (async () => {
-      const manifest = (await (await fetchOk(new URL('model.json', assetBase).href)).json()) as ModelManifest;
-      const labels = (await (await fetchOk(new URL(manifest.labels ?? 'labels.json', assetBase).href)).json()) as LabelsFile;
+      const manifest = parseManifest(await (await fetchOk(new URL('model.json', assetBase).href)).json());
+      const labels = (await (await fetchOk(new URL(manifest.labels, assetBase).href)).json()) as LabelsFile;
       const modelBytes = new Uint8Array(await (await fetchOk(new URL(manifest.file, assetBase).href)).arrayBuffer());
       // Threads only where the page is cross-origin isolated, and at most 2 (small model, shared CPU).
       const threads = scope.crossOriginIsolated ? Math.min(2, Math.max(1, Math.floor((navigator.hardwareConcurrency || 2) / 2))) : 1;

@@ -1,0 +1,186 @@
+/**
+ * The site adapter (`body-region-adapter/1`): a linear head on the model's embeddings, fitted on a
+ * site's corrected images plus the model's replay set, pulled towards the shipped head. It is keyed
+ * to the base model's sha256 and replaces the model's head for every later classification.
+ */
+import { headLogits, fitHead, type TrainingGroup } from './fitHead';
+import { softmaxRows } from '../infer/BodyRegionModel';
+import type { LinearHead, ReplaySet } from '../infer/manifest';
+import { blendMemory, buildMemory, memoryFrom, type Memory, type MemoryFile } from './memory';
+
+export const ADAPTER_SCHEMA = 'body-region-adapter/1';
+
+export interface AdapterMethod {
+  /** L2 pull towards the shipped head (mean losses). */
+  lambda: number;
+  /** Weight of the replay set's mean cross-entropy relative to the corrections'. */
+  replayWeight: number;
+  /** 'all': every class's row may move; 'corrected': only classes that the corrections contain. */
+  freeClasses: 'all' | 'corrected';
+  /**
+   * Nearest-neighbour memory of the corrected embeddings, blended with the head's probabilities
+   * where an image is closer to a correction than reference images of other classes ever are
+   * (memory.ts); absent: head only.
+   */
+  memory?: { k: number; weight: number };
+}
+
+/**
+ * Picked on the dev-held-out twin's site simulation (docs/ADAPTATION.md): replay weighted 10 × the
+ * corrections kept the other sources and the classes the corrections lack; λ = 0.3 then fitted best.
+ */
+export const DEFAULT_ADAPTER_METHOD: AdapterMethod = { lambda: 0.3, replayWeight: 10, freeClasses: 'all' };
+
+export interface AdapterFile {
+  schema: typeof ADAPTER_SCHEMA;
+  /** The model whose embeddings and head this adapts; applying it to another model is refused. */
+  baseModel: { id: string; version: string; sha256: string };
+  createdAt: string;
+  /** Class names in the head's row order (labels.json). */
+  labels: string[];
+  /** What it was fitted on. */
+  corrections: { images: number; series: number; classes: string[] };
+  replay: { images: number };
+  method: AdapterMethod;
+  fit: { iterations: number; ms: number; loss: number; initialLoss: number };
+  dim: number;
+  weights: number[][];
+  bias: number[];
+  /** The nearest-neighbour memory (method.memory): corrected embeddings, their classes, the similarity gate. */
+  memory?: MemoryFile;
+}
+
+/** Corrected images: embeddings with their true class (labels.json index). */
+export interface CorrectionSet {
+  /** Row-major [count × dim]. */
+  embeddings: Float32Array;
+  labels: Int32Array;
+  count: number;
+  dim: number;
+  /** Distinct series they come from. */
+  series: number;
+}
+
+export class AdapterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AdapterError';
+  }
+}
+
+/** The shipped head in calibrated logit space (divided by the temperature), the adapter's anchor. */
+export function calibratedHead(head: LinearHead, temperature: number): LinearHead {
+  if (temperature === 1) return head;
+  return { ...head, weights: head.weights.map((w) => w / temperature), bias: head.bias.map((b) => b / temperature) };
+}
+
+export interface FitAdapterInput {
+  /** The shipped head (head.json) and the model's temperature. */
+  head: LinearHead;
+  temperature: number;
+  replay: ReplaySet | null;
+  corrections: CorrectionSet;
+  labels: string[];
+  baseModel: { id: string; version: string; sha256: string };
+  method?: Partial<AdapterMethod>;
+  now?: () => number;
+}
+
+export function fitAdapter(input: FitAdapterInput): AdapterFile {
+  const now = input.now ?? (() => (typeof performance !== 'undefined' ? performance.now() : Date.now()));
+  const method: AdapterMethod = { ...DEFAULT_ADAPTER_METHOD, ...input.method };
+  const { corrections, replay } = input;
+  const base = calibratedHead(input.head, input.temperature);
+  if (corrections.count === 0) throw new AdapterError('no corrected images to fit on');
+  if (corrections.dim !== base.dim) throw new AdapterError(`corrections have ${corrections.dim}-d embeddings, the head expects ${base.dim}`);
+  if (replay && replay.dim !== base.dim) throw new AdapterError(`replay set has ${replay.dim}-d embeddings, the head expects ${base.dim}`);
+  const groups: TrainingGroup[] = [{ embeddings: corrections.embeddings, labels: corrections.labels, count: corrections.count, weight: 1 }];
+  if (replay && method.replayWeight > 0) groups.push({ embeddings: replay.embeddings, labels: replay.labels, count: replay.count, weight: method.replayWeight });
+  const present = new Set(corrections.labels);
+  const t0 = now();
+  const result = fitHead(base, groups, { lambda: method.lambda, freeClasses: method.freeClasses === 'corrected' ? present : null });
+  const ms = now() - t0;
+  const rows: number[][] = [];
+  for (let j = 0; j < base.classes; j++) rows.push(Array.from(result.head.weights.subarray(j * base.dim, (j + 1) * base.dim)));
+  return {
+    schema: ADAPTER_SCHEMA,
+    baseModel: input.baseModel,
+    createdAt: new Date().toISOString(),
+    labels: input.labels,
+    corrections: { images: corrections.count, series: corrections.series, classes: [...present].sort((a, b) => a - b).map((j) => input.labels[j]) },
+    replay: { images: replay && method.replayWeight > 0 ? replay.count : 0 },
+    method,
+    fit: { iterations: result.iterations, ms, loss: result.loss, initialLoss: result.initialLoss },
+    dim: base.dim,
+    weights: rows,
+    bias: Array.from(result.head.bias),
+    ...(method.memory ? { memory: buildMemory(corrections, replay, method.memory) } : {}),
+  };
+}
+
+/** FNV-1a (32 bit) of a string, hex: a short, stable id for cache keys (not a security hash). */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** A fitted adapter, ready to turn embeddings into probabilities. */
+export class SiteAdapter {
+  /** Stable id of this adapter's parameters (results cached with it are keyed by it). */
+  readonly id: string;
+  private readonly head: LinearHead;
+  private readonly memory: Memory | null;
+
+  constructor(readonly file: AdapterFile) {
+    const k = file.labels.length;
+    this.head = { classes: k, dim: file.dim, weights: new Float32Array(k * file.dim), bias: Float32Array.from(file.bias) };
+    file.weights.forEach((row, j) => this.head.weights.set(row, j * file.dim));
+    this.memory = file.memory ? memoryFrom(file.memory, file.dim) : null;
+    this.id = `${fnv1a(JSON.stringify([file.baseModel.sha256, file.bias, file.weights, file.memory ?? null]))}`;
+  }
+
+  /** What results record about the adapter that produced them. */
+  get info(): { id: string; corrections: number; series: number } {
+    return { id: this.id, corrections: this.file.corrections.images, series: this.file.corrections.series };
+  }
+
+  /** Probabilities (count × classes) of `count` embeddings. */
+  probabilities(embeddings: Float32Array, count: number): Float32Array {
+    if (embeddings.length < count * this.head.dim) throw new AdapterError(`need ${count} × ${this.head.dim} embedding values, got ${embeddings.length}`);
+    const probabilities = softmaxRows(headLogits(this.head, embeddings, count), count, this.head.classes);
+    if (this.memory) blendMemory(this.memory, embeddings, count, probabilities, this.head.classes);
+    return probabilities;
+  }
+
+  /** Refuses a model other than the one the adapter was fitted for. */
+  checkModel(model: { sha256: string | null; labelNames: string[]; embeddingSize: number }): void {
+    if (!model.embeddingSize) throw new AdapterError('the model has no embedding output: an adapter needs one');
+    if (model.embeddingSize !== this.file.dim) throw new AdapterError(`adapter is ${this.file.dim}-d, the model's embeddings are ${model.embeddingSize}-d`);
+    if (model.sha256 && model.sha256 !== this.file.baseModel.sha256) {
+      throw new AdapterError(`adapter was fitted for model sha256 ${this.file.baseModel.sha256.slice(0, 12)}…, this model is ${model.sha256.slice(0, 12)}…`);
+    }
+    if (model.labelNames.join() !== this.file.labels.join()) throw new AdapterError("adapter's labels differ from the model's labels.json");
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parsed JSON → SiteAdapter (AdapterError names the problem). */
+export function parseAdapter(value: unknown): SiteAdapter {
+  if (!isObject(value) || value.schema !== ADAPTER_SCHEMA) throw new AdapterError(`not a ${ADAPTER_SCHEMA} file`);
+  const f = value as unknown as AdapterFile;
+  if (!isObject(f.baseModel) || typeof f.baseModel.sha256 !== 'string') throw new AdapterError('adapter has no baseModel.sha256');
+  if (!Array.isArray(f.labels) || !Number.isInteger(f.dim) || f.dim <= 0) throw new AdapterError('adapter has no labels or dim');
+  if (!Array.isArray(f.bias) || f.bias.length !== f.labels.length || !Array.isArray(f.weights) || f.weights.length !== f.labels.length) {
+    throw new AdapterError('adapter weights/bias do not match its labels');
+  }
+  if (f.weights.some((row) => !Array.isArray(row) || row.length !== f.dim || row.some((v) => !Number.isFinite(v))) || f.bias.some((v) => !Number.isFinite(v))) {
+    throw new AdapterError(`adapter weights must be ${f.labels.length} rows of ${f.dim} finite numbers`);
+  }
+  if (!isObject(f.corrections)) throw new AdapterError('adapter has no corrections summary');
+  return new SiteAdapter(f);
+}

@@ -1,0 +1,79 @@
+/**
+ * The method comparison of docs/ADAPTATION.md: `evaluate --simulate-sites k` for several adapter
+ * methods, sharing one inference pass. Not a test: run by hand, e.g.
+ *   npx tsc -p test/bench/tsconfig.json && node build/bench/test/bench/adaptationSweep.js \
+ *     --data ../shared/data --split dev --model <model dir> --k 2 [--set 1|2] > sweep.md
+ */
+import * as path from 'path';
+import type { AdapterMethod } from '../../extension/src/engine/adapt/adapter';
+import { loadModelFromDir } from '../../extension/src/engine/infer/loadModelNode';
+import { adaptationAssets } from '../../extension/src/evaluation/adaptCommand';
+import type { DetailedVolumeOutcome } from '../../extension/src/evaluation/classifyVolumes';
+import { readDataset, selectSeries } from '../../extension/src/evaluation/dataset';
+import { simulateSites } from '../../extension/src/evaluation/simulateSites';
+
+// First sweep (docs/ADAPTATION.md, table 1), then the second around its best (table 2): pick with --set 1|2.
+const SWEEPS: Record<string, AdapterMethod[]> = {
+  '1': [
+    { lambda: 1, replayWeight: 1, freeClasses: 'all' },
+    { lambda: 0.1, replayWeight: 1, freeClasses: 'all' },
+    { lambda: 0.3, replayWeight: 1, freeClasses: 'all' },
+    { lambda: 3, replayWeight: 1, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 0, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 3, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 1, freeClasses: 'corrected' },
+    { lambda: 0.3, replayWeight: 1, freeClasses: 'corrected' },
+    { lambda: 1, replayWeight: 1, freeClasses: 'all', memory: { k: 5, weight: 0.5 } },
+    { lambda: 1, replayWeight: 1, freeClasses: 'all', memory: { k: 5, weight: 0.9 } },
+  ],
+  '2': [
+    { lambda: 0.3, replayWeight: 3, freeClasses: 'all' },
+    { lambda: 3, replayWeight: 3, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 10, freeClasses: 'all' },
+    { lambda: 0.3, replayWeight: 10, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 30, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 3, freeClasses: 'corrected' },
+    { lambda: 1, replayWeight: 3, freeClasses: 'all', memory: { k: 5, weight: 0.5 } },
+  ],
+};
+
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0 && fallback === undefined) throw new Error(`--${name} is required`);
+  return i < 0 ? (fallback as string) : process.argv[i + 1];
+}
+
+async function main(): Promise<void> {
+  const data = arg('data');
+  const split = arg('split', 'dev');
+  const modelDir = path.resolve(arg('model'));
+  const k = Number(arg('k', '2'));
+  const selected = selectSeries((await readDataset(data)).series, { split });
+  const model = await loadModelFromDir(modelDir);
+  const assets = await adaptationAssets(modelDir, model);
+  const runsCache = new Map<string, Map<string, DetailedVolumeOutcome>>();
+  const pct = (x: number | null) => (x === null ? '–' : (100 * x).toFixed(1));
+  const lines = [
+    `Model ${model.manifest.modelId} ${model.manifest.version} (trained on ${String((model.manifest.training as { trainedOn?: string } | undefined)?.trainedOn ?? '?')}), split ${split}, k = ${k}, replay ${assets.replay?.count ?? 0}`,
+    '',
+    '| λ | replay weight | free classes | memory (k, weight) | sites | before % | after % | errors cut (pooled) | mean errors cut per site | other sources (points) | absent classes before → after % | mean fit ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const method of SWEEPS[arg('set', '1')]) {
+    const r = await simulateSites(selected, { k, seed: 20261127, method, modelFor: () => ({ name: 'model', assets }), runsCache, log: (l) => process.stderr.write(`${l}\n`) });
+    const o = r.overall;
+    const fitMs = r.sites.reduce((a, s) => a + s.fit.ms, 0) / Math.max(1, r.sites.length);
+    lines.push(
+      `| ${method.lambda} | ${method.replayWeight} | ${method.freeClasses} | ${method.memory ? `${method.memory.k}, ${method.memory.weight}` : '–'} | ${o.sites} | ${pct(o.before.decoded)} | ${pct(o.after.decoded)} | ${pct(o.errorReduction)} % | ${pct(o.meanErrorReduction)} % | ` +
+        `${o.meanOthersChangePoints === null ? '–' : o.meanOthersChangePoints.toFixed(2)} | ${pct(o.absentClasses.before.decoded)} → ${pct(o.absentClasses.after.decoded)} | ${fitMs.toFixed(0)} |`,
+    );
+    process.stderr.write(`${lines[lines.length - 1]}\n`);
+  }
+  await model.dispose();
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
