@@ -55,7 +55,7 @@ async function openAndWait(profile: Pick<BrowserProfile, 'page' | 'errors'>, ser
     return await waitForClassification(profile.page, timeoutMs);
   } catch (error) {
     const state = await serviceState(profile.page).catch(() => null);
-    if ((state as { studyInstanceUID?: string | null } | null)?.studyInstanceUID) throw new Error(`${(error as Error).message}\nstate: ${JSON.stringify(state)}\nerrors: ${profile.errors.join('\n')}`);
+    if ((state as { studyInstanceUID?: string | null } | null)?.studyInstanceUID) throw new Error(`${(error as Error).message}\nstate: ${JSON.stringify(state)}\nerrors: ${profile.errors.join('\n')}`, { cause: error });
     process.stderr.write(`[e2e] the viewer never started the study (host errors: ${profile.errors.filter((e) => e.startsWith('pageerror')).join(' | ')}); reloading once\n`);
     await profile.page.reload();
     return waitForClassification(profile.page, timeoutMs);
@@ -168,12 +168,12 @@ describe('our SRs in the viewer', () => {
     try {
       await profile.page.goto(`${viewer.server.url}/viewer?StudyInstanceUIDs=${studyInstanceUID}`);
       const uid = await profile.page.waitForFunction(() => {
-        const services = (window as unknown as { services?: Record<string, any> }).services; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const services = (window as unknown as { services?: Record<string, any> }).services;
         const sets = services?.displaySetService?.getActiveDisplaySets?.() ?? [];
         return sets.find((d: { Modality?: string; SeriesDescription?: string }) => d.Modality === 'SR' && d.SeriesDescription === 'Body regions')?.displaySetInstanceUID;
       }, undefined, { timeout: 60000 });
       await profile.page.evaluate((displaySetInstanceUID) => {
-        const w = window as unknown as { services: Record<string, any>; commandsManager: { runCommand(n: string, o: unknown): unknown } }; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const w = window as unknown as { services: Record<string, any>; commandsManager: { runCommand(n: string, o: unknown): unknown } };
         const viewportId = w.services.viewportGridService.getState().activeViewportId;
         w.commandsManager.runCommand('setDisplaySetsForViewports', { viewportsToUpdate: [{ viewportId, displaySetInstanceUIDs: [displaySetInstanceUID] }] });
       }, await uid.jsonValue());

@@ -33,7 +33,8 @@ let proxy: FaultProxy;
 const studyInstanceUID = newUid();
 let chest: BuiltSeries;
 let abdomen: BuiltSeries;
-let otherToolSrs: string[];
+// kept for debugging a failing run: the UIDs of the other tools' SRs in the study
+let _otherToolSrs: string[];
 
 let seen = 0;
 /** Requests since the last call: pixel GETs and POSTs (STOW). */
@@ -67,7 +68,7 @@ beforeAll(async () => {
   const foreign = buildSrDataset({ ...classified, algorithm: algorithmIdentityOf(tiny.manifest, tiny.dir) });
   foreign.ConceptNameCodeSequence = [{ CodeValue: '126000', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Imaging Measurement Report' }];
   foreign.SeriesDescription = 'another tool';
-  otherToolSrs = [basic.sopInstanceUID, foreign.SOPInstanceUID as string];
+  _otherToolSrs = [basic.sopInstanceUID, foreign.SOPInstanceUID as string];
   await archive().store([...chest.files, ...abdomen.files, basic.bytes, writePart10(foreign)]);
   proxy = await startFaultProxy(archive().orthanc.url);
 }, 180000);

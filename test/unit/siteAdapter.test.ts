@@ -31,7 +31,10 @@ async function tinyReplay(model: BodyRegionModel, perClass: number): Promise<Rep
   const random = seededRandom(7);
   const hu: number[] = [];
   const labels: number[] = [];
-  for (let j = 0; j < 20; j++) for (let r = 0; r < perClass; r++) (hu.push(huForLabel(j) + (random() - 0.5) * 60), labels.push(j));
+  for (let j = 0; j < 20; j++) for (let r = 0; r < perClass; r++) {
+      hu.push(huForLabel(j) + (random() - 0.5) * 60);
+      labels.push(j);
+    }
   const { frames, pixels } = huSeries(hu, 'replay');
   const result = await classifySeries({ frames, pixels, model });
   const bySop = new Map(result.images.map((im) => [im.sopInstanceUID, im]));

@@ -96,7 +96,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   const modelDir = path.resolve(options.modelDir ?? DEFAULT_MODEL_DIR);
   const model = await loadModelFromDir(modelDir);
   const outcomes: SeriesOutcome[] = [];
-  let adapter: SiteAdapter | null = null;
+  let adapter: SiteAdapter | null;
   try {
     adapter = options.adapterFile ? await readAdapter(options.adapterFile, model) : null;
     for (const [i, series] of selected.entries()) {

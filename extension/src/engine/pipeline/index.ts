@@ -4,7 +4,7 @@
  * The stages live beside this file: frameClassifier (I/O and inference), modes (exhaustive, fast),
  * assemble (images, segments, stacks); this file only puts the result together.
  */
-import type { FrameMeta, PixelSource, Progress } from '../types';
+import type { FrameMeta, PixelSource } from '../types';
 import { buildStacks } from '../geometry/buildStacks';
 import { DEFAULT_SAMPLE_MM } from '../decode/coarseToFine';
 import { summariseSeries } from '../summarise/summariseSeries';

@@ -24,6 +24,7 @@ export function readPart10Dataset(bytes: Uint8Array): Record<string, unknown> {
 }
 
 function relatin(s: string): string {
+  // eslint-disable-next-line no-control-regex -- the full Latin-1 range, NUL included, is the point
   if (!/[\u0080-\u00ff]/.test(s) || /[^\u0000-\u00ff]/.test(s)) return s;
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(s, (c) => c.charCodeAt(0)));
