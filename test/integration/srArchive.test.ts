@@ -133,6 +133,10 @@ describe('classify --stow and read-back', () => {
     const choice = await findSeriesSr(direct(), { studyInstanceUID, seriesInstanceUID: chest.seriesInstanceUID, instanceUids: chest.instances.map((i) => i.sopInstanceUID) }, algorithmIdentityOf(otherTiny.manifest, otherTiny.dir));
     expect(choice.current).not.toBeNull();
     expect(choice.outdated).toHaveLength(1);
+    // Every SR this file wrote passes dciodvfy (the first two were checked above).
+    for (const sr of (await findStudySrs(direct(), studyInstanceUID)).ours) {
+      expectValidSr(new Uint8Array(await direct().retrieveInstance({ studyInstanceUID, seriesInstanceUID: sr.seriesInstanceUID, sopInstanceUID: sr.sopInstanceUID })));
+    }
   });
 
   test('a series that changed (an instance added) makes its SR outdated', async () => {

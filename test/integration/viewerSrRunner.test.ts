@@ -13,6 +13,8 @@ import { ResultSources } from '../../extension/src/ohif/services/resultSources';
 import type { ClassificationRunner, SeriesJob } from '../../extension/src/ohif/services/BodyRegionService';
 import type { RawSeriesResult } from '../../extension/src/ohif/services/resultView';
 import { newUid } from '../helpers/dicomFactory';
+import { expectValidSr } from '../helpers/dciodvfy';
+import { findStudySrs } from '../../extension/src/engine/report/findSrs';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 import { useArchive } from '../helpers/orthancFixture';
 import { classifyFiles, labelledSeries, type ClassifiedFiles } from '../helpers/srFixtures';
@@ -98,6 +100,10 @@ test('save, then a new page reads the SR back without classifying; saving again 
   expect(fresh.calls).toBe(0);
   expect(later.getSnapshot().series[job.seriesInstanceUID].source).toBe('archive');
   expect((readBack as unknown as { regions: string[] }).regions).toEqual(['ABDOMEN']);
+  const stored = later.getSnapshot().series[job.seriesInstanceUID].srSopInstanceUID!;
+  const direct = new DicomWebArchive({ url: archive().dicomWebUrl });
+  const [srSeries] = (await findStudySrs(direct, studyInstanceUID)).ours.filter((s) => s.sopInstanceUID === stored);
+  expectValidSr(new Uint8Array(await direct.retrieveInstance({ studyInstanceUID, seriesInstanceUID: srSeries.seriesInstanceUID, sopInstanceUID: stored })));
   const before = proxy.requests.filter((r) => r.method === 'POST').length;
   // A computed result of the same series and model: the archive already has it.
   const sources2 = new ResultSources();
