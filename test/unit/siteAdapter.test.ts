@@ -45,8 +45,13 @@ async function tinyReplay(model: BodyRegionModel, perClass: number): Promise<Rep
 
 describe('model manifest, embeddings and temperature', () => {
   test('parseManifest: old manifests load, new fields are checked', () => {
-    const old = JSON.parse(fs.readFileSync(path.join(__dirname, '../../models/model.json'), 'utf8'));
+    // the shipped manifest without round 2's fields is a br-pre-1 manifest as written before them
+    const shipped = JSON.parse(fs.readFileSync(path.join(__dirname, '../../models/model.json'), 'utf8'));
+    const { embeddingOutputName, embeddingSize, head, temperature, replay, calibration, ...old } = shipped;
+    expect(embeddingOutputName).toBe('embedding');
+    expect([embeddingSize, head, temperature, replay, calibration].every((v) => v !== undefined)).toBe(true);
     expect(parseManifest(old).embeddingOutputName).toBeUndefined();
+    expect(parseManifest(shipped).embeddingSize).toBe(256);
     expect(() => parseManifest({ ...old, embeddingOutputName: 'embedding' })).toThrow(/embeddingSize/);
     expect(() => parseManifest({ ...old, temperature: 0 })).toThrow(/temperature/);
     expect(() => parseManifest({ ...old, embeddingOutputName: 'e', embeddingSize: 256, replay: { file: 'r.bin', labels: 'r.json', count: 2, dim: 128 } })).toThrow(/replay.dim/);

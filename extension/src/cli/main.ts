@@ -171,7 +171,7 @@ async function runClassify(flags: ClassifyFlags): Promise<number> {
         adapter,
         signal,
         cache,
-        sr: { algorithm: algorithmIdentityOf(model.manifest, flags.model ?? DEFAULT_MODEL_DIR), readBack: flags.readBack !== false, stow: Boolean(flags.stow) },
+        sr: { algorithm: algorithmIdentityOf(model.manifest, flags.model ?? DEFAULT_MODEL_DIR, adapter?.id ?? null), readBack: flags.readBack !== false, stow: Boolean(flags.stow) },
       });
     } finally {
       cache?.close(warn);
