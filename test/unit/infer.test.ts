@@ -132,4 +132,35 @@ describe('the shipped model (models/model.json)', () => {
       await model.dispose();
     }
   });
+
+  test('the embedding output is what the head reads: logits = embedding · Wᵀ + b (head.json), and the temperature softens', async () => {
+    const golden = JSON.parse(fs.readFileSync(GOLDEN_OUTPUTS, 'utf8')) as { count: number; input: string };
+    const floats = (b64: string) => new Float32Array(new Uint8Array(Buffer.from(b64, 'base64')).buffer);
+    const head = JSON.parse(fs.readFileSync(path.join(MODELS, 'head.json'), 'utf8')) as { weights: number[][]; bias: number[] };
+    const model = await loadModelFromDir();
+    try {
+      const input = floats(golden.input);
+      const logits = await model.logits(input, golden.count);
+      const { probabilities, embeddings } = await model.infer(input, golden.count);
+      expect(embeddings).not.toBeNull();
+      const d = model.manifest.embeddingSize as number;
+      expect(embeddings!.length).toBe(golden.count * d);
+      expect(head.weights).toHaveLength(20);
+      for (let r = 0; r < golden.count; r++) {
+        for (let j = 0; j < 20; j++) {
+          let z = head.bias[j];
+          for (let i = 0; i < d; i++) z += head.weights[j][i] * embeddings![r * d + i];
+          expect(Math.abs(z - logits[r * 20 + j])).toBeLessThan(1e-3 * Math.max(1, Math.abs(logits[r * 20 + j])));
+        }
+      }
+      const t = model.manifest.temperature as number;
+      expect(t).toBeGreaterThan(1);
+      const softened = softmaxRows(Array.from(logits.subarray(0, 20), (v) => v / t), 1, 20);
+      const sharp = softmaxRows(logits.subarray(0, 20), 1, 20);
+      for (let j = 0; j < 20; j++) expect(Math.abs(probabilities[j] - softened[j])).toBeLessThan(1e-6);
+      expect(Math.max(...probabilities.subarray(0, 20))).toBeLessThan(Math.max(...sharp));
+    } finally {
+      await model.dispose();
+    }
+  });
 });
