@@ -20,6 +20,8 @@ export class ViewerSession {
   private settleTimer: ReturnType<typeof setTimeout> | null = null;
   private appliedSignature = '';
   private stopped = false;
+  /** How many times the by-region layout was applied (tests wait on it instead of on time). */
+  layoutsApplied = 0;
 
   constructor(private readonly ctx: OhifContext, private readonly service: BodyRegionService) {
     this.guard = new LayoutGuard(ctx);
@@ -90,6 +92,7 @@ export class ViewerSession {
       console.warn('[body-region] could not apply the by-region layout', error);
       return false;
     }
+    this.layoutsApplied++;
     this.positionViewports(chosen);
     return true;
   }
