@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { buildCtStudy, buildMrStudy, BuiltStudy } from './studies';
 import { makeSeries } from '../helpers/dicomFactory';
+import { regionName } from '../../extension/src/ohif/regionNames';
 import {
   activeProtocolId,
   extensionStats,
@@ -28,9 +29,9 @@ jest.setTimeout(300000);
 const BY_REGION = '@body-region/by-region';
 const sopOf = (imageId: string | null) => imageId?.match(/\/instances\/([^/]+)\//)?.[1] ?? null;
 
-/** Regions the by-region layout should show: every non-OTHER region found, head to foot order not checked here. */
+/** Regions the by-region layout should show: the summaries' significant ones (OTHER left out); order not checked here. */
 function regionsFound(state: ServiceSnapshot): Set<string> {
-  return new Set(state.series.filter((s) => s.status === 'done').flatMap((s) => s.segments.map((g) => g.label)).filter((l) => l !== 'OTHER'));
+  return new Set(state.series.filter((s) => s.status === 'done').flatMap((s) => s.significantRegions).filter((l) => l !== 'OTHER'));
 }
 
 describe('CT study in the prebuilt viewer', () => {
@@ -87,6 +88,12 @@ describe('CT study in the prebuilt viewer', () => {
     }, expected.length, { timeout: 30000 });
     const grid = await settledViewports(viewer.page, 'the region viewports to show their images', (g) => g.length === expected.length);
     expect(grid.map((v) => v.viewportId).sort()).toEqual(expected.map((r) => `body-region-${r}`).sort());
+    // Each viewport says which region it shows, in words a radiologist reads.
+    const captions = await until('a caption in every region viewport', async () => {
+      const found = await viewer.page.locator('[data-testid="br-viewport-region"]').allTextContents();
+      return found.length === expected.length ? found : null;
+    });
+    expect(captions.sort()).toEqual(expected.map(regionName).sort());
     const body = state.series.find((s) => s.seriesInstanceUID === study.series[0].seriesInstanceUID)!;
     for (const v of grid) {
       const region = v.viewportId.replace('body-region-', '');

@@ -100,6 +100,7 @@ export interface ServiceSnapshot {
     seriesInstanceUID: string;
     status: string;
     regions: string[];
+    significantRegions: string[];
     error: { code: string; message: string } | null;
     segments: Array<{ label: string; firstIndex: number; lastIndex: number; firstSopInstanceUID: string }>;
   }>;
