@@ -29,9 +29,13 @@ jest.setTimeout(300000);
 const BY_REGION = '@body-region/by-region';
 const sopOf = (imageId: string | null) => imageId?.match(/\/instances\/([^/]+)\//)?.[1] ?? null;
 
-/** Regions the by-region layout should show: the summaries' significant ones (OTHER left out); order not checked here. */
+/**
+ * Regions the by-region layout should show: those of the panel's segments (the series' main stack)
+ * that the summary calls significant, OTHER left out; order not checked here.
+ */
 function regionsFound(state: ServiceSnapshot): Set<string> {
-  return new Set(state.series.filter((s) => s.status === 'done').flatMap((s) => s.significantRegions).filter((l) => l !== 'OTHER'));
+  const done = state.series.filter((s) => s.status === 'done');
+  return new Set(done.flatMap((s) => s.segments.map((g) => g.label).filter((l) => l !== 'OTHER' && s.significantRegions.includes(l))));
 }
 
 describe('CT study in the prebuilt viewer', () => {
