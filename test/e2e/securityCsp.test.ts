@@ -6,7 +6,7 @@
  * violation may be reported.
  */
 import { makeSeries } from '../helpers/dicomFactory';
-import { openStudy, startViewer, ViewerFixture, waitForClassification } from './viewerFixture';
+import { openStudy, startViewer, until, ViewerFixture, waitForClassification } from './viewerFixture';
 
 jest.setTimeout(300000);
 
@@ -68,9 +68,11 @@ describe('strict CSP (no unsafe-eval)', () => {
     const worker = viewer.page.workers().find((w) => w.url().endsWith('/body-region-worker.js'));
     expect(worker).toBeDefined();
     await worker!.evaluate((code) => void setTimeout(code as unknown as () => void, 0), probe);
-    await viewer.page.waitForTimeout(500);
+    // Timers of equal delay run in order: once a later one has fired, the probe ran or was refused.
+    await viewer.page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+    await worker!.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
     expect(await viewer.page.evaluate(() => (globalThis as { __cspProbe?: string }).__cspProbe ?? 'refused')).toBe('refused');
     expect(await worker!.evaluate(() => (globalThis as { __cspProbe?: string }).__cspProbe ?? 'refused')).toBe('refused');
-    expect(violations.length).toBeGreaterThan(0);
+    await until('the refusal to be reported', async () => violations.length > 0);
   });
 });

@@ -54,7 +54,8 @@ describe('opening and closing a study 30 times in one page', () => {
       const doneMs = Date.now() - t0;
       await navigate(viewer, '/');
       await viewer.page.waitForSelector('[data-testid="body-region-panel"]', { state: 'detached', timeout: 30000 });
-      await viewer.page.waitForTimeout(300);
+      // The study is closed once the service has let go of it.
+      await viewer.page.waitForFunction(() => (window as unknown as { services: Record<string, any> }).services.bodyRegionService.getState().series.length === 0);
       await cdp.send('HeapProfiler.collectGarbage');
       const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
       rounds.push({

@@ -8,13 +8,17 @@ import * as os from 'os';
 import * as path from 'path';
 import { buildCtStudy, buildMrStudy, BuiltStudy } from './studies';
 import { makeSeries } from '../helpers/dicomFactory';
+import { regionName } from '../../extension/src/ohif/regionNames';
 import {
   activeProtocolId,
+  extensionStats,
   openStudy,
   screenshot,
   ServiceSnapshot,
   serviceState,
+  settledViewports,
   startViewer,
+  until,
   ViewerFixture,
   viewports,
   waitForClassification,
@@ -25,9 +29,13 @@ jest.setTimeout(300000);
 const BY_REGION = '@body-region/by-region';
 const sopOf = (imageId: string | null) => imageId?.match(/\/instances\/([^/]+)\//)?.[1] ?? null;
 
-/** Regions the by-region layout should show: every non-OTHER region found, head to foot order not checked here. */
+/**
+ * Regions the by-region layout should show: those of the panel's segments (the series' main stack)
+ * that the summary calls significant, OTHER left out; order not checked here.
+ */
 function regionsFound(state: ServiceSnapshot): Set<string> {
-  return new Set(state.series.filter((s) => s.status === 'done').flatMap((s) => s.segments.map((g) => g.label)).filter((l) => l !== 'OTHER'));
+  const done = state.series.filter((s) => s.status === 'done');
+  return new Set(done.flatMap((s) => s.segments.map((g) => g.label).filter((l) => l !== 'OTHER' && s.significantRegions.includes(l))));
 }
 
 describe('CT study in the prebuilt viewer', () => {
@@ -40,9 +48,7 @@ describe('CT study in the prebuilt viewer', () => {
     await viewer.archive.store(study.files);
     await openStudy(viewer, study.studyInstanceUID);
     state = await waitForClassification(viewer.page);
-    const stats = await viewer.page.evaluate(() =>
-      (window as unknown as { commandsManager: { runCommand(n: string): unknown } }).commandsManager.runCommand('bodyRegion.getStats'),
-    );
+    const stats = await extensionStats(viewer.page);
     process.stderr.write(`[e2e] CT study: ${JSON.stringify(stats)} (frames reused from the viewer's cache)\n`);
   }, 420000);
 
@@ -84,9 +90,14 @@ describe('CT study in the prebuilt viewer', () => {
       const services = (window as unknown as { services: Record<string, any> }).services;
       return services.viewportGridService.getState().viewports.size === n;
     }, expected.length, { timeout: 30000 });
-    await viewer.page.waitForTimeout(2500);
-    const grid = await viewports(viewer.page);
+    const grid = await settledViewports(viewer.page, 'the region viewports to show their images', (g) => g.length === expected.length);
     expect(grid.map((v) => v.viewportId).sort()).toEqual(expected.map((r) => `body-region-${r}`).sort());
+    // Each viewport says which region it shows, in words a radiologist reads.
+    const captions = await until('a caption in every region viewport', async () => {
+      const found = await viewer.page.locator('[data-testid="br-viewport-region"]').allTextContents();
+      return found.length === expected.length ? found : null;
+    });
+    expect(captions.sort()).toEqual(expected.map(regionName).sort());
     const body = state.series.find((s) => s.seriesInstanceUID === study.series[0].seriesInstanceUID)!;
     for (const v of grid) {
       const region = v.viewportId.replace('body-region-', '');
@@ -101,9 +112,13 @@ describe('CT study in the prebuilt viewer', () => {
     const page = viewer.page;
     const body = state.series.find((s) => s.seriesInstanceUID === study.series[0].seriesInstanceUID)!;
     const target = body.segments.length - 1; // the most superior region
+    const activeAt = (sop: string) =>
+      until(`the active viewport at ${sop}`, async () => {
+        const active = (await viewports(page)).find((v) => v.active);
+        return active && sopOf(active.imageId) === sop ? active : null;
+      });
     await page.locator(`[data-series-uid="${body.seriesInstanceUID}"] [data-testid="br-region"][data-segment-index="${target}"]`).click();
-    await page.waitForTimeout(1500);
-    let active = (await viewports(page)).find((v) => v.active)!;
+    let active = await activeAt(body.segments[target].firstSopInstanceUID);
     expect(active.seriesInstanceUIDs).toEqual([body.seriesInstanceUID]);
     expect(sopOf(active.imageId)).toBe(body.segments[target].firstSopInstanceUID);
     expect((await serviceState(page)).cursor).toEqual({ seriesInstanceUID: body.seriesInstanceUID, segmentIndex: target });
@@ -112,12 +127,10 @@ describe('CT study in the prebuilt viewer', () => {
     // Next region (head to foot): the segment below the clicked one.
     await page.locator('.cornerstone-viewport-element, [data-viewportid]').first().hover().catch(() => undefined);
     await page.keyboard.press('Alt+ArrowDown');
-    await page.waitForTimeout(1500);
-    active = (await viewports(page)).find((v) => v.active)!;
+    active = await activeAt(body.segments[target - 1].firstSopInstanceUID);
     expect(sopOf(active.imageId)).toBe(body.segments[target - 1].firstSopInstanceUID);
     await page.keyboard.press('Alt+ArrowUp');
-    await page.waitForTimeout(1500);
-    active = (await viewports(page)).find((v) => v.active)!;
+    active = await activeAt(body.segments[target].firstSopInstanceUID);
     expect(sopOf(active.imageId)).toBe(body.segments[target].firstSopInstanceUID);
   });
 
@@ -132,15 +145,37 @@ describe('CT study in the prebuilt viewer', () => {
 
   it('does not override a layout the user changed by hand when results arrive again', async () => {
     const page = viewer.page;
-    await page.evaluate(() =>
-      (window as unknown as { commandsManager: { runCommand(n: string, o?: unknown): unknown } }).commandsManager.runCommand('setViewportGridLayout', { numRows: 1, numCols: 1 }),
-    );
-    await page.waitForTimeout(3000);
-    expect(await viewports(page)).toHaveLength(1);
+    const setLayout = (numCols: number) =>
+      page.evaluate(
+        (n) =>
+          (window as unknown as { commandsManager: { runCommand(c: string, o?: unknown): unknown } }).commandsManager.runCommand('setViewportGridLayout', {
+            numRows: 1,
+            numCols: n,
+          }),
+        numCols,
+      );
+    // Changes just after the extension's own layout count as its own (layoutGuard.ts); change it
+    // again until the extension says it saw the user's hand, ending on one viewport.
+    await until('the extension to see the user change the layout', async () => {
+      await setLayout(2);
+      await setLayout(1);
+      return (await extensionStats(page)).userChangedLayout;
+    });
+    await until('one viewport', async () => (await viewports(page)).length === 1);
+    const applied = (await extensionStats(page)).layoutsApplied;
+    await page.evaluate(() => {
+      const w = window as unknown as { __brBefore: unknown; services: Record<string, any> };
+      w.__brBefore = w.services.bodyRegionService.getState();
+    });
     await page.locator('[data-testid="br-rerun"]').click();
-    await page.waitForTimeout(1000);
+    // The re-run has started once the service holds a new state.
+    await page.waitForFunction(() => {
+      const w = window as unknown as { __brBefore: unknown; services: Record<string, any> };
+      return w.services.bodyRegionService.getState() !== w.__brBefore;
+    });
     await waitForClassification(page);
-    await page.waitForTimeout(2000);
+    // Results arrived; the layout is applied on each one as it comes (synchronously), so none was.
+    expect((await extensionStats(page)).layoutsApplied).toBe(applied);
     expect(await viewports(page)).toHaveLength(1);
   });
 
@@ -149,9 +184,8 @@ describe('CT study in the prebuilt viewer', () => {
     await page.evaluate(() =>
       (window as unknown as { commandsManager: { runCommand(n: string, o?: unknown): unknown } }).commandsManager.runCommand('setHangingProtocol', { protocolId: '@body-region/whole-body' }),
     );
-    await page.waitForTimeout(3000);
-    expect(await activeProtocolId(page)).toBe('@body-region/whole-body');
-    const grid = await viewports(page);
+    await until('the whole-body protocol', async () => (await activeProtocolId(page)) === '@body-region/whole-body');
+    const grid = await settledViewports(page, 'the whole-body viewport', (g) => g.length === 1);
     expect(grid.map((v) => v.seriesInstanceUIDs)).toEqual([[study.series[0].seriesInstanceUID]]);
   });
 });
@@ -184,8 +218,7 @@ describe('MR study in the prebuilt viewer', () => {
       const services = (window as unknown as { services: Record<string, any> }).services;
       return services.viewportGridService.getState().viewports.size === n;
     }, regions.length, { timeout: 30000 });
-    await viewer.page.waitForTimeout(2500);
-    const grid = await viewports(viewer.page);
+    const grid = await settledViewports(viewer.page, 'the region viewports to show their images', (g) => g.length === regions.length);
     const shown = new Set(grid.flatMap((v) => v.seriesInstanceUIDs));
     expect(shown).toEqual(new Set(study.series.map((s) => s.seriesInstanceUID)));
     await screenshot(viewer.page, 'mr-by-region');
@@ -199,8 +232,10 @@ describe('MR study in the prebuilt viewer', () => {
     const other = state.series.find((s) => s.status === 'done' && !active.seriesInstanceUIDs.includes(s.seriesInstanceUID))!;
     const target = other.segments.findIndex((g) => g.label !== 'OTHER');
     await page.locator(`[data-series-uid="${other.seriesInstanceUID}"] [data-testid="br-region"][data-segment-index="${target}"]`).click();
-    await page.waitForTimeout(2500);
-    const now = (await viewports(page)).find((v) => v.active)!;
+    const now = await until('the active viewport to show the other series', async () => {
+      const v = (await viewports(page)).find((x) => x.active);
+      return v?.seriesInstanceUIDs.includes(other.seriesInstanceUID) && v.imageId ? v : null;
+    });
     expect(now.viewportId).toBe(active.viewportId);
     expect(now.seriesInstanceUIDs).toEqual([other.seriesInstanceUID]);
     expect(sopOf(now.imageId)).toBe(other.segments[target].firstSopInstanceUID);
@@ -227,8 +262,10 @@ describe('missing model', () => {
     const state = await waitForClassification(viewer.page, 60000);
     expect(state.modelError).toMatch(/model\.json.*404/);
     expect(await viewer.page.locator('[data-testid="br-model-error"]').textContent()).toContain('404');
-    await viewer.page.waitForTimeout(2000);
-    const grid = await viewports(viewer.page);
+    const grid = await until('a viewport with an image', async () => {
+      const g = await viewports(viewer.page);
+      return g.some((v) => v.imageCount > 0 && v.imageId) ? g : null;
+    });
     expect(grid.some((v) => v.imageCount > 0 && v.imageId)).toBe(true);
     await screenshot(viewer.page, 'missing-model');
   });

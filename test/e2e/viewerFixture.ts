@@ -120,6 +120,7 @@ export interface ServiceSnapshot {
     seriesInstanceUID: string;
     status: string;
     regions: string[];
+    significantRegions: string[];
     error: { code: string; message: string } | null;
     segments: Array<{ label: string; firstIndex: number; lastIndex: number; firstSopInstanceUID: string }>;
   }>;
@@ -172,6 +173,40 @@ export function viewports(page: Page): Promise<ViewportSnapshot[]> {
   });
 }
 
+/**
+ * Polls `check` (in Node, so it may combine several page reads) until it gives a truthy value, and
+ * returns that value; fails naming `what` after `timeoutMs`. Tests wait on conditions, not on time.
+ */
+export async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 30000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The viewport grid once every viewport shows an image and `ready` holds. */
+export function settledViewports(page: Page, what: string, ready: (grid: ViewportSnapshot[]) => boolean, timeoutMs = 30000): Promise<ViewportSnapshot[]> {
+  return until(what, async () => {
+    const grid = await viewports(page);
+    return grid.length > 0 && grid.every((v) => v.imageId && v.imageCount > 0) && ready(grid) ? grid : null;
+  }, timeoutMs);
+}
+
+export interface ExtensionStats {
+  framesFromViewer: number;
+  userChangedLayout: boolean;
+  layoutsApplied: number;
+}
+
+export function extensionStats(page: Page): Promise<ExtensionStats> {
+  return page.evaluate(
+    () => (window as unknown as { commandsManager: { runCommand(n: string): unknown } }).commandsManager.runCommand('bodyRegion.getStats') as ExtensionStats,
+  );
+}
+
 export function activeProtocolId(page: Page): Promise<string | undefined> {
   return page.evaluate(() => (window as unknown as { services: Record<string, any> }).services.hangingProtocolService.getActiveProtocol().protocol?.id);
 }
@@ -179,8 +214,9 @@ export function activeProtocolId(page: Page): Promise<string | undefined> {
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   // The viewer's "investigational use" banner may appear late; it hides the lower viewports.
-  await page.getByRole('button', { name: 'Confirm and hide' }).click({ timeout: 500 }).catch(() => undefined);
-  await page.waitForTimeout(300);
+  const banner = page.getByRole('button', { name: 'Confirm and hide' });
+  await banner.click({ timeout: 500 }).catch(() => undefined);
+  await banner.waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file });
   return file;

@@ -23,6 +23,7 @@ function series(over: Partial<SeriesView>): SeriesView {
     segments: [],
     mainRegion: null,
     regions: [],
+    significantRegions: [],
     annexL: null,
     bodyPartExamined: null,
     tagDisagreement: null,
@@ -75,7 +76,10 @@ describe('BodyRegionPanel', () => {
     expect(segs.map((s) => (s as HTMLElement).style.flexGrow)).toEqual(['30', '40', '30']);
     expect(segs[1].getAttribute('title')).toContain('confidence 80 %');
 
-    expect(screen.getByTestId('br-summary-term').textContent).toBe('CHESTABDPELVIS');
+    // Names a radiologist reads; the DICOM term stays in the tooltip.
+    expect(screen.getByTestId('br-summary-term').textContent).toBe('Chest, abdomen and pelvis');
+    expect(screen.getByTestId('br-summary-term').getAttribute('title')).toBe('DICOM Annex L term: CHESTABDPELVIS');
+    expect(screen.getByTestId('br-summary').textContent).toContain('Study: Chest, Abdomen, Pelvis');
     expect(screen.getByTestId('br-summary').textContent).toContain('416775004');
     expect(screen.getByTestId('br-series-error').textContent).toContain('no frame could be decoded');
 
@@ -140,7 +144,7 @@ describe('BodyRegionService with the panel', () => {
     expect(service.getState().status).toBe('done');
     expect(screen.getByTestId('br-series-error').textContent).toContain('HTTP 500');
     expect(screen.getAllByTestId('br-bar-segment').map((s) => s.getAttribute('data-region'))).toEqual(['ABDOMEN', 'PELVIS']);
-    expect(screen.getByTestId('br-summary-term').textContent).toBe('ABDOMENPELVIS');
+    expect(screen.getByTestId('br-summary-term').textContent).toBe('Abdomen and pelvis');
   });
 
   it('stops with a clear message when the model cannot be loaded', async () => {

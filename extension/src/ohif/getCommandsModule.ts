@@ -22,7 +22,13 @@ export function getCommandsModule(ctx: OhifContext) {
     [COMMANDS.exportResults]: {
       commandFn: ({ download = true }: { download?: boolean } = {}) => (download ? downloadResults(runtime.service) : resultsDocument(runtime.service)),
     },
-    [COMMANDS.getStats]: { commandFn: () => ({ framesFromViewer: runtime.runner?.framesFromViewer ?? 0 }) },
+    [COMMANDS.getStats]: {
+      commandFn: () => ({
+        framesFromViewer: runtime.runner?.framesFromViewer ?? 0,
+        userChangedLayout: runtime.session?.userChangedLayout ?? false,
+        layoutsApplied: runtime.session?.layoutsApplied ?? 0,
+      }),
+    },
     [COMMANDS.applyRegionLayout]: { commandFn: () => session().applyRegionLayout('pixels', true) },
   };
   return { definitions, defaultContext: 'DEFAULT' };

@@ -6,7 +6,8 @@
  */
 import React from 'react';
 import type { RegionSegmentView, SeriesView, StudyView } from '../services/viewTypes';
-import { regionColour, regionTitle, textColourOn } from './regionColours';
+import { regionColour, textColourOn } from './regionColours';
+import { annexLName, regionName } from '../regionNames';
 
 export interface BodyRegionPanelProps {
   state: StudyView;
@@ -88,11 +89,11 @@ function StudySummary({ state }: { state: StudyView }): React.ReactElement | nul
   if (!summary || (!summary.annexL && !summary.regions.length)) return null;
   return (
     <div className="br-summary" data-testid="br-summary">
-      <div className="br-summary-term" data-testid="br-summary-term">
-        {summary.annexL ?? summary.regions.map(regionTitle).join(' + ')}
+      <div className="br-summary-term" data-testid="br-summary-term" title={summary.annexL ? `DICOM Annex L term: ${summary.annexL}` : undefined}>
+        {summary.annexL ? annexLName(summary.annexL) : summary.regions.map(regionName).join(' + ')}
       </div>
       <div className="br-summary-sub">
-        Study: {summary.regions.map(regionTitle).join(', ') || '—'}
+        Study: {summary.regions.map(regionName).join(', ') || '—'}
         {summary.snomed ? ` · SNOMED CT ${summary.snomed}` : ''}
       </div>
     </div>
@@ -120,7 +121,11 @@ function SeriesRow({ series, currentSegment, onSelect }: SeriesRowProps): React.
       </div>
       {(series.annexL || series.tagDisagreement) && (
         <div className="br-badges">
-          {series.annexL && <span className="br-badge br-badge-term" title="DICOM Annex L term for this series">{series.annexL}</span>}
+          {series.annexL && (
+            <span className="br-badge br-badge-term" title={`DICOM Annex L term for this series: ${series.annexL}`}>
+              {annexLName(series.annexL)}
+            </span>
+          )}
           {series.tagDisagreement && (
             <span className="br-badge br-badge-mismatch" title={series.tagDisagreement} data-testid="br-mismatch">
               BodyPartExamined {series.bodyPartExamined ?? '?'} ≠ pixels
@@ -174,12 +179,12 @@ function RegionBar({ series, currentSegment, onSelect }: SeriesRowProps & { seri
             key={i}
             className={`br-bar-seg${i === currentSegment ? ' br-current' : ''}`}
             style={{ flexGrow: count, flexBasis: 0, background, color: textColourOn(background) }}
-            title={`${regionTitle(s.label)}: slices ${s.firstIndex + 1}–${s.lastIndex + 1} of ${total}, confidence ${Math.round(100 * s.confidence)} %${boundary(s)}`}
+            title={`${regionName(s.label)}: slices ${s.firstIndex + 1}–${s.lastIndex + 1} of ${total}, confidence ${Math.round(100 * s.confidence)} %${boundary(s)}`}
             onClick={() => onSelect(i)}
             data-testid="br-bar-segment"
             data-region={s.label}
           >
-            {count / total > 0.12 ? regionTitle(s.label) : ''}
+            {count / total > 0.12 ? regionName(s.label) : ''}
           </button>
         );
       })}
@@ -203,7 +208,7 @@ function RegionList({ series, currentSegment, onSelect }: SeriesRowProps & { ser
               data-segment-index={i}
             >
               <span className="br-swatch" style={{ background: regionColour(s.label) }} />
-              <span className="br-region-name">{regionTitle(s.label)}</span>
+              <span className="br-region-name">{regionName(s.label)}</span>
               <span className="br-region-range">
                 {s.firstIndex + 1}–{s.lastIndex + 1}
               </span>

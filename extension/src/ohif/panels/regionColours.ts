@@ -32,11 +32,3 @@ export function textColourOn(background: string): string {
   const [r, g, b] = [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
   return 0.299 * r + 0.587 * g + 0.114 * b > 150 ? '#111827' : '#f9fafb';
 }
-
-export function regionTitle(label: string): string {
-  return label
-    .toLowerCase()
-    .split('_')
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join(' ');
-}

@@ -11,7 +11,10 @@ export function candidatesFromResults(ctx: OhifContext, service: BodyRegionServi
     if (series.status !== 'done') continue;
     const ds = displaySetOfSeries(ctx, series.seriesInstanceUID);
     if (!ds) continue;
+    // Only regions the summary calls significant: not a few edge slices of a neighbouring region.
+    const significant = new Set(series.significantRegions);
     for (const segment of series.segments) {
+      if (!significant.has(segment.label)) continue;
       const slices = segment.lastIndex - segment.firstIndex + 1;
       out.push({
         region: segment.label,

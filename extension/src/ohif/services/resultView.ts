@@ -19,6 +19,7 @@ export interface RawSeriesResult {
   summary?: {
     regions?: string[];
     mainRegion?: string | null;
+    significantRegions?: string[];
     annexL?: { term: string; snomed?: { code: string } | null } | null;
     tags?: { bodyPartExamined?: { value: string | null; status: string } };
   } | null;
@@ -39,6 +40,7 @@ export function emptySeriesView(job: SeriesJob): SeriesView {
     segments: [],
     mainRegion: null,
     regions: [],
+    significantRegions: [],
     annexL: null,
     bodyPartExamined: job.bodyPartExamined ?? null,
     tagDisagreement: null,
@@ -78,6 +80,7 @@ export function seriesViewFromResult(result: RawSeriesResult, job: SeriesJob, pr
     totalSlices,
     segments,
     regions,
+    significantRegions: result.summary?.significantRegions ?? regions,
     mainRegion: result.summary?.mainRegion ?? mainRegion(segments),
     annexL: result.summary?.annexL?.term ?? null,
     bodyPartExamined: bodyPart?.value ?? base.bodyPartExamined,

@@ -35,6 +35,8 @@ export interface SeriesView {
   mainRegion: string | null;
   /** Distinct regions in anatomical order. */
   regions: string[];
+  /** Regions large enough to name the series (the engine's summary): the by-region layout shows these. */
+  significantRegions: string[];
   /** DICOM Annex L defined term for the series (e.g. CHESTABDOMEN), or null. */
   annexL: string | null;
   /** BodyPartExamined as stored in the series, if any. */

@@ -10,6 +10,7 @@ import { activeDisplaySets, displaySetsInViewports, isClassifiable, jobsFor } fr
 import { LayoutGuard } from './layoutGuard';
 import { bestPerRegion, buildByRegionProtocol, RegionCandidate, regionViewportId } from '../hangingProtocols/buildByRegionProtocol';
 import { candidatesFromResults, candidatesFromTags } from './regionLayout';
+import { labelViewport } from './viewportLabels';
 
 const SETTLE_MS = 400;
 const POSITION_TIMEOUT_MS = 15000;
@@ -20,6 +21,8 @@ export class ViewerSession {
   private settleTimer: ReturnType<typeof setTimeout> | null = null;
   private appliedSignature = '';
   private stopped = false;
+  /** How many times the by-region layout was applied (tests wait on it instead of on time). */
+  layoutsApplied = 0;
 
   constructor(private readonly ctx: OhifContext, private readonly service: BodyRegionService) {
     this.guard = new LayoutGuard(ctx);
@@ -90,20 +93,24 @@ export class ViewerSession {
       console.warn('[body-region] could not apply the by-region layout', error);
       return false;
     }
+    this.layoutsApplied++;
     this.positionViewports(chosen);
     return true;
   }
 
   /**
    * The viewer restores a display set's last position when a viewport is re-created, which wins over
-   * the protocol's initialImageOptions; so each region viewport is moved to its slice once it exists.
+   * the protocol's initialImageOptions; so each region viewport is moved to its slice once it exists,
+   * and gets its region's caption.
    */
   private positionViewports(chosen: RegionCandidate[]): void {
     const { cornerstoneViewportService } = this.ctx.servicesManager.services;
     const pending = new Map(chosen.filter((c) => c.imageIndex !== null).map((c) => [regionViewportId(c.region), c.imageIndex as number]));
+    const unlabelled = new Map(chosen.map((c) => [regionViewportId(c.region), c.region]));
     const deadline = Date.now() + POSITION_TIMEOUT_MS;
     const tick = () => {
       if (this.stopped) return;
+      for (const [viewportId, region] of unlabelled) if (labelViewport(viewportId, region)) unlabelled.delete(viewportId);
       for (const [viewportId, index] of pending) {
         const viewport = cornerstoneViewportService?.getCornerstoneViewport?.(viewportId);
         const count = viewport?.getImageIds?.()?.length ?? 0;
@@ -112,7 +119,7 @@ export class ViewerSession {
           pending.delete(viewportId);
         }
       }
-      if (pending.size && Date.now() < deadline) setTimeout(tick, 200);
+      if ((pending.size || unlabelled.size) && Date.now() < deadline) setTimeout(tick, 200);
     };
     setTimeout(tick, 200);
   }
