@@ -19,6 +19,7 @@ const series = (uid: string, description: string): SeriesView => ({
   segments: [],
   mainRegion: null,
   regions: [],
+  significantRegions: [],
   annexL: null,
   bodyPartExamined: null,
   tagDisagreement: null,
@@ -30,7 +31,13 @@ test('says where each result came from and marks outdated SRs', () => {
   sources.setSeries('1', { source: 'archive', srSopInstanceUID: '9', srCreatedAt: '2026-12-07T03:00:00Z', outdated: [] });
   sources.setSeries('2', { source: 'cache', outdated: [] });
   sources.setSeries('3', { source: 'computed', outdated: ['written by another model (m 1.0.0, sha256 abcdef…)'] });
-  render(<ArchiveSection sources={sources} series={[series('1', 'chest'), series('2', 'abdomen'), series('3', 'pelvis')]} onSave={() => undefined} />);
+  render(
+    <ArchiveSection
+      sources={sources}
+      series={[series('1', 'chest'), series('2', 'abdomen'), series('3', 'pelvis')]}
+      onSave={() => undefined}
+    />,
+  );
   const rows = screen.getAllByTestId('br-source');
   expect(rows.map((r) => r.textContent)).toEqual([
     'chestarchive SR (2026-12-07)',
