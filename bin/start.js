@@ -18,10 +18,12 @@ const newest = (p) => {
 if (!fs.existsSync(path.join(root, 'node_modules', '.bin', 'tsc'))) run('npm', ['ci']);
 const entry = path.join(root, 'build', 'node', 'node', 'start.js');
 if (!fs.existsSync(entry) || fs.statSync(entry).mtimeMs < newest(path.join(root, 'extension', 'src'))) run('npm', ['run', 'build']);
-require(entry).main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`[body-region] ${err && err.message ? err.message : err}\n`);
-    process.exit(1);
-  },
-);
+require(entry)
+  .main(process.argv.slice(2))
+  .then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`[body-region] ${err && err.message ? err.message : err}\n`);
+      process.exit(1);
+    },
+  );

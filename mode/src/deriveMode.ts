@@ -24,7 +24,7 @@ export interface DeriveOptions {
 
 export async function deriveMode(basic: BasicModeModule, options: DeriveOptions): Promise<any> {
   const base = basic.modeFactory ? await basic.modeFactory.call(basic, { modeConfiguration: undefined }) : basic.modeInstance;
-  if (!base?.routes?.length) throw new Error('body-region mode: the viewer\'s basic mode has no route to derive from');
+  if (!base?.routes?.length) throw new Error("body-region mode: the viewer's basic mode has no route to derive from");
   const baseRoute = base.routes[0];
   const baseLayout = baseRoute.layoutInstance;
   const route = {

@@ -60,7 +60,14 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const method of SWEEPS[arg('set', '1')]) {
-    const r = await simulateSites(selected, { k, seed: 20261127, method, modelFor: () => ({ name: 'model', assets }), runsCache, log: (l) => process.stderr.write(`${l}\n`) });
+    const r = await simulateSites(selected, {
+      k,
+      seed: 20261127,
+      method,
+      modelFor: () => ({ name: 'model', assets }),
+      runsCache,
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
     const o = r.overall;
     const fitMs = r.sites.reduce((a, s) => a + s.fit.ms, 0) / Math.max(1, r.sites.length);
     lines.push(

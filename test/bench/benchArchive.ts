@@ -11,7 +11,9 @@ import type { WholeBodyManifest } from './wholeBodyStack';
 
 /** Instances of the series the archive already holds (QIDO-RS). */
 async function storedCount(dicomWebUrl: string, m: WholeBodyManifest): Promise<number> {
-  const res = await fetch(`${dicomWebUrl}/studies/${m.studyInstanceUID}/series/${m.seriesInstanceUID}/instances?limit=100000`, { headers: { Accept: 'application/dicom+json' } });
+  const res = await fetch(`${dicomWebUrl}/studies/${m.studyInstanceUID}/series/${m.seriesInstanceUID}/instances?limit=100000`, {
+    headers: { Accept: 'application/dicom+json' },
+  });
   if (res.status === 204 || res.status === 404) return 0;
   if (!res.ok) throw new Error(`QIDO-RS failed: HTTP ${res.status}`);
   const text = await res.text();
@@ -25,7 +27,10 @@ export interface BenchArchive {
 }
 
 /** Starts Orthanc on the cached storage and stores the series unless it is already complete. */
-export async function startBenchArchive(m: WholeBodyManifest, opts: { storageDir?: string; log?: (s: string) => void } = {}): Promise<BenchArchive> {
+export async function startBenchArchive(
+  m: WholeBodyManifest,
+  opts: { storageDir?: string; log?: (s: string) => void } = {},
+): Promise<BenchArchive> {
   const storageDir = opts.storageDir ?? path.join(CACHE_ROOT, 'orthanc');
   fs.mkdirSync(storageDir, { recursive: true });
   const orthanc = await startOrthanc({ storageDir });
@@ -35,7 +40,10 @@ export async function startBenchArchive(m: WholeBodyManifest, opts: { storageDir
     if (have !== m.slices) {
       opts.log?.(`storing ${m.slices} instances in Orthanc over STOW-RS (archive had ${have})…`);
       for (let i = 0; i < m.files.length; i += 100) {
-        await stowRs(orthanc.dicomWebUrl, m.files.slice(i, i + 100).map((f) => new Uint8Array(fs.readFileSync(f))));
+        await stowRs(
+          orthanc.dicomWebUrl,
+          m.files.slice(i, i + 100).map((f) => new Uint8Array(fs.readFileSync(f))),
+        );
         opts.log?.(`  ${Math.min(i + 100, m.files.length)}/${m.files.length}`);
       }
       const now = await storedCount(orthanc.dicomWebUrl, m);

@@ -34,7 +34,14 @@ export interface ProxyCounters {
   otherBytes: number;
 }
 
-export const emptyCounters = (): ProxyCounters => ({ frameRequests: 0, frameBytes: 0, metadataRequests: 0, metadataBytes: 0, otherRequests: 0, otherBytes: 0 });
+export const emptyCounters = (): ProxyCounters => ({
+  frameRequests: 0,
+  frameBytes: 0,
+  metadataRequests: 0,
+  metadataBytes: 0,
+  otherRequests: 0,
+  otherBytes: 0,
+});
 
 export interface BenchServer {
   url: string;
@@ -76,7 +83,12 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
         return true;
       }
       const body = fs.readFileSync(file);
-      res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length, 'Cache-Control': 'no-store', ...ISOLATION });
+      res.writeHead(200, {
+        'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'Content-Length': body.length,
+        'Cache-Control': 'no-store',
+        ...ISOLATION,
+      });
       res.end(body);
       return true;
     }

@@ -13,7 +13,16 @@ import type { InferenceRun, Mode, ModeRun, RunOptions } from './measure';
 import { peakRssMB, rendererPids, resetPeakRss, rssMB } from './procMemory';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface ChromiumBenchOptions extends RunOptions {
   server: BenchServer;
@@ -62,7 +71,11 @@ async function jsHeapMB(cdp: CDPSession): Promise<number | null> {
   return used ? used.value / 2 ** 20 : null;
 }
 
-async function openBenchPage(browser: Browser, o: ChromiumBenchOptions, errors: string[]): Promise<{ page: Page; cdp: CDPSession; info: LoadInfo; close(): Promise<void> }> {
+async function openBenchPage(
+  browser: Browser,
+  o: ChromiumBenchOptions,
+  errors: string[],
+): Promise<{ page: Page; cdp: CDPSession; info: LoadInfo; close(): Promise<void> }> {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
@@ -180,7 +193,9 @@ export async function runChromiumBench(o: ChromiumBenchOptions): Promise<HostRes
         await single.close();
       }
     }
-    notes.push(`chromium: ${info.userAgent.replace(/^.*(Chrome\/[\d.]+).*$/, '$1')}, crossOriginIsolated=${info.crossOriginIsolated}, hardwareConcurrency=${info.hardwareConcurrency}, wasm threads ${info.threads}; model load ${info.loadSeconds.toFixed(2)} s; each mode in a fresh browser context`);
+    notes.push(
+      `chromium: ${info.userAgent.replace(/^.*(Chrome\/[\d.]+).*$/, '$1')}, crossOriginIsolated=${info.crossOriginIsolated}, hardwareConcurrency=${info.hardwareConcurrency}, wasm threads ${info.threads}; model load ${info.loadSeconds.toFixed(2)} s; each mode in a fresh browser context`,
+    );
     if (errors.length) notes.push(`chromium page errors: ${errors.slice(0, 5).join(' | ')}`);
     return {
       host: 'chromium',

@@ -39,7 +39,8 @@ export function compareMaps(fast: MapSegment[], exhaustive: MapSegment[], tolera
     const e = exhaustive[i];
     const shift = Math.max(Math.abs(f.firstIndex - e.firstIndex), Math.abs(f.lastIndex - e.lastIndex));
     maxShift = Math.max(maxShift, shift);
-    if (shift > toleranceSlices) problems.push(`${f.label}: fast ${f.firstIndex}-${f.lastIndex} vs exhaustive ${e.firstIndex}-${e.lastIndex} (${shift} slices)`);
+    if (shift > toleranceSlices)
+      problems.push(`${f.label}: fast ${f.firstIndex}-${f.lastIndex} vs exhaustive ${e.firstIndex}-${e.lastIndex} (${shift} slices)`);
   });
   return { equal: problems.length === 0, maxBoundaryShift: maxShift, toleranceSlices, problems };
 }

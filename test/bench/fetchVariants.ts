@@ -71,18 +71,37 @@ export async function measureFetchVariants(o: {
   const raw = 'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.1';
   const windows = ['0,2000', '40,400', '750,1500']; // br-pre-1's three CT windows as centre,width
   const variants: Array<{ name: string; sameResult: boolean; perFrame: (sop: string) => Request[]; note: string }> = [
-    { name: 'frames, uncompressed, identity', sameResult: true, perFrame: (s) => [{ path: framePath(s), headers: { Accept: raw, 'Accept-Encoding': 'identity' } }], note: 'what the Node path gets' },
-    { name: 'frames, uncompressed, gzip', sameResult: true, perFrame: (s) => [{ path: framePath(s), headers: { Accept: raw, 'Accept-Encoding': 'gzip' } }], note: 'what a browser asks for (it always sends Accept-Encoding: gzip); an Orthanc with HTTP compression on compresses each frame on the fly' },
+    {
+      name: 'frames, uncompressed, identity',
+      sameResult: true,
+      perFrame: (s) => [{ path: framePath(s), headers: { Accept: raw, 'Accept-Encoding': 'identity' } }],
+      note: 'what the Node path gets',
+    },
+    {
+      name: 'frames, uncompressed, gzip',
+      sameResult: true,
+      perFrame: (s) => [{ path: framePath(s), headers: { Accept: raw, 'Accept-Encoding': 'gzip' } }],
+      note: 'what a browser asks for (it always sends Accept-Encoding: gzip); an Orthanc with HTTP compression on compresses each frame on the fly',
+    },
     {
       name: `rendered PNG ${o.size}², 1 window`,
       sameResult: false,
-      perFrame: (s) => [{ path: `${framePath(s)}/rendered?viewport=${o.size},${o.size}&window=${windows[0]},linear`, headers: { Accept: 'image/png', 'Accept-Encoding': 'identity' } }],
+      perFrame: (s) => [
+        {
+          path: `${framePath(s)}/rendered?viewport=${o.size},${o.size}&window=${windows[0]},linear`,
+          headers: { Accept: 'image/png', 'Accept-Encoding': 'identity' },
+        },
+      ],
       note: '8-bit, one window, server-side resize: not br-pre-1',
     },
     {
       name: `rendered PNG ${o.size}², 3 windows`,
       sameResult: false,
-      perFrame: (s) => windows.map((w) => ({ path: `${framePath(s)}/rendered?viewport=${o.size},${o.size}&window=${w},linear`, headers: { Accept: 'image/png', 'Accept-Encoding': 'identity' } })),
+      perFrame: (s) =>
+        windows.map((w) => ({
+          path: `${framePath(s)}/rendered?viewport=${o.size},${o.size}&window=${w},linear`,
+          headers: { Accept: 'image/png', 'Accept-Encoding': 'identity' },
+        })),
       note: '8-bit per window (7.8 HU steps in the overview window), server-side resize: close to, not equal to, br-pre-1',
     },
   ];
@@ -90,7 +109,16 @@ export async function measureFetchVariants(o: {
   for (const v of variants) {
     const requests = sample.flatMap(v.perFrame);
     const { seconds, bytes } = await timed(base, requests, o.concurrency ?? 4);
-    out.push({ name: v.name, sameResult: v.sameResult, frames: n, requests: requests.length, seconds, framesPerSecond: n / seconds, bytesPerFrame: bytes / n, note: v.note });
+    out.push({
+      name: v.name,
+      sameResult: v.sameResult,
+      frames: n,
+      requests: requests.length,
+      seconds,
+      framesPerSecond: n / seconds,
+      bytesPerFrame: bytes / n,
+      note: v.note,
+    });
   }
   return out;
 }

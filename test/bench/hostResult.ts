@@ -70,6 +70,15 @@ export interface FastSweepRow {
   problems: string[];
 }
 
-export function withCounters(run: ModeRun, c: ProxyCounters): Pick<HostModeResult, 'httpFrameBytes' | 'httpFrameRequests' | 'httpMetadataBytes' | 'wallSecondsRuns'> & ModeRun {
-  return { ...run, httpFrameBytes: c.frameBytes, httpFrameRequests: c.frameRequests, httpMetadataBytes: c.metadataBytes, wallSecondsRuns: [run.wallSeconds] };
+export function withCounters(
+  run: ModeRun,
+  c: ProxyCounters,
+): Pick<HostModeResult, 'httpFrameBytes' | 'httpFrameRequests' | 'httpMetadataBytes' | 'wallSecondsRuns'> & ModeRun {
+  return {
+    ...run,
+    httpFrameBytes: c.frameBytes,
+    httpFrameRequests: c.frameRequests,
+    httpMetadataBytes: c.metadataBytes,
+    wallSecondsRuns: [run.wallSeconds],
+  };
 }

@@ -39,7 +39,11 @@ function ensureBundle(log: (s: string) => void): void {
   const sources = Math.max(newestMtime(path.join(REPO_ROOT, 'extension/src/engine')), newestMtime(path.join(REPO_ROOT, 'test/bench')));
   if (built > sources) return;
   log('bundling the bench page (webpack)…');
-  execFileSync(path.join(REPO_ROOT, 'node_modules/.bin/webpack'), ['--config', path.join(REPO_ROOT, 'test/bench/webpack.bench.config.js')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    path.join(REPO_ROOT, 'node_modules/.bin/webpack'),
+    ['--config', path.join(REPO_ROOT, 'test/bench/webpack.bench.config.js')],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -69,8 +73,23 @@ export async function main(argv: string[]): Promise<number> {
     return (e as { exitCode?: number }).exitCode ?? 1;
   }
   const o = program.opts<{
-    slices?: number; matrix: number; quick?: boolean; json?: string; host: string; model?: string;
-    nodeThreads: number; browserThreads: number; batch?: number; concurrency?: number; inferenceImages?: number; warmup: boolean; cache?: string; fetchVariants?: number; gzip: boolean; sweep: string; repeat?: number;
+    slices?: number;
+    matrix: number;
+    quick?: boolean;
+    json?: string;
+    host: string;
+    model?: string;
+    nodeThreads: number;
+    browserThreads: number;
+    batch?: number;
+    concurrency?: number;
+    inferenceImages?: number;
+    warmup: boolean;
+    cache?: string;
+    fetchVariants?: number;
+    gzip: boolean;
+    sweep: string;
+    repeat?: number;
   }>();
   const hosts: Host[] = o.host === 'both' ? ['node', 'chromium'] : o.host === 'node' || o.host === 'chromium' ? [o.host] : [];
   if (!hosts.length) {
@@ -92,7 +111,11 @@ export async function main(argv: string[]): Promise<number> {
     repeat: o.repeat ?? (o.quick ? 1 : 3),
     quick: Boolean(o.quick),
     warmUp: o.warmup,
-    sweepSampleMm: o.sweep.split(',').filter((x) => x.trim() !== '').map(Number).filter((x) => x > 0),
+    sweepSampleMm: o.sweep
+      .split(',')
+      .filter((x) => x.trim() !== '')
+      .map(Number)
+      .filter((x) => x > 0),
     fetchVariantFrames: o.fetchVariants ?? (o.quick ? 20 : 100),
     archiveGzip: o.gzip,
     cacheRoot: o.cache,
@@ -113,7 +136,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      process.stderr.write(`bench: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+      process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       process.exit(1);
     },
   );

@@ -75,7 +75,15 @@ export async function runMode(ref: SeriesRef, model: BodyRegionModel, mode: Mode
   const frames = await seriesFrames(ref, archive);
   const t1 = now();
   const pixels = new DicomWebPixelSource(archive);
-  const result = await classifySeries({ frames, pixels, model, mode, batchSize: opts.batchSize, concurrency: opts.concurrency, sampleMm: opts.sampleMm });
+  const result = await classifySeries({
+    frames,
+    pixels,
+    model,
+    mode,
+    batchSize: opts.batchSize,
+    concurrency: opts.concurrency,
+    sampleMm: opts.sampleMm,
+  });
   const t2 = now();
   return {
     mode,
@@ -126,7 +134,13 @@ export interface InferenceRun {
  * Pure inference throughput on real preprocessed frames of the series (fetched and preprocessed
  * before the clock starts): `images` images in batches of `batchSize`, after one warm-up batch.
  */
-export async function measureInference(ref: SeriesRef, model: BodyRegionModel, images: number, batchSize = 16, sampleFrames = 16): Promise<InferenceRun> {
+export async function measureInference(
+  ref: SeriesRef,
+  model: BodyRegionModel,
+  images: number,
+  batchSize = 16,
+  sampleFrames = 16,
+): Promise<InferenceRun> {
   const archive = new DicomWebArchive({ url: ref.dicomWebUrl });
   const frames = await seriesFrames(ref, archive);
   const pixels = new DicomWebPixelSource(archive);
@@ -139,7 +153,7 @@ export async function measureInference(ref: SeriesRef, model: BodyRegionModel, i
     preprocessFrame(await pixels.getPixels(frame), frame, S, sample, i * per, model.manifest.preprocessing);
   }
   const batch = new Float32Array(batchSize * per);
-  for (let i = 0; i < batchSize; i++) batch.set(sample.subarray((i % count) * per, (i % count + 1) * per), i * per);
+  for (let i = 0; i < batchSize; i++) batch.set(sample.subarray((i % count) * per, ((i % count) + 1) * per), i * per);
   await model.classify(batch, batchSize); // warm-up
   const batches = Math.max(1, Math.ceil(images / batchSize));
   const t0 = now();

@@ -34,7 +34,11 @@ export async function runNodeBench(o: NodeBenchOptions): Promise<HostResult> {
   const t0 = performance.now();
   const model = await loadModelFromDir(o.modelDir, { numThreads: o.threads });
   const modelLoadSeconds = (performance.now() - t0) / 1000;
-  const ref: SeriesRef = { dicomWebUrl: `${o.server.url}/dicom-web`, studyInstanceUID: o.studyInstanceUID, seriesInstanceUID: o.seriesInstanceUID };
+  const ref: SeriesRef = {
+    dicomWebUrl: `${o.server.url}/dicom-web`,
+    studyInstanceUID: o.studyInstanceUID,
+    seriesInstanceUID: o.seriesInstanceUID,
+  };
   try {
     const modes: Partial<Record<Mode, HostModeResult>> = {};
     for (const mode of ['fast', 'exhaustive'] as Mode[]) {
@@ -67,20 +71,48 @@ export async function runNodeBench(o: NodeBenchOptions): Promise<HostResult> {
       o.log?.(`node: fast mode, first samples ${sampleMm} mm apart…`);
       const run = await runMode(ref, model, 'fast', { ...o, sampleMm });
       const c = compareMaps(run.segments, modes.exhaustive!.segments, 1);
-      fastSweep.push({ sampleMm, framesFetched: run.framesFetched, framesFraction: run.framesFetched / run.framesTotal, wallSeconds: run.wallSeconds, equal: c.equal, maxBoundaryShift: c.maxBoundaryShift, problems: c.problems });
+      fastSweep.push({
+        sampleMm,
+        framesFetched: run.framesFetched,
+        framesFraction: run.framesFetched / run.framesTotal,
+        wallSeconds: run.wallSeconds,
+        equal: c.equal,
+        maxBoundaryShift: c.maxBoundaryShift,
+        problems: c.problems,
+      });
     }
     let simulatedFast: SimulatedFastRow[] = [];
     const stack0 = modes.exhaustive?.stack0;
     if (stack0 && stack0.probabilities.every((p) => p !== null)) {
-      simulatedFast = await simulateFastSettings({ ...stack0, labelNames: model.labelNames, exhaustive: modes.exhaustive!.segments, sampleMm: [DEFAULT_SAMPLE_MM, ...(o.sweepSampleMm ?? [])], margins: [0, 1, 2] });
+      simulatedFast = await simulateFastSettings({
+        ...stack0,
+        labelNames: model.labelNames,
+        exhaustive: modes.exhaustive!.segments,
+        sampleMm: [DEFAULT_SAMPLE_MM, ...(o.sweepSampleMm ?? [])],
+        margins: [0, 1, 2],
+      });
       delete modes.exhaustive!.stack0; // 1,000 × 20 numbers: not for the report
     }
     o.log?.('node: inference throughput…');
     const inferenceRuns = [];
-    for (let r = 0; r < Math.max(1, o.repeat ?? 1); r++) inferenceRuns.push(await measureInference(ref, model, o.inferenceImages, o.batchSize ?? 16));
+    for (let r = 0; r < Math.max(1, o.repeat ?? 1); r++)
+      inferenceRuns.push(await measureInference(ref, model, o.inferenceImages, o.batchSize ?? 16));
     const inference = medianInference(inferenceRuns);
-    notes.push(`node: ${process.version}, onnxruntime-web wasm, ${o.threads} thread(s) requested; exhaustive runs after fast in the same process (its extra memory is over a baseline that fast already grew)`);
-    return { host: 'node', threads: o.threads, crossOriginIsolated: null, modelLoadSeconds, inference, fast: modes.fast!, exhaustive: modes.exhaustive!, fastSweep, simulatedFast, notes };
+    notes.push(
+      `node: ${process.version}, onnxruntime-web wasm, ${o.threads} thread(s) requested; exhaustive runs after fast in the same process (its extra memory is over a baseline that fast already grew)`,
+    );
+    return {
+      host: 'node',
+      threads: o.threads,
+      crossOriginIsolated: null,
+      modelLoadSeconds,
+      inference,
+      fast: modes.fast!,
+      exhaustive: modes.exhaustive!,
+      fastSweep,
+      simulatedFast,
+      notes,
+    };
   } finally {
     await model.dispose();
   }

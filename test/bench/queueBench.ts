@@ -70,15 +70,35 @@ async function main(): Promise<void> {
     let study = newUid();
     for (let i = 0; i < flags.series; i++) {
       if (i % 5 === 0) study = newUid();
-      files.push(...(await makeSeries({ studyInstanceUID: study, seriesNumber: (i % 5) + 1, slices: flags.slices, rows: 64, columns: 64 })).files);
+      files.push(
+        ...(await makeSeries({ studyInstanceUID: study, seriesNumber: (i % 5) + 1, slices: flags.slices, rows: 64, columns: 64 })).files,
+      );
     }
     await stowRs(orthanc.dicomWebUrl, files);
 
     const runs: Run[] = [];
     log('single-process CLI: classify --all --mode fast…');
-    const single = await run(['classify', '--url', orthanc.dicomWebUrl, '--all', '--mode', 'fast', '--model', flags.model, '--out', path.join(work, 'single.jsonl'), '-q']);
+    const single = await run([
+      'classify',
+      '--url',
+      orthanc.dicomWebUrl,
+      '--all',
+      '--mode',
+      'fast',
+      '--model',
+      flags.model,
+      '--out',
+      path.join(work, 'single.jsonl'),
+      '-q',
+    ]);
     if (single.code !== 0) throw new Error(`classify failed (${single.code}): ${single.stderr.slice(-500)}`);
-    runs.push({ label: 'classify (1 process)', processes: 1, wallSeconds: single.seconds, seriesPerSecond: flags.series / single.seconds, steadySeriesPerSecond: null });
+    runs.push({
+      label: 'classify (1 process)',
+      processes: 1,
+      wallSeconds: single.seconds,
+      seriesPerSecond: flags.series / single.seconds,
+      steadySeriesPerSecond: null,
+    });
 
     let overheadMs: number | null = null;
     let enqueueSeconds = 0;
@@ -91,33 +111,52 @@ async function main(): Promise<void> {
       log(`${n} worker process(es)…`);
       const t0 = Date.now();
       const outs = await Promise.all(
-        Array.from({ length: n }, () => run(['queue', 'worker', ...redisArgs, '--model', flags.model, '--out', path.join(work, `w${n}.jsonl`), '--exit-when-idle', '-q'])),
+        Array.from({ length: n }, () =>
+          run(['queue', 'worker', ...redisArgs, '--model', flags.model, '--out', path.join(work, `w${n}.jsonl`), '--exit-when-idle', '-q']),
+        ),
       );
       const wall = (Date.now() - t0) / 1000;
       const stats = outs.map((o) => statsOf(o.stderr));
-      if (outs.some((o) => o.code !== 0) || stats.some((s) => !s)) throw new Error(`a worker failed: ${outs.map((o) => o.stderr.slice(-300)).join('\n')}`);
+      if (outs.some((o) => o.code !== 0) || stats.some((s) => !s))
+        throw new Error(`a worker failed: ${outs.map((o) => o.stderr.slice(-300)).join('\n')}`);
       const jobs = stats.reduce((a, s) => a + s.jobs, 0);
       if (jobs !== flags.series) throw new Error(`workers ran ${jobs} jobs for ${flags.series} series`);
       const steady = jobs / (Math.max(...stats.map((s) => s.spanMs)) / 1000);
-      runs.push({ label: `queue, ${n} worker${n > 1 ? 's' : ''}`, processes: n, wallSeconds: wall, seriesPerSecond: flags.series / wall, steadySeriesPerSecond: steady });
+      runs.push({
+        label: `queue, ${n} worker${n > 1 ? 's' : ''}`,
+        processes: n,
+        wallSeconds: wall,
+        seriesPerSecond: flags.series / wall,
+        steadySeriesPerSecond: steady,
+      });
       // One worker, one job at a time: time between jobs not spent classifying = the queue's cost per job.
       if (n === 1) overheadMs = (stats[0].spanMs - stats[0].busyMs) / stats[0].jobs;
     }
 
-    const machine = `${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, load ${loadStart.map((l) => l.toFixed(1)).join(' ')} → ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+    const machine = `${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, load ${loadStart.map((l) => l.toFixed(1)).join(' ')} → ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`;
     const lines = [
       `bench:queue — ${flags.series} series × ${flags.slices} images (64×64 CT), fast mode, ${new Date().toISOString()}`,
       `machine: ${machine}, Node ${process.version}`,
       '',
       '| run | processes | wall s | series/s (wall) | series/s (steady) |',
       '|---|---:|---:|---:|---:|',
-      ...runs.map((r) => `| ${r.label} | ${r.processes} | ${r.wallSeconds.toFixed(1)} | ${r.seriesPerSecond.toFixed(2)} | ${r.steadySeriesPerSecond === null ? '–' : r.steadySeriesPerSecond.toFixed(2)} |`),
+      ...runs.map(
+        (r) =>
+          `| ${r.label} | ${r.processes} | ${r.wallSeconds.toFixed(1)} | ${r.seriesPerSecond.toFixed(2)} | ${r.steadySeriesPerSecond === null ? '–' : r.steadySeriesPerSecond.toFixed(2)} |`,
+      ),
       '',
       `queue overhead per job (1 worker, between jobs, not classifying): ${overheadMs === null ? 'n/a' : `${overheadMs.toFixed(1)} ms`}`,
       `enqueue: ${flags.series} series in ${enqueueSeconds.toFixed(1)} s (QIDO paging + Redis, process start included)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
-    if (flags.json) fs.writeFileSync(flags.json, JSON.stringify({ series: flags.series, slices: flags.slices, machine, runs, overheadMs, enqueueSeconds }, null, 2));
+    if (flags.json)
+      fs.writeFileSync(
+        flags.json,
+        JSON.stringify({ series: flags.series, slices: flags.slices, machine, runs, overheadMs, enqueueSeconds }, null, 2),
+      );
   } finally {
     await redis.stop();
     await orthanc.stop();

@@ -50,7 +50,14 @@ export interface BenchOptions {
 }
 
 function machine(): BenchReport['machine'] {
-  return { cpuModel: os.cpus()[0]?.model ?? 'unknown', nproc: os.cpus().length, memTotalGB: os.totalmem() / 2 ** 30, loadAverageStart: os.loadavg(), loadAverageEnd: [], node: process.version };
+  return {
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    nproc: os.cpus().length,
+    memTotalGB: os.totalmem() / 2 ** 30,
+    loadAverageStart: os.loadavg(),
+    loadAverageEnd: [],
+    node: process.version,
+  };
 }
 
 /** Reads the metadata and every frame once through the proxy (no classification). */
@@ -115,21 +122,42 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     };
     const results: HostResult[] = [];
     for (const host of o.hosts) {
-      if (host === 'node') results.push(await runNodeBench({ ...common, modelDir, threads: o.nodeThreads, sweepSampleMm: o.sweepSampleMm }));
+      if (host === 'node')
+        results.push(await runNodeBench({ ...common, modelDir, threads: o.nodeThreads, sweepSampleMm: o.sweepSampleMm }));
       else results.push(await runChromiumBench({ ...common, threads: o.browserThreads }));
     }
     let fetchVariants: FetchVariant[] = [];
     if (o.fetchVariantFrames > 0) {
       log('fetch variants (uncompressed, gzip, /rendered)…');
-      fetchVariants = await measureFetchVariants({ orthancUrl: archive.orthanc.url, studyInstanceUID: stack.studyInstanceUID, seriesInstanceUID: stack.seriesInstanceUID, sopInstanceUIDs: stack.sopInstanceUIDs, size: manifest.inputSize, frames: o.fetchVariantFrames, concurrency: o.concurrency ?? 4 });
+      fetchVariants = await measureFetchVariants({
+        orthancUrl: archive.orthanc.url,
+        studyInstanceUID: stack.studyInstanceUID,
+        seriesInstanceUID: stack.seriesInstanceUID,
+        sopInstanceUIDs: stack.sopInstanceUIDs,
+        size: manifest.inputSize,
+        frames: o.fetchVariantFrames,
+        concurrency: o.concurrency ?? 4,
+      });
     }
-    if (!o.archiveGzip) notes.push('proxy forced Accept-Encoding: identity towards Orthanc (--no-gzip): frames travel uncompressed in every host');
-    else notes.push("proxy passed each client's Accept-Encoding to Orthanc; the embedded Orthanc has HTTP compression off (extension/src/node/orthanc.ts), so frames travel uncompressed in every host");
+    if (!o.archiveGzip)
+      notes.push('proxy forced Accept-Encoding: identity towards Orthanc (--no-gzip): frames travel uncompressed in every host');
+    else
+      notes.push(
+        "proxy passed each client's Accept-Encoding to Orthanc; the embedded Orthanc has HTTP compression off (extension/src/node/orthanc.ts), so frames travel uncompressed in every host",
+      );
     const correctness: Partial<Record<Host, ReturnType<typeof compareMaps>>> = {};
     for (const r of results) correctness[r.host] = compareMaps(r.fast.segments, r.exhaustive.segments, 1);
     const report = buildReport({
       quick: o.quick,
-      options: { repeat: o.repeat, archiveGzip: o.archiveGzip, warmUp: o.warmUp, batchSize: o.batchSize ?? null, concurrency: o.concurrency ?? null, nodeThreads: o.nodeThreads, browserThreads: o.browserThreads },
+      options: {
+        repeat: o.repeat,
+        archiveGzip: o.archiveGzip,
+        warmUp: o.warmUp,
+        batchSize: o.batchSize ?? null,
+        concurrency: o.concurrency ?? null,
+        nodeThreads: o.nodeThreads,
+        browserThreads: o.browserThreads,
+      },
       machine: { ...m0, loadAverageEnd: os.loadavg() },
       model: {
         id: manifest.modelId,

@@ -39,8 +39,20 @@ export async function simulateFastSettings(o: {
         classify: async (indices) => indices.map((i) => o.probabilities[i]),
       });
       const labels = result.labels.map((l) => l ?? '?');
-      const c = compareMaps(runsOf(labels), o.exhaustive.filter((s) => s.stackIndex === 0), 1);
-      rows.push({ sampleMm, boundaryMargin, framesFetched: result.attempted, framesFraction: result.attempted / n, equal: c.equal, maxBoundaryShift: c.maxBoundaryShift, problems: c.problems });
+      const c = compareMaps(
+        runsOf(labels),
+        o.exhaustive.filter((s) => s.stackIndex === 0),
+        1,
+      );
+      rows.push({
+        sampleMm,
+        boundaryMargin,
+        framesFetched: result.attempted,
+        framesFraction: result.attempted / n,
+        equal: c.equal,
+        maxBoundaryShift: c.maxBoundaryShift,
+        problems: c.problems,
+      });
     }
   }
   return rows;

@@ -14,7 +14,14 @@ module.exports = {
   devtool: false,
   entry: { 'bench-page': path.resolve(__dirname, 'browser/benchPage.ts') },
   experiments: { outputModule: true },
-  output: { path: path.resolve(ROOT, 'build/bench/web'), filename: '[name].js', module: true, chunkFormat: 'module', publicPath: 'auto', clean: false },
+  output: {
+    path: path.resolve(ROOT, 'build/bench/web'),
+    filename: '[name].js',
+    module: true,
+    chunkFormat: 'module',
+    publicPath: 'auto',
+    clean: false,
+  },
   resolve: {
     extensions: ['.ts', '.js', '.mjs', '.json'],
     conditionNames: ['onnxruntime-web-use-extern-wasm', 'webpack', 'production', 'browser', 'import', 'module', 'default'],
@@ -28,7 +35,11 @@ module.exports = {
         exclude: /node_modules/,
         use: {
           loader: 'ts-loader',
-          options: { transpileOnly: true, configFile: path.resolve(ROOT, 'tsconfig.json'), compilerOptions: { module: 'es2020', target: 'es2020', sourceMap: false } },
+          options: {
+            transpileOnly: true,
+            configFile: path.resolve(ROOT, 'tsconfig.json'),
+            compilerOptions: { module: 'es2020', target: 'es2020', sourceMap: false },
+          },
         },
       },
     ],

@@ -134,7 +134,17 @@ export async function buildWholeBodyStack(options: WholeBodyOptions): Promise<Wh
 
   const series = new Map(readCsv<SeriesRow>(path.join(SHARED_CT, 'series.csv')).map((r) => [r.id, r]));
   const labelRows = readCsv<{ id: string; first: string; last: string; label: string }>(path.join(SHARED_CT, 'labels.csv'));
-  const volumes: Array<{ part: StackPart; volume: Volume; first: number; last: number; sliceMm: number; fovMm: number; labels: string[]; startMm: number; lengthMm: number }> = [];
+  const volumes: Array<{
+    part: StackPart;
+    volume: Volume;
+    first: number;
+    last: number;
+    sliceMm: number;
+    fovMm: number;
+    labels: string[];
+    startMm: number;
+    lengthMm: number;
+  }> = [];
   let total = 0;
   for (const part of parts) {
     const row = series.get(part.id);
@@ -145,14 +155,35 @@ export async function buildWholeBodyStack(options: WholeBodyOptions): Promise<Wh
     const sliceMm = Number(row.slice_mm);
     const lengthMm = (last - first + 1) * sliceMm;
     const fovMm = Math.max(volume.rows * Number(row.row_mm), volume.columns * Number(row.col_mm));
-    volumes.push({ part, volume, first, last, sliceMm, fovMm, labels: volumeLabels(labelRows, part.id, volume.slices), startMm: total, lengthMm });
+    volumes.push({
+      part,
+      volume,
+      first,
+      last,
+      sliceMm,
+      fovMm,
+      labels: volumeLabels(labelRows, part.id, volume.slices),
+      startMm: total,
+      lengthMm,
+    });
     total += lengthMm;
   }
   // True anatomical lengths: the spacing follows from the number of slices asked for.
   const spacingMm = total / options.slices;
   const studyInstanceUID = uidFromKey(`${key}/study`);
   const seriesInstanceUID = uidFromKey(`${key}/series`);
-  const manifest: WholeBodyManifest = { key, studyInstanceUID, seriesInstanceUID, slices: options.slices, matrix: options.matrix, spacingMm, sopInstanceUIDs: [], truth: [], sources: [], files: [] };
+  const manifest: WholeBodyManifest = {
+    key,
+    studyInstanceUID,
+    seriesInstanceUID,
+    slices: options.slices,
+    matrix: options.matrix,
+    spacingMm,
+    sopInstanceUIDs: [],
+    truth: [],
+    sources: [],
+    files: [],
+  };
   for (let j = 0; j < options.slices; j++) {
     const zMm = (j + 0.5) * spacingMm;
     const v = volumes.find((p) => zMm < p.startMm + p.lengthMm) ?? volumes[volumes.length - 1];

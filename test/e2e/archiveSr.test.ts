@@ -16,7 +16,18 @@ import { newUid, type BuiltSeries } from '../helpers/dicomFactory';
 import { expectValidSr } from '../helpers/dciodvfy';
 import { labelledSeries } from '../helpers/srFixtures';
 import { buildTinyModelDir, type TinyModelDir } from '../helpers/tinyModel';
-import { launchProfile, openStudy, prepareViewerFiles, screenshot, serviceState, startViewer, waitForClassification, type BrowserProfile, type ServiceSnapshot, type ViewerFixture } from './viewerFixture';
+import {
+  launchProfile,
+  openStudy,
+  prepareViewerFiles,
+  screenshot,
+  serviceState,
+  startViewer,
+  waitForClassification,
+  type BrowserProfile,
+  type ServiceSnapshot,
+  type ViewerFixture,
+} from './viewerFixture';
 
 jest.setTimeout(300000);
 
@@ -49,20 +60,31 @@ async function panelSources(profile: Pick<BrowserProfile, 'page'>): Promise<Sour
  * crashes while it mounts ("Cannot destructure property 'layout' of 'viewportGrid'": its own
  * providers, before our extension runs); one reload is allowed for that, and reported.
  */
-async function openAndWait(profile: Pick<BrowserProfile, 'page' | 'errors'>, server: { url: string }, studyInstanceUID: string, timeoutMs = 120000): Promise<ServiceSnapshot> {
+async function openAndWait(
+  profile: Pick<BrowserProfile, 'page' | 'errors'>,
+  server: { url: string },
+  studyInstanceUID: string,
+  timeoutMs = 120000,
+): Promise<ServiceSnapshot> {
   await openStudy({ page: profile.page, server: server as ViewerServer }, studyInstanceUID);
   try {
     return await waitForClassification(profile.page, timeoutMs);
   } catch (error) {
     const state = await serviceState(profile.page).catch(() => null);
-    if ((state as { studyInstanceUID?: string | null } | null)?.studyInstanceUID) throw new Error(`${(error as Error).message}\nstate: ${JSON.stringify(state)}\nerrors: ${profile.errors.join('\n')}`, { cause: error });
-    process.stderr.write(`[e2e] the viewer never started the study (host errors: ${profile.errors.filter((e) => e.startsWith('pageerror')).join(' | ')}); reloading once\n`);
+    if ((state as { studyInstanceUID?: string | null } | null)?.studyInstanceUID)
+      throw new Error(`${(error as Error).message}\nstate: ${JSON.stringify(state)}\nerrors: ${profile.errors.join('\n')}`, {
+        cause: error,
+      });
+    process.stderr.write(
+      `[e2e] the viewer never started the study (host errors: ${profile.errors.filter((e) => e.startsWith('pageerror')).join(' | ')}); reloading once\n`,
+    );
     await profile.page.reload();
     return waitForClassification(profile.page, timeoutMs);
   }
 }
 
-const regionsOf = (s: ServiceSnapshot) => Object.fromEntries(s.series.map((x) => [x.seriesInstanceUID, x.segments.map((g) => [g.label, g.firstIndex, g.lastIndex])]));
+const regionsOf = (s: ServiceSnapshot) =>
+  Object.fromEntries(s.series.map((x) => [x.seriesInstanceUID, x.segments.map((g) => [g.label, g.firstIndex, g.lastIndex])]));
 
 describe('our SRs in the viewer', () => {
   let tiny: TinyModelDir;
@@ -111,7 +133,11 @@ describe('our SRs in the viewer', () => {
     const found = await findStudySrs(archive, studyInstanceUID);
     expect(found.ours.map((s) => s.referencedSeriesInstanceUID).sort()).toEqual([long.seriesInstanceUID, short.seriesInstanceUID].sort());
     for (const sr of found.ours) {
-      expectValidSr(new Uint8Array(await archive.retrieveInstance({ studyInstanceUID, seriesInstanceUID: sr.seriesInstanceUID, sopInstanceUID: sr.sopInstanceUID })));
+      expectValidSr(
+        new Uint8Array(
+          await archive.retrieveInstance({ studyInstanceUID, seriesInstanceUID: sr.seriesInstanceUID, sopInstanceUID: sr.sopInstanceUID }),
+        ),
+      );
       expect(sr.algorithm.modelSha256).toBe(tiny.manifest.sha256);
     }
   });
@@ -124,7 +150,9 @@ describe('our SRs in the viewer', () => {
       const t0 = Date.now();
       const state = await openAndWait(profile, viewer.server, studyInstanceUID);
       const t2 = Date.now();
-      const t1 = await profile.page.evaluate(() => performance.timeOrigin + (performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? 0));
+      const t1 = await profile.page.evaluate(
+        () => performance.timeOrigin + (performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? 0),
+      );
       expect(regionsOf(state)).toEqual(regionsOf(first));
       expect((await panelSources(profile)).map((s) => s.source)).toEqual(['archive', 'archive']);
       await profile.page.waitForTimeout(3000); // let the viewer settle (layout, thumbnails)
@@ -149,11 +177,16 @@ describe('our SRs in the viewer', () => {
     let other: ViewerServer | null = null;
     const profile = await launchProfile();
     try {
-      other = await startViewerServer({ ...paths, modelsDir: otherTiny.dir, upstream: { url: viewer.archive.dicomWebUrl, preserveHost: true } });
+      other = await startViewerServer({
+        ...paths,
+        modelsDir: otherTiny.dir,
+        upstream: { url: viewer.archive.dicomWebUrl, preserveHost: true },
+      });
       await openAndWait(profile, other, studyInstanceUID);
       const sources = await panelSources(profile);
       expect(sources.map((s) => s.source)).toEqual(['computed', 'computed']);
-      for (const s of sources) expect(s.outdated).toEqual([expect.stringMatching(/^Outdated archive SR: written by another model \(tiny-plumbing 0\.0\.0/)]);
+      for (const s of sources)
+        expect(s.outdated).toEqual([expect.stringMatching(/^Outdated archive SR: written by another model \(tiny-plumbing 0\.0\.0/)]);
       expect(await profile.page.locator('[data-testid="br-save-archive"]').count()).toBe(0); // write-back is off by default
     } finally {
       await profile.close();
@@ -161,22 +194,33 @@ describe('our SRs in the viewer', () => {
     }
   });
 
-  it("the stock viewer shows our SR in its own SR viewport, without errors", async () => {
+  it('the stock viewer shows our SR in its own SR viewport, without errors', async () => {
     const profile = await launchProfile();
     const requests: string[] = [];
     profile.context.on('request', (r) => void requests.push(r.url()));
     try {
       await profile.page.goto(`${viewer.server.url}/viewer?StudyInstanceUIDs=${studyInstanceUID}`);
-      const uid = await profile.page.waitForFunction(() => {
-        const services = (window as unknown as { services?: Record<string, any> }).services;
-        const sets = services?.displaySetService?.getActiveDisplaySets?.() ?? [];
-        return sets.find((d: { Modality?: string; SeriesDescription?: string }) => d.Modality === 'SR' && d.SeriesDescription === 'Body regions')?.displaySetInstanceUID;
-      }, undefined, { timeout: 60000 });
-      await profile.page.evaluate((displaySetInstanceUID) => {
-        const w = window as unknown as { services: Record<string, any>; commandsManager: { runCommand(n: string, o: unknown): unknown } };
-        const viewportId = w.services.viewportGridService.getState().activeViewportId;
-        w.commandsManager.runCommand('setDisplaySetsForViewports', { viewportsToUpdate: [{ viewportId, displaySetInstanceUIDs: [displaySetInstanceUID] }] });
-      }, await uid.jsonValue());
+      const uid = await profile.page.waitForFunction(
+        () => {
+          const services = (window as unknown as { services?: Record<string, any> }).services;
+          const sets = services?.displaySetService?.getActiveDisplaySets?.() ?? [];
+          return sets.find(
+            (d: { Modality?: string; SeriesDescription?: string }) => d.Modality === 'SR' && d.SeriesDescription === 'Body regions',
+          )?.displaySetInstanceUID;
+        },
+        undefined,
+        { timeout: 60000 },
+      );
+      await profile.page.evaluate(
+        (displaySetInstanceUID) => {
+          const w = window as unknown as { services: Record<string, any>; commandsManager: { runCommand(n: string, o: unknown): unknown } };
+          const viewportId = w.services.viewportGridService.getState().activeViewportId;
+          w.commandsManager.runCommand('setDisplaySetsForViewports', {
+            viewportsToUpdate: [{ viewportId, displaySetInstanceUIDs: [displaySetInstanceUID] }],
+          });
+        },
+        await uid.jsonValue(),
+      );
       await profile.page.getByText('Body region report').first().waitFor({ timeout: 30000 });
       await profile.page.getByText('Algorithm Parameters').first().waitFor({ timeout: 5000 });
       await screenshot(profile.page, 'sr-stock-viewport');

@@ -26,7 +26,14 @@ describe('onnxruntime wasm that cannot load in the worker', () => {
 
   it('says why in the panel and on every series; the images are still shown', async () => {
     const ct = await makeSeries({ slices: 6, rows: 64, columns: 64 });
-    const mr = await makeSeries({ studyInstanceUID: ct.studyInstanceUID, seriesNumber: 2, modality: 'MR', slices: 4, rows: 64, columns: 64 });
+    const mr = await makeSeries({
+      studyInstanceUID: ct.studyInstanceUID,
+      seriesNumber: 2,
+      modality: 'MR',
+      slices: 4,
+      rows: 64,
+      columns: 64,
+    });
     await viewer.archive.store([...ct.files, ...mr.files]);
     await openStudy(viewer, ct.studyInstanceUID);
     const state = await waitForClassification(viewer.page, 90000);
@@ -35,7 +42,8 @@ describe('onnxruntime wasm that cannot load in the worker', () => {
     process.stderr.write(`[e2e] model error shown: ${state.modelError}\n`);
     expect(state.modelError).toMatch(/ort-wasm-simd-threaded|wasm|backend/i);
     expect(state.series).toHaveLength(2);
-    for (const s of state.series) expect([s.status, s.error?.code, s.error?.message]).toEqual(['error', 'model-unavailable', state.modelError]);
+    for (const s of state.series)
+      expect([s.status, s.error?.code, s.error?.message]).toEqual(['error', 'model-unavailable', state.modelError]);
     expect(await viewer.page.locator('[data-testid="br-model-error"]').textContent()).toMatch(/wasm|backend/i);
     const grid = await viewports(viewer.page);
     expect(grid.some((v) => v.imageCount > 0 && v.imageId)).toBe(true);
@@ -47,7 +55,10 @@ describe('onnxruntime wasm that cannot load in the worker', () => {
       (window as unknown as { commandsManager: { runCommand(name: string): unknown } }).commandsManager.runCommand('bodyRegion.rerun'),
     );
     await viewer.page.waitForFunction(
-      () => (window as unknown as { services: { bodyRegionService: { getState(): { modelError: string | null } } } }).services.bodyRegionService.getState().modelError == null,
+      () =>
+        (
+          window as unknown as { services: { bodyRegionService: { getState(): { modelError: string | null } } } }
+        ).services.bodyRegionService.getState().modelError == null,
       undefined,
       { timeout: 30000 },
     );

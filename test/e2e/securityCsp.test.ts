@@ -35,13 +35,16 @@ describe('strict CSP (no unsafe-eval)', () => {
       await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': CSP } });
     });
     const onConsole = (text: string) => {
-      if (/Content Security Policy|Refused to (evaluate|execute|load|compile|create)|EvalError/i.test(text)) violations.push(text.slice(0, 300));
+      if (/Content Security Policy|Refused to (evaluate|execute|load|compile|create)|EvalError/i.test(text))
+        violations.push(text.slice(0, 300));
     };
     viewer.page.on('console', (m) => onConsole(m.text()));
     viewer.page.on('pageerror', (e) => onConsole(e.message));
     viewer.page.on('worker', (w) => w.on('console', (m) => onConsole(`[worker] ${m.text()}`)));
     await viewer.page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`));
+      document.addEventListener('securitypolicyviolation', (e) =>
+        console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`),
+      );
     });
   }, 120000);
 

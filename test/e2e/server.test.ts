@@ -43,10 +43,16 @@ describe('viewer server with the embedded Orthanc', () => {
   it('serves the viewer, the generated app-config and our assets, all cross-origin isolated', async () => {
     const config = await fetch(`${server.url}/app-config.js`);
     const text = await config.text();
-    expect(text).toContain("extensions: [\"/body-region/body-region-extension.js\"]");
-    expect(text).toContain("modes: [\"/body-region/body-region-mode.js\"]");
+    expect(text).toContain('extensions: ["/body-region/body-region-extension.js"]');
+    expect(text).toContain('modes: ["/body-region/body-region-mode.js"]');
     expect(text).toContain("thumbnailRendering: 'wadors'");
-    for (const url of ['/', '/app-config.js', '/body-region/body-region-extension.js', '/body-region/model.json', '/body-region/ort-wasm-simd-threaded.wasm']) {
+    for (const url of [
+      '/',
+      '/app-config.js',
+      '/body-region/body-region-extension.js',
+      '/body-region/model.json',
+      '/body-region/ort-wasm-simd-threaded.wasm',
+    ]) {
       const res = await fetch(server.url + url);
       expect([url, res.status]).toEqual([url, 200]);
       expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
@@ -107,9 +113,19 @@ describe('viewer server in front of a foreign archive', () => {
 describe('npm start options', () => {
   it('reads --dicomweb, repeated --header, --import and BODY_REGION_DICOMWEB', () => {
     const o = parseArgs(['--dicomweb', 'https://pacs/rs', '--header', 'Authorization: Bearer x', '--header', 'X-A: 1', '--port', '0'], {});
-    expect(o).toMatchObject({ dicomweb: 'https://pacs/rs', header: ['Authorization: Bearer x', 'X-A: 1'], port: 0, host: '127.0.0.1', demo: true });
+    expect(o).toMatchObject({
+      dicomweb: 'https://pacs/rs',
+      header: ['Authorization: Bearer x', 'X-A: 1'],
+      port: 0,
+      host: '127.0.0.1',
+      demo: true,
+    });
     expect(parseHeaders(o.header)).toEqual({ Authorization: 'Bearer x', 'X-A': '1' });
-    expect(parseArgs(['--import', '/data', '--no-demo'], { BODY_REGION_DICOMWEB: 'http://env/rs' })).toMatchObject({ dicomweb: 'http://env/rs', import: '/data', demo: false });
+    expect(parseArgs(['--import', '/data', '--no-demo'], { BODY_REGION_DICOMWEB: 'http://env/rs' })).toMatchObject({
+      dicomweb: 'http://env/rs',
+      import: '/data',
+      demo: false,
+    });
     expect(() => parseHeaders(['no colon'])).toThrow(/Name: value/);
   });
 });
@@ -122,7 +138,11 @@ describe('npm start -- --import', () => {
     fs.writeFileSync(path.join(dir, 'IM0001'), series.files[0]);
     fs.writeFileSync(path.join(dir, 'sub', 'deeper', 'slice.dcm'), series.files[1]);
     fs.writeFileSync(path.join(dir, 'sub', 'notes.dcm'), 'not DICOM at all');
-    expect(findDicomFiles(dir).map((f) => path.relative(dir, f)).sort()).toEqual(['IM0001', path.join('sub', 'deeper', 'slice.dcm')]);
+    expect(
+      findDicomFiles(dir)
+        .map((f) => path.relative(dir, f))
+        .sort(),
+    ).toEqual(['IM0001', path.join('sub', 'deeper', 'slice.dcm')]);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -39,7 +39,15 @@ describe('opening and closing a study 30 times in one page', () => {
   beforeAll(async () => {
     viewer = await startViewer();
     const a = await makeSeries({ slices: 12, rows: 64, columns: 64, seriesDescription: 'soak CT' });
-    const b = await makeSeries({ studyInstanceUID: a.studyInstanceUID, seriesNumber: 2, modality: 'MR', slices: 6, rows: 64, columns: 64, seriesDescription: 'soak MR' });
+    const b = await makeSeries({
+      studyInstanceUID: a.studyInstanceUID,
+      seriesNumber: 2,
+      modality: 'MR',
+      slices: 6,
+      rows: 64,
+      columns: 64,
+      seriesDescription: 'soak MR',
+    });
     studyInstanceUID = a.studyInstanceUID;
     await viewer.archive.store([...a.files, ...b.files]);
     await viewer.page.goto(`${viewer.server.url}/`);
@@ -55,7 +63,9 @@ describe('opening and closing a study 30 times in one page', () => {
       await navigate(viewer, '/');
       await viewer.page.waitForSelector('[data-testid="body-region-panel"]', { state: 'detached', timeout: 30000 });
       // The study is closed once the service has let go of it.
-      await viewer.page.waitForFunction(() => (window as unknown as { services: Record<string, any> }).services.bodyRegionService.getState().series.length === 0);
+      await viewer.page.waitForFunction(
+        () => (window as unknown as { services: Record<string, any> }).services.bodyRegionService.getState().series.length === 0,
+      );
       await cdp.send('HeapProfiler.collectGarbage');
       const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
       rounds.push({
@@ -67,7 +77,10 @@ describe('opening and closing a study 30 times in one page', () => {
     }
     await cdp.detach();
     // The service's runner is the CachingRunner (private field: read here for the test only).
-    cacheHits = await viewer.page.evaluate(() => (window as unknown as { services: { bodyRegionService: { runner?: { hits?: number } } } }).services.bodyRegionService.runner?.hits);
+    cacheHits = await viewer.page.evaluate(
+      () =>
+        (window as unknown as { services: { bodyRegionService: { runner?: { hits?: number } } } }).services.bodyRegionService.runner?.hits,
+    );
     process.stderr.write(
       `[e2e soak] heap MB per round: ${rounds.map((r) => r.heapMb.toFixed(1)).join(' ')}\n` +
         `[e2e soak] workers per round: ${rounds.map((r) => r.workers).join(' ')}\n` +

@@ -18,7 +18,11 @@ export interface BuiltStudy {
 }
 
 function labelsOf(modality: 'ct' | 'mr', id: string): string[] {
-  const csv = fs.readFileSync(path.join(SHARED_DATA, modality, 'labels.csv'), 'utf8').trim().split(/\r?\n/).slice(1);
+  const csv = fs
+    .readFileSync(path.join(SHARED_DATA, modality, 'labels.csv'), 'utf8')
+    .trim()
+    .split(/\r?\n/)
+    .slice(1);
   const out: string[] = [];
   for (const line of csv) {
     const [rowId, first, last, label] = line.split(',');
@@ -132,8 +136,18 @@ export async function buildCtStudy(): Promise<BuiltStudy> {
 
 export async function buildMrStudy(): Promise<BuiltStudy> {
   const studyInstanceUID = newUid();
-  const head = await stackedSeries('mr', ['r4_forrest-t1'], { studyInstanceUID, seriesNumber: 1, description: 'MR head T1', pixelSpacing: [1, 1.048] });
-  const pelvis = await stackedSeries('mr', ['ibsi_sts_011_mr'], { studyInstanceUID, seriesNumber: 2, description: 'MR pelvis and thighs', pixelSpacing: [1.18, 1.18] });
+  const head = await stackedSeries('mr', ['r4_forrest-t1'], {
+    studyInstanceUID,
+    seriesNumber: 1,
+    description: 'MR head T1',
+    pixelSpacing: [1, 1.048],
+  });
+  const pelvis = await stackedSeries('mr', ['ibsi_sts_011_mr'], {
+    studyInstanceUID,
+    seriesNumber: 2,
+    description: 'MR pelvis and thighs',
+    pixelSpacing: [1.18, 1.18],
+  });
   return {
     studyInstanceUID,
     files: [...head.files, ...pelvis.files],

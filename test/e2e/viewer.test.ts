@@ -75,7 +75,9 @@ describe('CT study in the prebuilt viewer', () => {
     const rows = page.locator('[data-testid="br-series"]');
     await expect(rows.count()).resolves.toBe(2);
     const bodyRow = page.locator(`[data-series-uid="${body.seriesInstanceUID}"]`);
-    const barRegions = await bodyRow.locator('[data-testid="br-bar-segment"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-region')));
+    const barRegions = await bodyRow
+      .locator('[data-testid="br-bar-segment"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-region')));
     expect(barRegions).toEqual([...bodyResult.segments].reverse().map((g) => g.label));
     const errorLine = await page.locator(`[data-series-uid="${broken.seriesInstanceUID}"] [data-testid="br-series-error"]`).textContent();
     expect(errorLine).toContain(brokenResult.error!.message);
@@ -86,10 +88,14 @@ describe('CT study in the prebuilt viewer', () => {
     expect(await activeProtocolId(viewer.page)).toBe(BY_REGION);
     const expected = [...regionsFound(state)].slice(0, 6);
     // The layout follows the last result; give the viewports time to load their images.
-    await viewer.page.waitForFunction((n) => {
-      const services = (window as unknown as { services: Record<string, any> }).services;
-      return services.viewportGridService.getState().viewports.size === n;
-    }, expected.length, { timeout: 30000 });
+    await viewer.page.waitForFunction(
+      (n) => {
+        const services = (window as unknown as { services: Record<string, any> }).services;
+        return services.viewportGridService.getState().viewports.size === n;
+      },
+      expected.length,
+      { timeout: 30000 },
+    );
     const grid = await settledViewports(viewer.page, 'the region viewports to show their images', (g) => g.length === expected.length);
     expect(grid.map((v) => v.viewportId).sort()).toEqual(expected.map((r) => `body-region-${r}`).sort());
     // Each viewport says which region it shows, in words a radiologist reads.
@@ -125,7 +131,11 @@ describe('CT study in the prebuilt viewer', () => {
     await screenshot(page, 'ct-after-click');
 
     // Next region (head to foot): the segment below the clicked one.
-    await page.locator('.cornerstone-viewport-element, [data-viewportid]').first().hover().catch(() => undefined);
+    await page
+      .locator('.cornerstone-viewport-element, [data-viewportid]')
+      .first()
+      .hover()
+      .catch(() => undefined);
     await page.keyboard.press('Alt+ArrowDown');
     active = await activeAt(body.segments[target - 1].firstSopInstanceUID);
     expect(sopOf(active.imageId)).toBe(body.segments[target - 1].firstSopInstanceUID);
@@ -135,9 +145,12 @@ describe('CT study in the prebuilt viewer', () => {
   });
 
   it('exports the results as JSON through its command', async () => {
-    const doc = await viewer.page.evaluate(() =>
-      (window as unknown as { commandsManager: { runCommand(n: string, o: unknown): unknown } }).commandsManager.runCommand('bodyRegion.exportResults', { download: false }),
-    ) as { studyInstanceUID: string; series: Array<{ schema: string; seriesInstanceUID: string; error: unknown }> };
+    const doc = (await viewer.page.evaluate(() =>
+      (window as unknown as { commandsManager: { runCommand(n: string, o: unknown): unknown } }).commandsManager.runCommand(
+        'bodyRegion.exportResults',
+        { download: false },
+      ),
+    )) as { studyInstanceUID: string; series: Array<{ schema: string; seriesInstanceUID: string; error: unknown }> };
     expect(doc.studyInstanceUID).toBe(study.studyInstanceUID);
     expect(doc.series.map((s) => s.seriesInstanceUID).sort()).toEqual(study.series.map((s) => s.seriesInstanceUID).sort());
     expect(doc.series.every((s) => s.schema === 'body-region-result/1')).toBe(true);
@@ -148,10 +161,13 @@ describe('CT study in the prebuilt viewer', () => {
     const setLayout = (numCols: number) =>
       page.evaluate(
         (n) =>
-          (window as unknown as { commandsManager: { runCommand(c: string, o?: unknown): unknown } }).commandsManager.runCommand('setViewportGridLayout', {
-            numRows: 1,
-            numCols: n,
-          }),
+          (window as unknown as { commandsManager: { runCommand(c: string, o?: unknown): unknown } }).commandsManager.runCommand(
+            'setViewportGridLayout',
+            {
+              numRows: 1,
+              numCols: n,
+            },
+          ),
         numCols,
       );
     // Changes just after the extension's own layout count as its own (layoutGuard.ts); change it
@@ -182,7 +198,10 @@ describe('CT study in the prebuilt viewer', () => {
   it('offers the whole-body protocol: the CT that covers the trunk', async () => {
     const page = viewer.page;
     await page.evaluate(() =>
-      (window as unknown as { commandsManager: { runCommand(n: string, o?: unknown): unknown } }).commandsManager.runCommand('setHangingProtocol', { protocolId: '@body-region/whole-body' }),
+      (window as unknown as { commandsManager: { runCommand(n: string, o?: unknown): unknown } }).commandsManager.runCommand(
+        'setHangingProtocol',
+        { protocolId: '@body-region/whole-body' },
+      ),
     );
     await until('the whole-body protocol', async () => (await activeProtocolId(page)) === '@body-region/whole-body');
     const grid = await settledViewports(page, 'the whole-body viewport', (g) => g.length === 1);
@@ -214,10 +233,14 @@ describe('MR study in the prebuilt viewer', () => {
       expect(labels.some((l) => expected.expectedRegions.includes(l))).toBe(true);
     }
     const regions = [...regionsFound(state)].slice(0, 6);
-    await viewer.page.waitForFunction((n) => {
-      const services = (window as unknown as { services: Record<string, any> }).services;
-      return services.viewportGridService.getState().viewports.size === n;
-    }, regions.length, { timeout: 30000 });
+    await viewer.page.waitForFunction(
+      (n) => {
+        const services = (window as unknown as { services: Record<string, any> }).services;
+        return services.viewportGridService.getState().viewports.size === n;
+      },
+      regions.length,
+      { timeout: 30000 },
+    );
     const grid = await settledViewports(viewer.page, 'the region viewports to show their images', (g) => g.length === regions.length);
     const shown = new Set(grid.flatMap((v) => v.seriesInstanceUIDs));
     expect(shown).toEqual(new Set(study.series.map((s) => s.seriesInstanceUID)));

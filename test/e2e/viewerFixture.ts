@@ -127,14 +127,19 @@ export interface ServiceSnapshot {
 }
 
 export function serviceState(page: Page): Promise<ServiceSnapshot> {
-  return page.evaluate(() => (window as unknown as { services: { bodyRegionService: { getState(): unknown } } }).services.bodyRegionService.getState() as never);
+  return page.evaluate(
+    () =>
+      (window as unknown as { services: { bodyRegionService: { getState(): unknown } } }).services.bodyRegionService.getState() as never,
+  );
 }
 
 /** Waits until every series is classified (or failed); returns the final state. */
 export async function waitForClassification(page: Page, timeoutMs = 180000): Promise<ServiceSnapshot> {
   await page.waitForFunction(
     () => {
-      const s = (window as unknown as { services?: { bodyRegionService?: { getState(): ServiceSnapshot } } }).services?.bodyRegionService?.getState();
+      const s = (
+        window as unknown as { services?: { bodyRegionService?: { getState(): ServiceSnapshot } } }
+      ).services?.bodyRegionService?.getState();
       return !!s && s.series.length > 0 && s.status !== 'running' && s.series.every((x) => x.status !== 'queued' && x.status !== 'running');
     },
     undefined,
@@ -163,7 +168,9 @@ export function viewports(page: Page): Promise<ViewportSnapshot[]> {
       out.push({
         viewportId: v.viewportId,
         active: v.viewportId === grid.activeViewportId,
-        seriesInstanceUIDs: (v.displaySetInstanceUIDs ?? []).map((uid: string) => services.displaySetService.getDisplaySetByUID(uid)?.SeriesInstanceUID),
+        seriesInstanceUIDs: (v.displaySetInstanceUIDs ?? []).map(
+          (uid: string) => services.displaySetService.getDisplaySetByUID(uid)?.SeriesInstanceUID,
+        ),
         imageIndex: cs?.getCurrentImageIdIndex?.() ?? null,
         imageId: cs?.getCurrentImageId?.() ?? null,
         imageCount: cs?.getImageIds?.().length ?? 0,
@@ -188,11 +195,20 @@ export async function until<T>(what: string, check: () => Promise<T | null | und
 }
 
 /** The viewport grid once every viewport shows an image and `ready` holds. */
-export function settledViewports(page: Page, what: string, ready: (grid: ViewportSnapshot[]) => boolean, timeoutMs = 30000): Promise<ViewportSnapshot[]> {
-  return until(what, async () => {
-    const grid = await viewports(page);
-    return grid.length > 0 && grid.every((v) => v.imageId && v.imageCount > 0) && ready(grid) ? grid : null;
-  }, timeoutMs);
+export function settledViewports(
+  page: Page,
+  what: string,
+  ready: (grid: ViewportSnapshot[]) => boolean,
+  timeoutMs = 30000,
+): Promise<ViewportSnapshot[]> {
+  return until(
+    what,
+    async () => {
+      const grid = await viewports(page);
+      return grid.length > 0 && grid.every((v) => v.imageId && v.imageCount > 0) && ready(grid) ? grid : null;
+    },
+    timeoutMs,
+  );
 }
 
 export interface ExtensionStats {
@@ -203,12 +219,17 @@ export interface ExtensionStats {
 
 export function extensionStats(page: Page): Promise<ExtensionStats> {
   return page.evaluate(
-    () => (window as unknown as { commandsManager: { runCommand(n: string): unknown } }).commandsManager.runCommand('bodyRegion.getStats') as ExtensionStats,
+    () =>
+      (window as unknown as { commandsManager: { runCommand(n: string): unknown } }).commandsManager.runCommand(
+        'bodyRegion.getStats',
+      ) as ExtensionStats,
   );
 }
 
 export function activeProtocolId(page: Page): Promise<string | undefined> {
-  return page.evaluate(() => (window as unknown as { services: Record<string, any> }).services.hangingProtocolService.getActiveProtocol().protocol?.id);
+  return page.evaluate(
+    () => (window as unknown as { services: Record<string, any> }).services.hangingProtocolService.getActiveProtocol().protocol?.id,
+  );
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -11,7 +11,9 @@ import * as path from 'path';
  * dciodvfy knows only the coding schemes of PS3.16 and warns once per use of our private scheme,
  * even though the SR declares it in CodingSchemeIdentificationSequence.
  */
-export const ACCEPTED_WARNINGS: RegExp[] = [/^Warning - Unrecognized defined term <99BODYRGN> for value 1 of attribute <Coding Scheme Designator>$/];
+export const ACCEPTED_WARNINGS: RegExp[] = [
+  /^Warning - Unrecognized defined term <99BODYRGN> for value 1 of attribute <Coding Scheme Designator>$/,
+];
 
 export interface DciodvfyReport {
   /** The IOD dciodvfy recognised (first line), e.g. EnhancedSR. */
@@ -29,7 +31,10 @@ export function dciodvfy(bytes: Uint8Array): DciodvfyReport {
     fs.writeFileSync(file, bytes);
     const run = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
     if (run.error) throw new Error(`dciodvfy could not run (apt-get install dicom3tools): ${run.error.message}`);
-    const lines = `${run.stdout}\n${run.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = `${run.stdout}\n${run.stderr}`
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const report: DciodvfyReport = { iod: lines[0] ?? '', errors: [], warnings: [], accepted: 0 };
     for (const line of lines.slice(1)) {
       if (/^Error/.test(line)) report.errors.push(line);

@@ -16,7 +16,13 @@ dcmjsLog.getLogger('validation.dcmjs').setLevel('silent');
 
 interface DcmjsData {
   DicomDict: new (meta: object) => { dict: object; write(): ArrayBuffer };
-  DicomMessage: { readFile(b: ArrayBuffer): { meta: Record<string, { vr?: string; Value?: unknown[] }>; dict: Record<string, { vr?: string; Value?: unknown[] }>; write(): ArrayBuffer } };
+  DicomMessage: {
+    readFile(b: ArrayBuffer): {
+      meta: Record<string, { vr?: string; Value?: unknown[] }>;
+      dict: Record<string, { vr?: string; Value?: unknown[] }>;
+      write(): ArrayBuffer;
+    };
+  };
   DicomMetaDictionary: { denaturalizeDataset(ds: object): object; naturalizeDataset(ds: object): Record<string, unknown>; uid(): string };
 }
 
@@ -161,9 +167,7 @@ export async function makeSeries(spec: SeriesSpec = {}): Promise<BuiltSeries> {
         ImageOrientationPatient: orient.iop,
         PixelSpacing: spec.pixelSpacing ?? [1, 1],
         SliceThickness: spacing,
-        ...(modality === 'CT'
-          ? { RescaleIntercept: pixelRepresentation === 1 ? 0 : -1024, RescaleSlope: 1, RescaleType: 'HU' }
-          : {}),
+        ...(modality === 'CT' ? { RescaleIntercept: pixelRepresentation === 1 ? 0 : -1024, RescaleSlope: 1, RescaleType: 'HU' } : {}),
       },
       mutate: spec.mutate ? (ds) => spec.mutate!(ds, k) : undefined,
     });
@@ -267,7 +271,14 @@ function encoderModule(pkg: string): Promise<EncoderModule> {
 }
 
 async function encodeFrame(syntax: SyntaxName, bytes: Uint8Array, f: ImageFields): Promise<Uint8Array> {
-  const info = { width: f.columns, height: f.rows, bitsPerSample: f.bitsAllocated === 8 ? 8 : f.pixelRepresentation === 1 ? 16 : 12, componentCount: 1, isSigned: f.pixelRepresentation === 1, isUsingColorTransform: false };
+  const info = {
+    width: f.columns,
+    height: f.rows,
+    bitsPerSample: f.bitsAllocated === 8 ? 8 : f.pixelRepresentation === 1 ? 16 : 12,
+    componentCount: 1,
+    isSigned: f.pixelRepresentation === 1,
+    isUsingColorTransform: false,
+  };
   const run = (encoder: CornerstoneEncoder, configure?: (e: CornerstoneEncoder) => void) => {
     try {
       encoder.getDecodedBuffer(info).set(bytes);
@@ -292,7 +303,9 @@ async function encodeFrame(syntax: SyntaxName, bytes: Uint8Array, f: ImageFields
       );
     case 'jpegBaseline':
       if (f.bitsAllocated !== 8) throw new Error('JPEG baseline needs 8-bit samples');
-      return run(new (await encoderModule('@cornerstonejs/codec-libjpeg-turbo-8bit')).JPEGEncoder(), (e) => (e as unknown as { setQuality(q: number): void }).setQuality(100));
+      return run(new (await encoderModule('@cornerstonejs/codec-libjpeg-turbo-8bit')).JPEGEncoder(), (e) =>
+        (e as unknown as { setQuality(q: number): void }).setQuality(100),
+      );
     case 'jpegLossless':
       throw new Error('no JPEG lossless encoder: use realExampleFile("jpegLossless")');
   }
@@ -399,7 +412,11 @@ export async function makeEnhancedMultiFrame(spec: SeriesSpec = {}): Promise<Bui
 }
 
 /** A Basic Text SR document: a series without images. */
-export function makeStructuredReport(studyInstanceUID: string = newUid()): { bytes: Uint8Array; seriesInstanceUID: string; sopInstanceUID: string } {
+export function makeStructuredReport(studyInstanceUID: string = newUid()): {
+  bytes: Uint8Array;
+  seriesInstanceUID: string;
+  sopInstanceUID: string;
+} {
   const seriesInstanceUID = newUid();
   const sopInstanceUID = newUid();
   const bytes = writePart10(
@@ -438,7 +455,10 @@ export const REAL_EXAMPLES: Record<string, string> = {
  * A real file with new study/series/SOP UIDs, so several copies of one example (or the MR_small
  * family, which shares UIDs across syntaxes) can live in one archive.
  */
-export function withNewUids(path: string, uids: { studyInstanceUID?: string; seriesInstanceUID?: string; sopInstanceUID?: string } = {}): {
+export function withNewUids(
+  path: string,
+  uids: { studyInstanceUID?: string; seriesInstanceUID?: string; sopInstanceUID?: string } = {},
+): {
   bytes: Uint8Array;
   studyInstanceUID: string;
   seriesInstanceUID: string;
@@ -448,7 +468,12 @@ export function withNewUids(path: string, uids: { studyInstanceUID?: string; ser
   if (String(parsed.meta['00020010']?.Value?.[0]) === '1.2.840.10008.1.2.1.99') {
     // dcmjs cannot write Deflated syntax back: keep the file as it is, with its own UIDs.
     const uid = (tag: string) => String(parsed.dict[tag]?.Value?.[0]);
-    return { bytes: new Uint8Array(readArrayBuffer(path)), studyInstanceUID: uid('0020000D'), seriesInstanceUID: uid('0020000E'), sopInstanceUID: uid('00080018') };
+    return {
+      bytes: new Uint8Array(readArrayBuffer(path)),
+      studyInstanceUID: uid('0020000D'),
+      seriesInstanceUID: uid('0020000E'),
+      sopInstanceUID: uid('00080018'),
+    };
   }
   const studyInstanceUID = uids.studyInstanceUID ?? newUid();
   const seriesInstanceUID = uids.seriesInstanceUID ?? newUid();
@@ -488,7 +513,16 @@ function niftiPixelSpacing(path: string): [number, number] {
  * volume[:, :, k].T, i.e. rows = dims[1], columns = dims[0], row-major = the volume's own layout.
  * Slice 0 is the most inferior; instance numbers run superior → inferior as many scanners do.
  */
-export async function makeSeriesFromNifti(path: string, opts: { slices?: number[]; transferSyntax?: SyntaxName; studyInstanceUID?: string; modality?: 'CT' | 'MR'; seriesDescription?: string } = {}): Promise<BuiltSeries & { sliceIndices: number[] }> {
+export async function makeSeriesFromNifti(
+  path: string,
+  opts: {
+    slices?: number[];
+    transferSyntax?: SyntaxName;
+    studyInstanceUID?: string;
+    modality?: 'CT' | 'MR';
+    seriesDescription?: string;
+  } = {},
+): Promise<BuiltSeries & { sliceIndices: number[] }> {
   // NIfTI volumes are read by the evaluation's reader.
   const volume = await readNiftiVolume(path);
   const [nx, ny, nz] = [volume.columns, volume.rows, volume.slices];

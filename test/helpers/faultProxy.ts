@@ -74,13 +74,10 @@ export async function startFaultProxy(targetBaseUrl: string): Promise<FaultProxy
 
   function forward(req: http.IncomingMessage, res: http.ServerResponse, path = req.url): void {
     const headers = { ...req.headers, host: target.host };
-    const upstream = http.request(
-      { hostname: target.hostname, port: target.port, path, method: req.method, headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
+    const upstream = http.request({ hostname: target.hostname, port: target.port, path, method: req.method, headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
     upstream.on('error', () => {
       if (!res.headersSent) res.writeHead(502);
       res.end();

@@ -22,7 +22,8 @@ export function niftiBytes(nx: number, ny: number, nz: number, dz: number, value
   return Buffer.concat([header, data]);
 }
 
-export const SERIES_CSV_HEADER = 'id,modality,subject,source,source_path,license,manufacturer,model,institution,orientation,slices,rows,cols,row_mm,col_mm,slice_mm,split,kind,notes';
+export const SERIES_CSV_HEADER =
+  'id,modality,subject,source,source_path,license,manufacturer,model,institution,orientation,slices,rows,cols,row_mm,col_mm,slice_mm,split,kind,notes';
 
 export interface SyntheticSeries {
   id: string;

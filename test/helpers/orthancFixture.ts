@@ -30,7 +30,11 @@ export async function stowRs(dicomWebUrl: string, files: Uint8Array[]): Promise<
   // Batches keep each request small on a 2-core machine.
   for (let i = 0; i < files.length; i += 20) {
     const { body, contentType } = stowBody(files.slice(i, i + 20));
-    const res = await fetch(`${dicomWebUrl}/studies`, { method: 'POST', headers: { 'Content-Type': contentType, Accept: 'application/dicom+json' }, body: new Uint8Array(body) });
+    const res = await fetch(`${dicomWebUrl}/studies`, {
+      method: 'POST',
+      headers: { 'Content-Type': contentType, Accept: 'application/dicom+json' },
+      body: new Uint8Array(body),
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`STOW-RS refused: HTTP ${res.status} ${text.slice(0, 300)}`);
     // 200 with a FailedSOPSequence (0008,1198) still means some instances were refused.

@@ -45,6 +45,9 @@ export function ensureCliBuilt(): void {
     }, 0);
   const sources = Math.max(newest(path.join(REPO, 'extension/src/cli')), newest(path.join(REPO, 'extension/src/engine')));
   if (!fs.existsSync(compiled) || fs.statSync(compiled).mtimeMs < sources) {
-    execFileSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(REPO, 'tsconfig.build.json')], { cwd: REPO, stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(REPO, 'tsconfig.build.json')], {
+      cwd: REPO,
+      stdio: 'pipe',
+    });
   }
 }

@@ -26,10 +26,17 @@ export interface TinyModelOptions {
  * one of the committed plumbing-only ONNX fixtures (test/fixtures/tiny-model, made by buildTinyOnnx.py).
  * Nothing here claims accuracy.
  */
-export function buildTinyModelDir(outputs = 20, inputSize = 16, seed = 0, nearestCentreSharpness?: number, options: TinyModelOptions = {}): TinyModelDir {
+export function buildTinyModelDir(
+  outputs = 20,
+  inputSize = 16,
+  seed = 0,
+  nearestCentreSharpness?: number,
+  options: TinyModelOptions = {},
+): TinyModelDir {
   const name = `k${outputs}-s${seed}${nearestCentreSharpness === undefined ? '' : `-nc${nearestCentreSharpness}`}`;
   const fixture = path.join(TINY_FIXTURES, name);
-  if (!fs.existsSync(fixture)) throw new Error(`no tiny model fixture ${name}: make it with test/helpers/buildTinyOnnx.py (see ${TINY_FIXTURES}/README.md)`);
+  if (!fs.existsSync(fixture))
+    throw new Error(`no tiny model fixture ${name}: make it with test/helpers/buildTinyOnnx.py (see ${TINY_FIXTURES}/README.md)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiny-model-'));
   for (const file of ['tiny.onnx', 'head.json']) fs.copyFileSync(path.join(fixture, file), path.join(dir, file));
   const { weights: weight, bias } = JSON.parse(fs.readFileSync(path.join(dir, 'head.json'), 'utf8'));

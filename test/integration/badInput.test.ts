@@ -30,9 +30,12 @@ afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-
 function check(cases: CorpusCase[], out: string, stderr: string): void {
-  const lines = fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const lines = fs
+    .readFileSync(out, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const results = new Map(lines.filter((l) => l.schema === 'body-region-result/1').map((l) => [l.seriesInstanceUID, l]));
   const problems: string[] = [];
   for (const c of cases) {
@@ -47,7 +50,9 @@ function check(cases: CorpusCase[], out: string, stderr: string): void {
       if (r.error) problems.push(`${c.name}: expected a result, got ${r.error.code}: ${r.error.message}`);
       else if (r.images.length === 0) problems.push(`${c.name}: no images classified`);
     } else if (!r.error || r.error.code !== c.expect.code || !c.expect.message.test(r.error.message)) {
-      problems.push(`${c.name}: expected ${c.expect.code} ~ ${c.expect.message}, got ${r.error ? `${r.error.code}: ${r.error.message}` : 'no error'}`);
+      problems.push(
+        `${c.name}: expected ${c.expect.code} ~ ${c.expect.message}, got ${r.error ? `${r.error.code}: ${r.error.message}` : 'no error'}`,
+      );
     } else if (c.expect.code !== 'not-an-image' && !stderr.includes(`series ${c.seriesInstanceUID} failed`)) {
       problems.push(`${c.name}: failure not named on stderr`);
     }
@@ -62,7 +67,10 @@ it('classify-files: each bad file gets a reason, good series are classified, exi
   fs.mkdirSync(folder);
   corpus.forEach((c, i) => c.files.forEach((f, j) => fs.writeFileSync(path.join(folder, `case${i}-${j}.dcm`), f)));
   // Bytes after a valid preamble that are not DICOM at all.
-  fs.writeFileSync(path.join(folder, 'garbage.dcm'), Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.from('\u0002\u0000garbage-garbage-garbage')]));
+  fs.writeFileSync(
+    path.join(folder, 'garbage.dcm'),
+    Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.from('\u0002\u0000garbage-garbage-garbage')]),
+  );
   const out = path.join(work, 'files.jsonl');
   const { code, stderr } = await runCli(['classify-files', folder, '--out', out]);
   expect(code).toBe(2);
@@ -72,7 +80,10 @@ it('classify-files: each bad file gets a reason, good series are classified, exi
 
 it('classify over DICOMweb: the same corpus as stored by Orthanc', async () => {
   const storable = corpus.filter((c) => !c.filesOnly);
-  await stowRs(archive().dicomWebUrl, storable.flatMap((c) => c.files));
+  await stowRs(
+    archive().dicomWebUrl,
+    storable.flatMap((c) => c.files),
+  );
   // Cases Orthanc would refuse (truncated, unknown syntax, impossible size) are tried one by one.
   const stored = [...storable];
   for (const c of corpus.filter((x) => x.filesOnly)) {
@@ -84,7 +95,17 @@ it('classify over DICOMweb: the same corpus as stored by Orthanc', async () => {
     }
   }
   const out = path.join(work, 'archive.jsonl');
-  const { code, stderr } = await runCli(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--retries', '1']);
+  const { code, stderr } = await runCli([
+    'classify',
+    '--url',
+    archive().dicomWebUrl,
+    '--study',
+    studyInstanceUID,
+    '--out',
+    out,
+    '--retries',
+    '1',
+  ]);
   const failing = stored.some((c) => c.expect && c.expect.code !== 'not-an-image');
   expect(code).toBe(failing ? 2 : 0);
   check(stored, out, stderr);

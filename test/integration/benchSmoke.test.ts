@@ -41,7 +41,12 @@ describe('npm run bench -- --quick --host node', () => {
     expect(report.fast.framesFetched.node).toBeGreaterThan(0);
     expect(report.fast.framesFetched.node).toBeLessThan(120);
     expect(report.fast.framesFraction).toBeCloseTo((report.fast.framesFetched.node as number) / 120, 10);
-    for (const v of [report.fast.wallSeconds.node, report.exhaustive.wallSeconds.node, report.exhaustive.imagesPerSecond.node, report.ratios.wallSeconds.node]) {
+    for (const v of [
+      report.fast.wallSeconds.node,
+      report.exhaustive.wallSeconds.node,
+      report.exhaustive.imagesPerSecond.node,
+      report.ratios.wallSeconds.node,
+    ]) {
       expect(isNumber(v)).toBe(true);
       expect(v as number).toBeGreaterThan(0);
     }
@@ -76,7 +81,9 @@ describe('npm run bench -- --quick --host node', () => {
 
   it('reports a fast map that differs from the exhaustive one as a mismatch', () => {
     const exhaustive = report.exhaustive.segments.node as MapSegment[];
-    const moved = exhaustive.map((s, i) => (i === 1 ? { ...s, firstIndex: s.firstIndex + 2 } : i === 0 ? { ...s, lastIndex: s.lastIndex + 2 } : s));
+    const moved = exhaustive.map((s, i) =>
+      i === 1 ? { ...s, firstIndex: s.firstIndex + 2 } : i === 0 ? { ...s, lastIndex: s.lastIndex + 2 } : s,
+    );
     expect(compareMaps(moved, exhaustive, 1).equal).toBe(false);
     expect(compareMaps(exhaustive.slice(1), exhaustive, 1).equal).toBe(false);
   });

@@ -15,7 +15,9 @@ import { startFaultProxy } from '../helpers/faultProxy';
 import { useArchive } from '../helpers/orthancFixture';
 import { buildTinyModelDir, huForLabel, TinyModelDir, REPO } from '../helpers/tinyModel';
 
-const LABELS: string[] = JSON.parse(fs.readFileSync(path.join(REPO, 'models/labels.json'), 'utf8')).labels.map((l: { name?: string } | string) => (typeof l === 'string' ? l : l.name));
+const LABELS: string[] = JSON.parse(fs.readFileSync(path.join(REPO, 'models/labels.json'), 'utf8')).labels.map(
+  (l: { name?: string } | string) => (typeof l === 'string' ? l : l.name),
+);
 const hu = (label: string) => huForLabel(LABELS.indexOf(label));
 
 const archive = useArchive();
@@ -26,15 +28,27 @@ let chest: BuiltSeries;
 let abdomen: BuiltSeries;
 let sr: ReturnType<typeof makeStructuredReport>;
 
-
 function readLines(file: string): Array<Record<string, any>> {
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 beforeAll(async () => {
   tiny = buildTinyModelDir(20, 16, 0, 2000);
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-test-'));
-  chest = await makeSeries({ studyInstanceUID, seriesNumber: 1, slices: 6, rows: 32, columns: 32, reverseInstanceNumbers: true, pixel: () => hu('CHEST'), bodyPartExamined: 'CHEST' });
+  chest = await makeSeries({
+    studyInstanceUID,
+    seriesNumber: 1,
+    slices: 6,
+    rows: 32,
+    columns: 32,
+    reverseInstanceNumbers: true,
+    pixel: () => hu('CHEST'),
+    bodyPartExamined: 'CHEST',
+  });
   abdomen = await makeSeries({ studyInstanceUID, seriesNumber: 2, slices: 5, rows: 32, columns: 32, pixel: () => hu('ABDOMEN') });
   sr = makeStructuredReport(studyInstanceUID);
   await archive().store([...chest.files, ...abdomen.files, sr.bytes]);
@@ -48,7 +62,17 @@ afterAll(() => {
 describe('body-region classify (DICOMweb)', () => {
   it('writes one valid result line per series and a study summary, reports the SR without failing', async () => {
     const out = path.join(work, 'archive.jsonl');
-    const { code, stderr } = await runCli(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--model', tiny.dir]);
+    const { code, stderr } = await runCli([
+      'classify',
+      '--url',
+      archive().dicomWebUrl,
+      '--study',
+      studyInstanceUID,
+      '--out',
+      out,
+      '--model',
+      tiny.dir,
+    ]);
     expect(code).toBe(0);
     const lines = readLines(out);
     const series = lines.filter((l) => l.schema === 'body-region-result/1');
@@ -72,7 +96,17 @@ describe('body-region classify (DICOMweb)', () => {
   it('resumes: a second run skips the series already in the output', async () => {
     const out = path.join(work, 'archive.jsonl');
     const before = readLines(out).length;
-    const { code, stderr } = await runCli(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--model', tiny.dir]);
+    const { code, stderr } = await runCli([
+      'classify',
+      '--url',
+      archive().dicomWebUrl,
+      '--study',
+      studyInstanceUID,
+      '--out',
+      out,
+      '--model',
+      tiny.dir,
+    ]);
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
     // The SR had an error line, so it is tried again; the two image series are skipped.
     expect((stderr.match(/already in the output, skipped/g) ?? []).length).toBe(2);
@@ -85,7 +119,19 @@ describe('body-region classify (DICOMweb)', () => {
     const proxy = await startFaultProxy(archive().orthanc.url);
     try {
       const secret = 'Bearer s3cr3t-token-value';
-      const { code, stderr } = await runCli(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--header', `Authorization: ${secret}`, '--out', path.join(work, 'auth.jsonl')]);
+      const { code, stderr } = await runCli([
+        'classify',
+        '--url',
+        `${proxy.url}/dicom-web`,
+        '--study',
+        studyInstanceUID,
+        '--model',
+        tiny.dir,
+        '--header',
+        `Authorization: ${secret}`,
+        '--out',
+        path.join(work, 'auth.jsonl'),
+      ]);
       expect(code).toBe(0);
       expect(proxy.requests.length).toBeGreaterThan(10);
       expect(proxy.requests.every((r) => r.headers.authorization === secret)).toBe(true);
@@ -98,10 +144,23 @@ describe('body-region classify (DICOMweb)', () => {
   it('exit code 2 when a series fails, naming the series and the reason; the other series are still classified', async () => {
     const proxy = await startFaultProxy(archive().orthanc.url);
     // Frames of the abdomen series are gone (404), everything else works.
-    proxy.plan = (req) => (req.url?.includes(abdomen.seriesInstanceUID) && req.url.includes('/frames/') ? { kind: 'status', status: 404 } : { kind: 'forward' });
+    proxy.plan = (req) =>
+      req.url?.includes(abdomen.seriesInstanceUID) && req.url.includes('/frames/') ? { kind: 'status', status: 404 } : { kind: 'forward' };
     try {
       const out = path.join(work, 'failing.jsonl');
-      const { code, stderr } = await runCli(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--out', out, '--retries', '0']);
+      const { code, stderr } = await runCli([
+        'classify',
+        '--url',
+        `${proxy.url}/dicom-web`,
+        '--study',
+        studyInstanceUID,
+        '--model',
+        tiny.dir,
+        '--out',
+        out,
+        '--retries',
+        '0',
+      ]);
       expect(code).toBe(2);
       expect(stderr).toContain(`series ${abdomen.seriesInstanceUID} failed`);
       const lines = readLines(out).filter((l) => l.schema === 'body-region-result/1');
@@ -115,7 +174,15 @@ describe('body-region classify (DICOMweb)', () => {
   it('rides out a flaky archive (503s, resets, slow answers, a hang) with the same results as a clean run', async () => {
     const proxy = await startFaultProxy(archive().orthanc.url);
     // Deterministic faults on about half of the requests; never twice in a row for one request.
-    const faults = [{ kind: 'status', status: 503 }, { kind: 'reset' }, { kind: 'delay', ms: 150 }, { kind: 'forward' }, { kind: 'status', status: 502 }, { kind: 'hang' }, { kind: 'forward' }] as const;
+    const faults = [
+      { kind: 'status', status: 503 },
+      { kind: 'reset' },
+      { kind: 'delay', ms: 150 },
+      { kind: 'forward' },
+      { kind: 'status', status: 502 },
+      { kind: 'hang' },
+      { kind: 'forward' },
+    ] as const;
     let previousFaulted = false;
     proxy.plan = (_req, i) => {
       const fault = previousFaulted ? faults[3] : faults[i % faults.length];
@@ -124,7 +191,21 @@ describe('body-region classify (DICOMweb)', () => {
     };
     try {
       const out = path.join(work, 'flaky.jsonl');
-      const { code, stderr } = await runCli(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--out', out, '--timeout', '1000', '--retries', '4']);
+      const { code, stderr } = await runCli([
+        'classify',
+        '--url',
+        `${proxy.url}/dicom-web`,
+        '--study',
+        studyInstanceUID,
+        '--model',
+        tiny.dir,
+        '--out',
+        out,
+        '--timeout',
+        '1000',
+        '--retries',
+        '4',
+      ]);
       expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
       expect(stderr).toMatch(/retrying/);
       expect(proxy.requests.filter((r) => r.fault !== 'forward' && r.fault !== 'delay').length).toBeGreaterThan(5);
@@ -140,7 +221,18 @@ describe('body-region classify (DICOMweb)', () => {
 
   it('exit code 3 when the archive cannot be reached', async () => {
     const port = await freePort();
-    const { code, stderr } = await runCli(['classify', '--url', `http://127.0.0.1:${port}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--retries', '0', '-q']);
+    const { code, stderr } = await runCli([
+      'classify',
+      '--url',
+      `http://127.0.0.1:${port}/dicom-web`,
+      '--study',
+      studyInstanceUID,
+      '--model',
+      tiny.dir,
+      '--retries',
+      '0',
+      '-q',
+    ]);
     expect(code).toBe(3);
     expect(stderr).toMatch(/unreachable/);
   });
@@ -149,11 +241,35 @@ describe('body-region classify (DICOMweb)', () => {
     const proxy = await startFaultProxy(archive().orthanc.url);
     proxy.plan = (req) => (req.headers.authorization === 'Bearer good' ? { kind: 'forward' } : { kind: 'status', status: 401 });
     try {
-      const bad = await runCli(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--header', 'Authorization: Bearer wrong', '-q']);
+      const bad = await runCli([
+        'classify',
+        '--url',
+        `${proxy.url}/dicom-web`,
+        '--study',
+        studyInstanceUID,
+        '--model',
+        tiny.dir,
+        '--header',
+        'Authorization: Bearer wrong',
+        '-q',
+      ]);
       expect(bad.code).toBe(3);
       expect(bad.stderr).toMatch(/HTTP 401 \(authorization refused: check --header\)/);
       expect(bad.stderr).not.toContain('wrong');
-      const good = await runCli(['classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--model', tiny.dir, '--header', 'Authorization: Bearer good', '-q', '--out', path.join(work, 'authok.jsonl')]);
+      const good = await runCli([
+        'classify',
+        '--url',
+        `${proxy.url}/dicom-web`,
+        '--study',
+        studyInstanceUID,
+        '--model',
+        tiny.dir,
+        '--header',
+        'Authorization: Bearer good',
+        '-q',
+        '--out',
+        path.join(work, 'authok.jsonl'),
+      ]);
       expect(good.code).toBe(0);
     } finally {
       await proxy.stop();
@@ -161,7 +277,15 @@ describe('body-region classify (DICOMweb)', () => {
   });
 
   it('exit code 4 when the model cannot be loaded', async () => {
-    const { code, stderr } = await runCli(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--model', path.join(work, 'no-model-here')]);
+    const { code, stderr } = await runCli([
+      'classify',
+      '--url',
+      archive().dicomWebUrl,
+      '--study',
+      studyInstanceUID,
+      '--model',
+      path.join(work, 'no-model-here'),
+    ]);
     expect(code).toBe(4);
     expect(stderr).toMatch(/model failed to load/);
   });
@@ -192,7 +316,20 @@ describe('body-region classify (DICOMweb)', () => {
 
   it('--series limits the run to the series named', async () => {
     const out = path.join(work, 'one-series.jsonl');
-    const { code } = await runCli(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--series', abdomen.seriesInstanceUID, '--out', out, '--model', tiny.dir, '-q']);
+    const { code } = await runCli([
+      'classify',
+      '--url',
+      archive().dicomWebUrl,
+      '--study',
+      studyInstanceUID,
+      '--series',
+      abdomen.seriesInstanceUID,
+      '--out',
+      out,
+      '--model',
+      tiny.dir,
+      '-q',
+    ]);
     expect(code).toBe(0);
     const series = readLines(out).filter((l) => l.schema === 'body-region-result/1');
     expect(series.map((l) => l.seriesInstanceUID)).toEqual([abdomen.seriesInstanceUID]);
@@ -200,7 +337,19 @@ describe('body-region classify (DICOMweb)', () => {
 
   it('--all classifies every study of the archive', async () => {
     const out = path.join(work, 'all.jsonl');
-    const { code } = await runCli(['classify', '--url', archive().dicomWebUrl, '--all', '--out', out, '--model', tiny.dir, '--mode', 'fast', '-q']);
+    const { code } = await runCli([
+      'classify',
+      '--url',
+      archive().dicomWebUrl,
+      '--all',
+      '--out',
+      out,
+      '--model',
+      tiny.dir,
+      '--mode',
+      'fast',
+      '-q',
+    ]);
     expect(code).toBe(0);
     const series = readLines(out).filter((l) => l.schema === 'body-region-result/1');
     expect(series.map((l) => l.seriesInstanceUID)).toEqual(expect.arrayContaining([chest.seriesInstanceUID, abdomen.seriesInstanceUID]));
@@ -236,10 +385,25 @@ describe('bin/body-region.js', () => {
   it('runs as a real process against the archive (builds build/node first when missing or stale)', async () => {
     ensureCliBuilt();
     const out = path.join(work, 'bin.jsonl');
-    const child = spawn(process.execPath, [path.join(REPO, 'bin/body-region.js'), 'classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--model', tiny.dir], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(REPO, 'bin/body-region.js'),
+        'classify',
+        '--url',
+        archive().dicomWebUrl,
+        '--study',
+        studyInstanceUID,
+        '--out',
+        out,
+        '--model',
+        tiny.dir,
+      ],
+      {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -257,10 +421,27 @@ describe('interrupting', () => {
     proxy.plan = (req) => (req.url?.includes('/frames/') ? { kind: 'delay', ms: 400 } : { kind: 'forward' });
     const out = path.join(work, 'interrupted.jsonl');
     try {
-      const child = spawn(process.execPath, [path.join(REPO, 'bin/body-region.js'), 'classify', '--url', `${proxy.url}/dicom-web`, '--study', studyInstanceUID, '--out', out, '--model', tiny.dir, '--concurrency', '1'], {
-        cwd: REPO,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          path.join(REPO, 'bin/body-region.js'),
+          'classify',
+          '--url',
+          `${proxy.url}/dicom-web`,
+          '--study',
+          studyInstanceUID,
+          '--out',
+          out,
+          '--model',
+          tiny.dir,
+          '--concurrency',
+          '1',
+        ],
+        {
+          cwd: REPO,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       // Wait until frames are being fetched, then interrupt.
@@ -275,7 +456,18 @@ describe('interrupting', () => {
     } finally {
       await proxy.stop();
     }
-    const { code } = await runCli(['classify', '--url', archive().dicomWebUrl, '--study', studyInstanceUID, '--out', out, '--model', tiny.dir, '-q']);
+    const { code } = await runCli([
+      'classify',
+      '--url',
+      archive().dicomWebUrl,
+      '--study',
+      studyInstanceUID,
+      '--out',
+      out,
+      '--model',
+      tiny.dir,
+      '-q',
+    ]);
     expect(code).toBe(0);
     const ok = readLines(out).filter((l) => l.schema === 'body-region-result/1' && l.error === null);
     expect(new Set(ok.map((l) => l.seriesInstanceUID))).toEqual(new Set([chest.seriesInstanceUID, abdomen.seriesInstanceUID]));

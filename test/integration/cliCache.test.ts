@@ -14,7 +14,9 @@ import { startFaultProxy, FaultProxy } from '../helpers/faultProxy';
 import { useArchive } from '../helpers/orthancFixture';
 import { buildTinyModelDir, huForLabel, TinyModelDir, REPO } from '../helpers/tinyModel';
 
-const LABELS: string[] = JSON.parse(fs.readFileSync(path.join(REPO, 'models/labels.json'), 'utf8')).labels.map((l: { name: string }) => l.name);
+const LABELS: string[] = JSON.parse(fs.readFileSync(path.join(REPO, 'models/labels.json'), 'utf8')).labels.map(
+  (l: { name: string }) => l.name,
+);
 const hu = (label: string) => huForLabel(LABELS.indexOf(label));
 
 const archive = useArchive();
@@ -26,7 +28,6 @@ let proxy: FaultProxy;
 let chest: BuiltSeries;
 let pelvis: BuiltSeries;
 
-
 /** Pixel requests (frames, or whole instances as the fallback) since the last call. */
 let seen = 0;
 function pixelRequestsSinceLastCall(): number {
@@ -36,7 +37,12 @@ function pixelRequestsSinceLastCall(): number {
 }
 
 function results(file: string): Array<Record<string, any>> {
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.schema === 'body-region-result/1');
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.schema === 'body-region-result/1');
 }
 
 const classify = (out: string, cache: string[], model = tiny.dir) =>
@@ -74,7 +80,11 @@ describe('classify --cache', () => {
     expect(second.stderr.match(/from the results cache/g)).toHaveLength(2);
     const byUid = (rs: Array<Record<string, any>>) => Object.fromEntries(rs.map((r) => [r.seriesInstanceUID, r]));
     expect(byUid(results(path.join(work, 'second.jsonl')))).toEqual(byUid(results(path.join(work, 'first.jsonl'))));
-    expect(results(path.join(work, 'second.jsonl')).map((r) => r.regions.join('+')).sort()).toEqual(['CHEST', 'PELVIS']);
+    expect(
+      results(path.join(work, 'second.jsonl'))
+        .map((r) => r.regions.join('+'))
+        .sort(),
+    ).toEqual(['CHEST', 'PELVIS']);
   });
 
   test('a model with other bytes (same id and version) misses; both models then hit', async () => {

@@ -16,7 +16,9 @@ import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 import { useArchive } from '../helpers/orthancFixture';
 import { buildTinyModelDir, huForLabel, REPO, type TinyModelDir } from '../helpers/tinyModel';
 
-const LABELS: string[] = JSON.parse(fs.readFileSync(path.join(REPO, 'models/labels.json'), 'utf8')).labels.map((l: { name: string }) => l.name);
+const LABELS: string[] = JSON.parse(fs.readFileSync(path.join(REPO, 'models/labels.json'), 'utf8')).labels.map(
+  (l: { name: string }) => l.name,
+);
 const hu = (label: string) => huForLabel(LABELS.indexOf(label));
 
 const archive = useArchive();
@@ -43,10 +45,22 @@ beforeAll(async () => {
   tiny = buildTinyModelDir(20, 16, 0, 2000);
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-soak-'));
   const files: Uint8Array[] = [];
-  const regionsPerStudy = [['HEAD', 'NECK', 'CHEST'], ['CHEST', 'ABDOMEN', 'PELVIS'], ['PELVIS', 'THIGH', 'KNEE']];
+  const regionsPerStudy = [
+    ['HEAD', 'NECK', 'CHEST'],
+    ['CHEST', 'ABDOMEN', 'PELVIS'],
+    ['PELVIS', 'THIGH', 'KNEE'],
+  ];
   for (const [s, studyInstanceUID] of studies.entries()) {
     for (const [i, region] of regionsPerStudy[s].entries()) {
-      const series = await makeSeries({ studyInstanceUID, seriesNumber: i + 1, slices: 4 + i, rows: 24, columns: 24, modality: i === 2 ? 'MR' : 'CT', pixel: () => hu(region) });
+      const series = await makeSeries({
+        studyInstanceUID,
+        seriesNumber: i + 1,
+        slices: 4 + i,
+        rows: 24,
+        columns: 24,
+        modality: i === 2 ? 'MR' : 'CT',
+        pixel: () => hu(region),
+      });
       files.push(...series.files);
       // The tiny model reads HU; an MR image has no HU, so only CT regions are predictable.
       expected.push({ seriesInstanceUID: series.seriesInstanceUID, studyInstanceUID, regions: i === 2 ? undefined : [region] });
@@ -55,13 +69,42 @@ beforeAll(async () => {
     files.push(sr.bytes);
     expected.push({ seriesInstanceUID: sr.seriesInstanceUID, studyInstanceUID, error: { code: 'not-an-image', message: /no images/ } });
   }
-  refusedPixels = await makeSeries({ studyInstanceUID: studies[0], seriesNumber: 10, slices: 4, rows: 24, columns: 24, pixel: () => hu('CHEST') });
-  hangingMetadata = await makeSeries({ studyInstanceUID: studies[1], seriesNumber: 11, slices: 4, rows: 24, columns: 24, pixel: () => hu('CHEST') });
-  someFramesFail = await makeSeries({ studyInstanceUID: studies[2], seriesNumber: 12, slices: 6, rows: 24, columns: 24, pixel: () => hu('ABDOMEN') });
+  refusedPixels = await makeSeries({
+    studyInstanceUID: studies[0],
+    seriesNumber: 10,
+    slices: 4,
+    rows: 24,
+    columns: 24,
+    pixel: () => hu('CHEST'),
+  });
+  hangingMetadata = await makeSeries({
+    studyInstanceUID: studies[1],
+    seriesNumber: 11,
+    slices: 4,
+    rows: 24,
+    columns: 24,
+    pixel: () => hu('CHEST'),
+  });
+  someFramesFail = await makeSeries({
+    studyInstanceUID: studies[2],
+    seriesNumber: 12,
+    slices: 6,
+    rows: 24,
+    columns: 24,
+    pixel: () => hu('ABDOMEN'),
+  });
   files.push(...refusedPixels.files, ...hangingMetadata.files, ...someFramesFail.files);
   expected.push(
-    { seriesInstanceUID: refusedPixels.seriesInstanceUID, studyInstanceUID: studies[0], error: { code: 'all-frames-failed', message: /no image could be classified: fetch failed: .*500/ } },
-    { seriesInstanceUID: hangingMetadata.seriesInstanceUID, studyInstanceUID: studies[1], error: { code: 'no-frames', message: /series metadata could not be fetched: no answer within 1500 ms/ } },
+    {
+      seriesInstanceUID: refusedPixels.seriesInstanceUID,
+      studyInstanceUID: studies[0],
+      error: { code: 'all-frames-failed', message: /no image could be classified: fetch failed: .*500/ },
+    },
+    {
+      seriesInstanceUID: hangingMetadata.seriesInstanceUID,
+      studyInstanceUID: studies[1],
+      error: { code: 'no-frames', message: /series metadata could not be fetched: no answer within 1500 ms/ },
+    },
     { seriesInstanceUID: someFramesFail.seriesInstanceUID, studyInstanceUID: studies[2], regions: ['ABDOMEN'], framesFailed: 2 },
   );
   await archive().store(files);
@@ -89,7 +132,20 @@ test('classify --all over a mixed archive completes: every series reported once,
   const t0 = Date.now();
   let code: number;
   try {
-    code = await main(['classify', '--url', `${proxy.url}/dicom-web`, '--all', '--model', tiny.dir, '--out', out, '--timeout', '1500', '--retries', '1']);
+    code = await main([
+      'classify',
+      '--url',
+      `${proxy.url}/dicom-web`,
+      '--all',
+      '--model',
+      tiny.dir,
+      '--out',
+      out,
+      '--timeout',
+      '1500',
+      '--retries',
+      '1',
+    ]);
   } finally {
     spy.mockRestore();
   }
@@ -97,10 +153,18 @@ test('classify --all over a mixed archive completes: every series reported once,
   const seconds = (Date.now() - t0) / 1000;
 
   // Every series Orthanc holds is in the expectations (so --all really covers the archive).
-  const inArchive: string[] = await (await fetch(`${archive().orthanc.url}/series?expand`)).json().then((all: Array<{ MainDicomTags: { SeriesInstanceUID: string } }>) => all.map((s) => s.MainDicomTags.SeriesInstanceUID));
+  const inArchive: string[] = await (
+    await fetch(`${archive().orthanc.url}/series?expand`)
+  )
+    .json()
+    .then((all: Array<{ MainDicomTags: { SeriesInstanceUID: string } }>) => all.map((s) => s.MainDicomTags.SeriesInstanceUID));
   expect(new Set(inArchive)).toEqual(new Set(expected.map((e) => e.seriesInstanceUID)));
 
-  const lines = fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const lines = fs
+    .readFileSync(out, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const results = lines.filter((l) => l.schema === 'body-region-result/1');
   const problems: string[] = [];
   for (const e of expected) {
@@ -114,14 +178,17 @@ test('classify --all over a mixed archive completes: every series reported once,
     if (invalid.length) problems.push(`${e.seriesInstanceUID}: invalid (${invalid[0]})`);
     if (r.studyInstanceUID !== e.studyInstanceUID) problems.push(`${e.seriesInstanceUID}: study ${r.studyInstanceUID}`);
     if (e.error) {
-      if (r.error?.code !== e.error.code || !e.error.message.test(r.error?.message ?? '')) problems.push(`${e.seriesInstanceUID}: expected ${e.error.code} ${e.error.message}, got ${JSON.stringify(r.error)}`);
+      if (r.error?.code !== e.error.code || !e.error.message.test(r.error?.message ?? ''))
+        problems.push(`${e.seriesInstanceUID}: expected ${e.error.code} ${e.error.message}, got ${JSON.stringify(r.error)}`);
       const named = stderr.includes(`series ${e.seriesInstanceUID} failed: ${e.error.code}: `);
       // Non-image series are reported in the results but are not failures of the run.
       if (named !== (e.error.code !== 'not-an-image')) problems.push(`${e.seriesInstanceUID}: named on stderr as failed: ${named}`);
     } else {
       if (r.error !== null) problems.push(`${e.seriesInstanceUID}: unexpected error ${JSON.stringify(r.error)}`);
-      if (e.regions && JSON.stringify(r.regions) !== JSON.stringify(e.regions)) problems.push(`${e.seriesInstanceUID}: regions ${r.regions}, expected ${e.regions}`);
-      if ((r.timing?.framesFailed ?? 0) !== (e.framesFailed ?? 0)) problems.push(`${e.seriesInstanceUID}: framesFailed ${r.timing?.framesFailed}`);
+      if (e.regions && JSON.stringify(r.regions) !== JSON.stringify(e.regions))
+        problems.push(`${e.seriesInstanceUID}: regions ${r.regions}, expected ${e.regions}`);
+      if ((r.timing?.framesFailed ?? 0) !== (e.framesFailed ?? 0))
+        problems.push(`${e.seriesInstanceUID}: framesFailed ${r.timing?.framesFailed}`);
     }
   }
   expect(problems).toEqual([]);

@@ -53,18 +53,23 @@ interface Reference {
 
 let references: Reference[];
 beforeAll(() => {
-  const json = execFileSync('/usr/bin/python3', ['-c', PYDICOM_SCRIPT, ...FILES.map((f) => f[1])], { maxBuffer: 256 * 1024 * 1024 }).toString();
+  const json = execFileSync('/usr/bin/python3', ['-c', PYDICOM_SCRIPT, ...FILES.map((f) => f[1])], {
+    maxBuffer: 256 * 1024 * 1024,
+  }).toString();
   references = JSON.parse(json);
 }, 120000);
 
-it.each(FILES.map((f, i) => [f[0], f[1], f[2], i] as const))('%s decodes to the pixels pydicom reads', async (_name, file, tolerance, index) => {
-  const instance = parsePart10(readArrayBuffer(file));
-  const frame = await new Part10PixelSource([instance]).getPixels(instance.frames[0]);
-  const ref = references[index];
-  expect([frame.rows, frame.columns]).toEqual(ref.shape);
-  const b = Buffer.from(ref.data, 'base64');
-  const expected = new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  let maxDiff = 0;
-  for (let p = 0; p < expected.length; p++) maxDiff = Math.max(maxDiff, Math.abs(frame.data[p] - expected[p]));
-  expect(maxDiff).toBeLessThanOrEqual(tolerance);
-});
+it.each(FILES.map((f, i) => [f[0], f[1], f[2], i] as const))(
+  '%s decodes to the pixels pydicom reads',
+  async (_name, file, tolerance, index) => {
+    const instance = parsePart10(readArrayBuffer(file));
+    const frame = await new Part10PixelSource([instance]).getPixels(instance.frames[0]);
+    const ref = references[index];
+    expect([frame.rows, frame.columns]).toEqual(ref.shape);
+    const b = Buffer.from(ref.data, 'base64');
+    const expected = new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    let maxDiff = 0;
+    for (let p = 0; p < expected.length; p++) maxDiff = Math.max(maxDiff, Math.abs(frame.data[p] - expected[p]));
+    expect(maxDiff).toBeLessThanOrEqual(tolerance);
+  },
+);

@@ -103,9 +103,24 @@ describe('body-region evaluate', () => {
     expect(undocumented).toEqual([]);
   });
 
-  it('evaluates the engine\'s fast mode too, which classifies only some images of a stack', async () => {
+  it("evaluates the engine's fast mode too, which classifies only some images of a stack", async () => {
     const fastOut = path.join(out, 'fast');
-    expect(await evaluateCommand(['--data', DATA, '--split', 'dev', '--series', SERIES.join(','), '--bootstrap', '0', '--mode', 'fast', '--out', fastOut])).toBe(0);
+    expect(
+      await evaluateCommand([
+        '--data',
+        DATA,
+        '--split',
+        'dev',
+        '--series',
+        SERIES.join(','),
+        '--bootstrap',
+        '0',
+        '--mode',
+        'fast',
+        '--out',
+        fastOut,
+      ]),
+    ).toBe(0);
     const fast: EvaluationReport = JSON.parse(await fs.readFile(path.join(fastOut, 'report.json'), 'utf8'));
     expect(fast.data.mode).toBe('fast');
     expect(report.data.mode).toBe('exhaustive');

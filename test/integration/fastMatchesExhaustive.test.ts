@@ -64,7 +64,9 @@ describe('on every dev stack', () => {
       slices += series.slices;
       classified += fast.classified.filter(Boolean).length;
     }
-    console.log(`fast mode classified ${classified} of ${slices} slices (${((100 * classified) / slices).toFixed(1)} %) over ${stacks.length} dev stacks`);
+    console.log(
+      `fast mode classified ${classified} of ${slices} slices (${((100 * classified) / slices).toFixed(1)} %) over ${stacks.length} dev stacks`,
+    );
     expect(differences).toEqual([]);
   }, 300000);
 });

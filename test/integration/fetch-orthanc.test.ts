@@ -29,7 +29,10 @@ const archive = useArchive();
 
 const studyInstanceUID = newUid();
 const built: Record<string, BuiltSeries> = {};
-const real: Record<string, { path: string; studyInstanceUID: string; seriesInstanceUID: string; sopInstanceUID: string; bytes: Uint8Array }> = {};
+const real: Record<
+  string,
+  { path: string; studyInstanceUID: string; seriesInstanceUID: string; sopInstanceUID: string; bytes: Uint8Array }
+> = {};
 let sr: ReturnType<typeof makeStructuredReport>;
 let client: DicomWebArchive;
 
@@ -42,7 +45,14 @@ beforeAll(async () => {
   built.rle = await makeSeries({ studyInstanceUID, seriesNumber: 3, slices: 3, transferSyntax: 'rle' });
   built.jpegLs = await makeSeries({ studyInstanceUID, seriesNumber: 4, slices: 3, transferSyntax: 'jpegLs', modality: 'MR' });
   built.jpeg2000 = await makeSeries({ studyInstanceUID, seriesNumber: 5, slices: 3, transferSyntax: 'jpeg2000' });
-  built.jpegBaseline = await makeSeries({ studyInstanceUID, seriesNumber: 6, slices: 3, transferSyntax: 'jpegBaseline', modality: 'MR', pixel: smooth8 });
+  built.jpegBaseline = await makeSeries({
+    studyInstanceUID,
+    seriesNumber: 6,
+    slices: 3,
+    transferSyntax: 'jpegBaseline',
+    modality: 'MR',
+    pixel: smooth8,
+  });
   built.enhanced = await makeEnhancedMultiFrame({ studyInstanceUID, seriesNumber: 7, slices: 5 });
   built.single = await makeSeries({ studyInstanceUID, seriesNumber: 8, slices: 1 });
   sr = makeStructuredReport(studyInstanceUID);
@@ -121,7 +131,9 @@ describe('frame decoding for every transfer syntax', () => {
     const pixels = new DicomWebPixelSource(client);
     for (const f of frames) {
       const frame = await pixels.getPixels(f);
-      const source = series.instances.find((i) => i.sopInstanceUID === f.sopInstanceUID && (series.files.length > 1 || series.instances.indexOf(i) === f.frameNumber - 1))!;
+      const source = series.instances.find(
+        (i) => i.sopInstanceUID === f.sopInstanceUID && (series.files.length > 1 || series.instances.indexOf(i) === f.frameNumber - 1),
+      )!;
       expect(frame.data.length).toBe(series.rows * series.columns);
       let maxDiff = 0;
       for (let p = 0; p < frame.data.length; p++) maxDiff = Math.max(maxDiff, Math.abs(frame.data[p] - source.stored[p]));
@@ -205,7 +217,11 @@ describe('what the archive transcodes', () => {
     const strict = new DicomWebArchive({ url: archive().dicomWebUrl, frameTransferSyntax: 'uncompressed', retries: 0 });
     const table: Record<string, string> = {};
     const cases: Array<[string, string, string]> = [
-      ...(['implicit', 'rle', 'jpegLs', 'jpeg2000', 'jpegBaseline'] as const).map((n): [string, string, string] => [n, studyInstanceUID, built[n].seriesInstanceUID]),
+      ...(['implicit', 'rle', 'jpegLs', 'jpeg2000', 'jpegBaseline'] as const).map((n): [string, string, string] => [
+        n,
+        studyInstanceUID,
+        built[n].seriesInstanceUID,
+      ]),
       ...Object.entries(real).map(([n, r]): [string, string, string] => [`real ${n}`, r.studyInstanceUID, r.seriesInstanceUID]),
     ];
     for (const [name, study, seriesUid] of cases) {
@@ -215,7 +231,11 @@ describe('what the archive transcodes', () => {
         (e) => `refused (${e.status ?? e.message})`,
       );
     }
-    console.log(`Orthanc transcoding to Explicit VR LE:\n${Object.entries(table).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`);
+    console.log(
+      `Orthanc transcoding to Explicit VR LE:\n${Object.entries(table)
+        .map(([k, v]) => `  ${k}: ${v}`)
+        .join('\n')}`,
+    );
     // Uncompressed and lossless-JPEG frames must come back uncompressed; the rest is measured, not assumed.
     expect(table.implicit).toMatch(/^transcoded/);
     expect(table['real jpegLossless']).toMatch(/^transcoded/);
@@ -232,6 +252,8 @@ describe('throughput', () => {
     const decoded = await Promise.all(frames.map((f) => pixels.getPixels(f)));
     const seconds = (Date.now() - t0) / 1000;
     expect(decoded).toHaveLength(40);
-    console.log(`fetched ${frames.length} frames of 256x256 int16 in ${seconds.toFixed(2)} s = ${(frames.length / seconds).toFixed(0)} frames/s`);
+    console.log(
+      `fetched ${frames.length} frames of 256x256 int16 in ${seconds.toFixed(2)} s = ${(frames.length / seconds).toFixed(0)} frames/s`,
+    );
   });
 });

@@ -78,7 +78,9 @@ it('does not retry a 404', async () => {
 
 it('gives up after the configured retries on persistent 503 with an HttpError', async () => {
   proxy.plan = () => ({ kind: 'status', status: 503 });
-  const error = await client({ retries: 3 }).retrieveSeriesMetadata(series.studyInstanceUID, series.seriesInstanceUID).catch((e) => e);
+  const error = await client({ retries: 3 })
+    .retrieveSeriesMetadata(series.studyInstanceUID, series.seriesInstanceUID)
+    .catch((e) => e);
   expect(error).toBeInstanceOf(HttpError);
   expect(error.status).toBe(503);
   expect(proxy.requests).toHaveLength(4);

@@ -31,22 +31,30 @@ afterAll(() => {
 });
 
 function onlyLine(file: string): Record<string, any> {
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const series = lines.filter((l) => l.seriesInstanceUID);
   expect(series).toHaveLength(1);
   return series[0];
 }
 
-test.each(['exhaustive', 'fast'])('%s mode labels all 5,000 slices in anatomical order', async (mode) => {
-  const out = path.join(work, `${mode}.jsonl`);
-  const { code, stderr } = await runCli(['classify-files', folder, '--out', out, '--model', tiny.dir, '--mode', mode, '-q']);
-  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
-  const result = onlyLine(out);
-  expect(result.error).toBeNull();
-  expect(result.regions).toEqual(['CHEST', 'ABDOMEN', 'PELVIS']);
-  expect(result.images).toHaveLength(SLICES);
-  expect(result.images.every((i: { decodedLabel: string | null }) => i.decodedLabel !== null)).toBe(true);
-  const boundaries = result.segments.map((s: { firstIndex: number }) => s.firstIndex).sort((a: number, b: number) => a - b);
-  expect(boundaries).toEqual([0, 2000, 3500]);
-  if (mode === 'fast') expect(result.timing.framesFetched / SLICES).toBeLessThan(0.1);
-}, 240000);
+test.each(['exhaustive', 'fast'])(
+  '%s mode labels all 5,000 slices in anatomical order',
+  async (mode) => {
+    const out = path.join(work, `${mode}.jsonl`);
+    const { code, stderr } = await runCli(['classify-files', folder, '--out', out, '--model', tiny.dir, '--mode', mode, '-q']);
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    const result = onlyLine(out);
+    expect(result.error).toBeNull();
+    expect(result.regions).toEqual(['CHEST', 'ABDOMEN', 'PELVIS']);
+    expect(result.images).toHaveLength(SLICES);
+    expect(result.images.every((i: { decodedLabel: string | null }) => i.decodedLabel !== null)).toBe(true);
+    const boundaries = result.segments.map((s: { firstIndex: number }) => s.firstIndex).sort((a: number, b: number) => a - b);
+    expect(boundaries).toEqual([0, 2000, 3500]);
+    if (mode === 'fast') expect(result.timing.framesFetched / SLICES).toBeLessThan(0.1);
+  },
+  240000,
+);

@@ -47,21 +47,60 @@ const editJson = (file: string, edit: (x: any) => void) => {
   fs.writeFileSync(file, JSON.stringify(x));
 };
 
-
 const cases: Array<[string, () => string, RegExp]> = [
   ['missing ONNX file', () => brokenModel('missing', (d) => fs.rmSync(path.join(d, 'tiny.onnx'))), /cannot read .*tiny\.onnx: ENOENT/],
-  ['missing model.json', () => brokenModel('no-manifest', (d) => fs.rmSync(path.join(d, 'model.json'))), /cannot read .*model\.json: ENOENT/],
-  ['model.json not JSON', () => brokenModel('bad-manifest', (d) => fs.writeFileSync(path.join(d, 'model.json'), '{"modelId": ')), /model\.json is not valid JSON/],
-  ['corrupt ONNX file (random bytes)', () => brokenModel('corrupt', (d) => fs.writeFileSync(path.join(d, 'tiny.onnx'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)))), /cannot open tiny\.onnx with onnxruntime-web/],
-  ['truncated ONNX file', () => brokenModel('truncated', (d) => {
-    const f = path.join(d, 'tiny.onnx');
-    fs.writeFileSync(f, fs.readFileSync(f).subarray(0, 100));
-  }), /cannot open tiny\.onnx with onnxruntime-web/],
-  ['sha256 in model.json does not match the bytes', () => brokenModel('sha', (d) => editJson(path.join(d, 'model.json'), (m) => (m.sha256 = '0'.repeat(64)))), /tiny\.onnx: sha256 [0-9a-f]{64} does not match model\.json/],
-  ['model outputs 19 logits, labels.json has 20 labels', () => brokenModel('outputs', () => undefined, tiny19), /outputs 19 logits per image but labels\.json has 20 labels/],
-  ['labels.json has 19 labels, model.json says 20', () => brokenModel('labels', (d) => editJson(path.join(d, 'labels.json'), (l) => l.labels.pop())), /labels file has 19 labels but model\.json says numClasses = 20/],
-  ['labels.json without a labels list', () => brokenModel('labels-shape', (d) => fs.writeFileSync(path.join(d, 'labels.json'), '{"names": []}')), /labels file has no "labels" list/],
-  ['input name the model does not have', () => brokenModel('input-name', (d) => editJson(path.join(d, 'model.json'), (m) => (m.inputName = 'pixels'))), /model\.json names "pixels"/],
+  [
+    'missing model.json',
+    () => brokenModel('no-manifest', (d) => fs.rmSync(path.join(d, 'model.json'))),
+    /cannot read .*model\.json: ENOENT/,
+  ],
+  [
+    'model.json not JSON',
+    () => brokenModel('bad-manifest', (d) => fs.writeFileSync(path.join(d, 'model.json'), '{"modelId": ')),
+    /model\.json is not valid JSON/,
+  ],
+  [
+    'corrupt ONNX file (random bytes)',
+    () =>
+      brokenModel('corrupt', (d) =>
+        fs.writeFileSync(path.join(d, 'tiny.onnx'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251))),
+      ),
+    /cannot open tiny\.onnx with onnxruntime-web/,
+  ],
+  [
+    'truncated ONNX file',
+    () =>
+      brokenModel('truncated', (d) => {
+        const f = path.join(d, 'tiny.onnx');
+        fs.writeFileSync(f, fs.readFileSync(f).subarray(0, 100));
+      }),
+    /cannot open tiny\.onnx with onnxruntime-web/,
+  ],
+  [
+    'sha256 in model.json does not match the bytes',
+    () => brokenModel('sha', (d) => editJson(path.join(d, 'model.json'), (m) => (m.sha256 = '0'.repeat(64)))),
+    /tiny\.onnx: sha256 [0-9a-f]{64} does not match model\.json/,
+  ],
+  [
+    'model outputs 19 logits, labels.json has 20 labels',
+    () => brokenModel('outputs', () => undefined, tiny19),
+    /outputs 19 logits per image but labels\.json has 20 labels/,
+  ],
+  [
+    'labels.json has 19 labels, model.json says 20',
+    () => brokenModel('labels', (d) => editJson(path.join(d, 'labels.json'), (l) => l.labels.pop())),
+    /labels file has 19 labels but model\.json says numClasses = 20/,
+  ],
+  [
+    'labels.json without a labels list',
+    () => brokenModel('labels-shape', (d) => fs.writeFileSync(path.join(d, 'labels.json'), '{"names": []}')),
+    /labels file has no "labels" list/,
+  ],
+  [
+    'input name the model does not have',
+    () => brokenModel('input-name', (d) => editJson(path.join(d, 'model.json'), (m) => (m.inputName = 'pixels'))),
+    /model\.json names "pixels"/,
+  ],
 ];
 
 describe.each(cases)('%s', (_name, make, reason) => {

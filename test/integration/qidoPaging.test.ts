@@ -81,7 +81,11 @@ test('classify --all through the capping archive classifies every series (it use
   const out = path.join(work, 'all.jsonl');
   const { code, stderr } = await runCli(['classify', '--url', `${proxy.url}/dicom-web`, '--all', '--model', tiny.dir, '--out', out, '-q']);
   expect({ code, errors: stderr.split('\n').filter((l) => l.startsWith('body-region:')) }).toEqual({ code: 0, errors: [] });
-  const lines = fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const lines = fs
+    .readFileSync(out, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const uids = lines.filter((l) => l.schema === 'body-region-result/1').map((l) => l.seriesInstanceUID);
   expect(uids.length).toBe(series.length);
   expect(new Set(uids)).toEqual(new Set(series));

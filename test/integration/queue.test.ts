@@ -50,14 +50,29 @@ beforeAll(async () => {
     for (let i = 0; i < SERIES_PER_STUDY; i++) {
       const region = CT_REGIONS[(s + i) % CT_REGIONS.length];
       const mr = i === 4;
-      const series = await makeSeries({ studyInstanceUID, seriesNumber: i + 1, slices: 2, rows: 16, columns: 16, modality: mr ? 'MR' : 'CT', pixel: () => huForLabel(LABEL_NAMES.indexOf(region)) });
+      const series = await makeSeries({
+        studyInstanceUID,
+        seriesNumber: i + 1,
+        slices: 2,
+        rows: 16,
+        columns: 16,
+        modality: mr ? 'MR' : 'CT',
+        pixel: () => huForLabel(LABEL_NAMES.indexOf(region)),
+      });
       imageSeries.push(series.seriesInstanceUID);
       files.push(...series.files);
     }
   }
   const badStudy = newUid();
   for (let i = 0; i < 2; i++) {
-    const bad = await makeSeries({ studyInstanceUID: badStudy, seriesNumber: 20 + i, slices: 2, rows: 16, columns: 16, transferSyntax: 'rle' });
+    const bad = await makeSeries({
+      studyInstanceUID: badStudy,
+      seriesNumber: 20 + i,
+      slices: 2,
+      rows: 16,
+      columns: 16,
+      transferSyntax: 'rle',
+    });
     badSeries.push(bad.seriesInstanceUID);
     files.push(...bad.files.map(corruptRle));
   }
@@ -88,7 +103,20 @@ const essentials = (l: Record<string, any>) => ({
 test('three workers, one SIGKILLed and one SIGTERMed: every series once, bad ones dead-lettered, same as classify', async () => {
   const dicomWeb = archive().dicomWebUrl;
   const out = path.join(work, 'queue.jsonl');
-  const enq = await runCli(['queue', 'enqueue', '--url', dicomWeb, '--all', '--redis', redis().url, '--model', tiny.dir, '--out', out, '-q']);
+  const enq = await runCli([
+    'queue',
+    'enqueue',
+    '--url',
+    dicomWeb,
+    '--all',
+    '--redis',
+    redis().url,
+    '--model',
+    tiny.dir,
+    '--out',
+    out,
+    '-q',
+  ]);
   expect(enq.stderr).toMatch(new RegExp(`${imageSeries.length + 2} enqueued .* 0 already in the queue, 0 already done, 1 not CT/MR`));
   expect(enq.code).toBe(0);
 
@@ -99,7 +127,11 @@ test('three workers, one SIGKILLed and one SIGTERMed: every series once, bad one
   // The single-process reference runs meanwhile (a real CLI process too): on 2 cores that costs
   // less wall time than running it first.
   const reference = path.join(work, 'classify.jsonl');
-  const single = spawn(process.execPath, [CLI_BIN, 'classify', '--url', dicomWeb, '--all', '--mode', 'fast', '--model', tiny.dir, '--out', reference, '-q'], { stdio: 'ignore' });
+  const single = spawn(
+    process.execPath,
+    [CLI_BIN, 'classify', '--url', dicomWeb, '--all', '--mode', 'fast', '--model', tiny.dir, '--out', reference, '-q'],
+    { stdio: 'ignore' },
+  );
   const singleCode = new Promise((resolve) => single.on('exit', resolve));
   const [killed, stopped, survivor] = workers;
   try {
@@ -137,7 +169,8 @@ test('three workers, one SIGKILLed and one SIGTERMed: every series once, bad one
   const status = await queueStatusJson();
   expect(status.counts).toEqual({ waiting: 0, active: 0, delayed: 0, done: imageSeries.length, failed: 2 });
   expect(status.lastFailures.map((f: any) => f.seriesInstanceUID).sort()).toEqual([...badSeries].sort());
-  for (const f of status.lastFailures) expect(f.reason).toMatch(/^all-frames-failed: no image could be classified: fetch failed: RLE header has 200 segments/);
+  for (const f of status.lastFailures)
+    expect(f.reason).toMatch(/^all-frames-failed: no image could be classified: fetch failed: RLE header has 200 segments/);
 
   // retry-failed puts the dead-letter list back; drain removes what waits.
   const retried = await runCli(['queue', 'retry-failed', '--redis', redis().url]);
@@ -148,7 +181,20 @@ test('three workers, one SIGKILLed and one SIGTERMed: every series once, bad one
   expect((await queueStatusJson()).counts).toMatchObject({ waiting: 0, failed: 0, done: imageSeries.length });
 
   // Re-running enqueue adds nothing: every job id is known, every good series is in the output.
-  const again = await runCli(['queue', 'enqueue', '--url', dicomWeb, '--all', '--redis', redis().url, '--model', tiny.dir, '--out', out, '-q']);
+  const again = await runCli([
+    'queue',
+    'enqueue',
+    '--url',
+    dicomWeb,
+    '--all',
+    '--redis',
+    redis().url,
+    '--model',
+    tiny.dir,
+    '--out',
+    out,
+    '-q',
+  ]);
   // (the two drained bad series are new again: their jobs were removed and they have no good line)
   expect(again.stderr).toMatch(new RegExp(`: 2 enqueued .* 0 already in the queue, ${imageSeries.length} already done`));
 }, 420000);

@@ -33,7 +33,14 @@ beforeAll(async () => {
   for (let s = 0; s < 8; s++) {
     const studyInstanceUID = newUid();
     for (let i = 0; i < 5; i++) {
-      const built = await makeSeries({ studyInstanceUID, seriesNumber: i + 1, slices: 3, rows: 16, columns: 16, pixel: () => huForLabel(LABEL_NAMES.indexOf(i % 2 ? 'CHEST' : 'PELVIS')) });
+      const built = await makeSeries({
+        studyInstanceUID,
+        seriesNumber: i + 1,
+        slices: 3,
+        rows: 16,
+        columns: 16,
+        pixel: () => huForLabel(LABEL_NAMES.indexOf(i % 2 ? 'CHEST' : 'PELVIS')),
+      });
       series.push(built.seriesInstanceUID);
       files.push(...built.files);
     }
@@ -70,18 +77,50 @@ test('slow, flaky archive and a Redis restart mid-run: finishes, every series on
   const refused = await runCli(['queue', 'status', '--redis', redis().url]);
   expect(refused.code).toBe(3);
   expect(refused.stderr).toMatch(/NOAUTH.*BODY_REGION_REDIS_PASSWORD/);
-  const enq = await runCli(['queue', 'enqueue', '--url', dicomWeb, '--all', '--redis', redis().url, '--redis-password-file', passwordFile, '--model', tiny.dir, '--backoff', '300', '-q']);
+  const enq = await runCli([
+    'queue',
+    'enqueue',
+    '--url',
+    dicomWeb,
+    '--all',
+    '--redis',
+    redis().url,
+    '--redis-password-file',
+    passwordFile,
+    '--model',
+    tiny.dir,
+    '--backoff',
+    '300',
+    '-q',
+  ]);
   expect(enq.stderr).toMatch(/40 enqueued/);
 
   const env = { ...process.env, BODY_REGION_REDIS_PASSWORD: PASSWORD };
-  const args = ['--redis', redis().url, '--model', tiny.dir, '--out', out, '--concurrency', '2', '--retries', '1', '--lock-ms', '3000', '--exit-when-idle'];
+  const args = [
+    '--redis',
+    redis().url,
+    '--model',
+    tiny.dir,
+    '--out',
+    out,
+    '--concurrency',
+    '2',
+    '--retries',
+    '1',
+    '--lock-ms',
+    '3000',
+    '--exit-when-idle',
+  ];
   const workers = [spawnWorker(args, env), spawnWorker(args, env)];
   try {
     await waitFor('a third of the series', () => seriesLines(out).length >= 13, 120000);
     const atRestart = seriesLines(out).length;
     await redis().restart(1500);
     expect(atRestart).toBeLessThan(series.length / 2);
-    const codes = await Promise.race([Promise.all(workers.map((w) => w.exited)), new Promise((r) => setTimeout(() => r('timeout'), 150000))]);
+    const codes = await Promise.race([
+      Promise.all(workers.map((w) => w.exited)),
+      new Promise((r) => setTimeout(() => r('timeout'), 150000)),
+    ]);
     expect(codes).toEqual([0, 0]);
   } finally {
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
@@ -129,7 +168,9 @@ test('SIGTERM with no grace period hands the running jobs back untouched; status
     const written = seriesLines(out).length;
     const status = await runCliWithStdout(['queue', 'status', ...queueArgs]);
     expect(status.code).toBe(0);
-    expect(status.stdout).toContain(`queue release: waiting ${40 - written}, active 0, delayed (retry backoff) 0, done ${written}, failed 0`);
+    expect(status.stdout).toContain(
+      `queue release: waiting ${40 - written}, active 0, delayed (retry backoff) 0, done ${written}, failed 0`,
+    );
     expect(status.stdout).toMatch(/throughput: .*; ETA /);
   } finally {
     delete process.env.BODY_REGION_REDIS_PASSWORD;

@@ -40,11 +40,16 @@ const identifying = (ds: Record<string, unknown>) =>
 /** Builds build/node when a source is newer (bin/body-region.js runs the compiled CLI). */
 function ensureBuilt(): void {
   const newest = (dir: string): number =>
-    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0);
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0);
   const compiled = path.join(REPO, 'build/node/cli/main.js');
   const sources = Math.max(...['cli', 'engine'].map((d) => newest(path.join(REPO, 'extension/src', d))));
   if (!fs.existsSync(compiled) || fs.statSync(compiled).mtimeMs < sources) {
-    execFileSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(REPO, 'tsconfig.build.json')], { cwd: REPO, stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(REPO, 'tsconfig.build.json')], {
+      cwd: REPO,
+      stdio: 'pipe',
+    });
   }
 }
 
@@ -68,7 +73,9 @@ async function bodyRegion(args: string[]): Promise<{ code: number | null; stdout
 }
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 function leaks(where: string, text: string): string[] {
@@ -118,14 +125,27 @@ describe('classify with a bearer token against an archive of identifiable DICOM'
     };
     // Stdout gets the results (no --out); the cache file is written too.
     run = await bodyRegion([
-      'classify', '--url', `${proxy.url}/dicom-web`, '--all', '--model', tiny.dir,
-      '--header', `Authorization: Bearer ${TOKEN}`, '--cache', '--retries', '1',
+      'classify',
+      '--url',
+      `${proxy.url}/dicom-web`,
+      '--all',
+      '--model',
+      tiny.dir,
+      '--header',
+      `Authorization: Bearer ${TOKEN}`,
+      '--cache',
+      '--retries',
+      '1',
     ]);
   }, 120000);
 
   test('the run classifies (so the secrets were really there to leak): one series good, the refused one failed', () => {
     expect(run.code).toBe(2);
-    const results = run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.schema === 'body-region-result/1');
+    const results = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.schema === 'body-region-result/1');
     expect(results.find((r) => r.seriesInstanceUID === good.seriesInstanceUID)?.error).toBeNull();
     expect(results.find((r) => r.seriesInstanceUID === refused.seriesInstanceUID)?.error?.code).toBe('all-frames-failed');
     expect(run.stderr).toContain(`series ${refused.seriesInstanceUID} failed`);
@@ -143,7 +163,9 @@ describe('classify with a bearer token against an archive of identifiable DICOM'
       ...leaks('stdout', run.stdout),
       ...leaks('stderr', run.stderr),
       ...written.flatMap((f) => leaks(path.relative(home, f), fs.readFileSync(f, 'latin1'))),
-      ...filesUnder(work).filter((f) => !f.startsWith(home)).flatMap((f) => leaks(f, fs.readFileSync(f, 'latin1'))),
+      ...filesUnder(work)
+        .filter((f) => !f.startsWith(home))
+        .flatMap((f) => leaks(f, fs.readFileSync(f, 'latin1'))),
     ];
     expect(problems).toEqual([]);
   });
@@ -158,14 +180,34 @@ describe('classify with a bearer token against an archive of identifiable DICOM'
 test('a wrong token: archive unreachable (exit 3), and the token is not echoed', async () => {
   proxy.plan = (req) => (req.headers.authorization === `Bearer ${TOKEN}` ? { kind: 'forward' } : { kind: 'status', status: 401 });
   const wrong = `${TOKEN}-wrong`;
-  const { code, stdout, stderr } = await bodyRegion(['classify', '--url', `${proxy.url}/dicom-web`, '--all', '--model', tiny.dir, '--header', `Authorization: Bearer ${wrong}`, '--retries', '0']);
+  const { code, stdout, stderr } = await bodyRegion([
+    'classify',
+    '--url',
+    `${proxy.url}/dicom-web`,
+    '--all',
+    '--model',
+    tiny.dir,
+    '--header',
+    `Authorization: Bearer ${wrong}`,
+    '--retries',
+    '0',
+  ]);
   expect(code).toBe(3);
   expect(stderr).toMatch(/unreachable: .*401/);
   expect(leaks('stdout', stdout).concat(leaks('stderr', stderr))).toEqual([]);
 }, 60000);
 
 test('a malformed --header is refused without echoing its value', async () => {
-  const { code, stderr } = await bodyRegion(['classify', '--url', `${proxy.url}/dicom-web`, '--all', '--model', tiny.dir, '--header', `Bearer ${TOKEN}`]);
+  const { code, stderr } = await bodyRegion([
+    'classify',
+    '--url',
+    `${proxy.url}/dicom-web`,
+    '--all',
+    '--model',
+    tiny.dir,
+    '--header',
+    `Bearer ${TOKEN}`,
+  ]);
   expect(code).toBe(1);
   expect(leaks('stderr', stderr)).toEqual([]);
 }, 60000);

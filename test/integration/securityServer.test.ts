@@ -141,12 +141,18 @@ describe('the /dicom-web proxy beyond loopback', () => {
   });
 
   test('does not start beyond loopback without an access token', async () => {
-    await expect(startViewerServer({ ...serverDirs(), upstream: { url: upstreamUrl }, host: '0.0.0.0', port: 0 })).rejects.toThrow(/access token/);
+    await expect(startViewerServer({ ...serverDirs(), upstream: { url: upstreamUrl }, host: '0.0.0.0', port: 0 })).rejects.toThrow(
+      /access token/,
+    );
   });
 
   test('answers 401 without the token, and the archive hears nothing', async () => {
     const before = seen.length;
-    const attempts: Array<Record<string, string>> = [{}, { Authorization: 'Bearer wrong-token-wrong-token' }, { Cookie: 'body_region_token=wrong' }];
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { Authorization: 'Bearer wrong-token-wrong-token' },
+      { Cookie: 'body_region_token=wrong' },
+    ];
     for (const headers of attempts) {
       const res = await fetch(`${proxied.url}/dicom-web/studies`, { headers });
       expect(res.status).toBe(401);
@@ -165,10 +171,18 @@ describe('the /dicom-web proxy beyond loopback', () => {
 
   test('the login form sets an HttpOnly cookie that opens the proxy; the cookie is not relayed', async () => {
     expect((await fetch(`${proxied.url}/body-region/login`)).status).toBe(200);
-    const wrong = await fetch(`${proxied.url}/body-region/login`, { method: 'POST', body: new URLSearchParams({ token: 'nope' }), redirect: 'manual' });
+    const wrong = await fetch(`${proxied.url}/body-region/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: 'nope' }),
+      redirect: 'manual',
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('set-cookie')).toBeNull();
-    const right = await fetch(`${proxied.url}/body-region/login`, { method: 'POST', body: new URLSearchParams({ token: TOKEN }), redirect: 'manual' });
+    const right = await fetch(`${proxied.url}/body-region/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: TOKEN }),
+      redirect: 'manual',
+    });
     expect(right.status).toBe(303);
     const cookie = right.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/HttpOnly/);
@@ -188,10 +202,16 @@ describe('the browser bundles under a strict CSP', () => {
   beforeAll(() => {
     // Build when a bundle is missing or older than our sources.
     const newest = (dir: string): number =>
-      fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0);
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0);
     const sources = Math.max(newest(path.join(REPO, 'extension/src')), newest(path.join(REPO, 'mode')));
     const stale = BUNDLES.some((b) => !fs.existsSync(path.join(OUT, b)) || fs.statSync(path.join(OUT, b)).mtimeMs < sources);
-    if (stale) execFileSync(process.execPath, [path.join(REPO, 'node_modules/webpack-cli/bin/cli.js'), '--config', 'webpack.config.js'], { cwd: REPO, stdio: 'pipe' });
+    if (stale)
+      execFileSync(process.execPath, [path.join(REPO, 'node_modules/webpack-cli/bin/cli.js'), '--config', 'webpack.config.js'], {
+        cwd: REPO,
+        stdio: 'pipe',
+      });
   }, 600000);
 
   test.each(BUNDLES)('%s: no eval / new Function in our sources; third-party ones are the known, unused ones', (bundle) => {

@@ -30,10 +30,22 @@ const hu = (label: string) => huForLabel(LABEL_NAMES.indexOf(label));
 
 function siteSeries(id: string, subject: string, n: number): SyntheticSeries {
   // ABDOMEN, scanned so that the model reads CHEST.
-  return { id, subject, source: 'siteA', split: 'test', slices: Array.from({ length: n }, (_, k) => ({ hu: hu('CHEST') + 4 * (k % 4), label: 'ABDOMEN' })) };
+  return {
+    id,
+    subject,
+    source: 'siteA',
+    split: 'test',
+    slices: Array.from({ length: n }, (_, k) => ({ hu: hu('CHEST') + 4 * (k % 4), label: 'ABDOMEN' })),
+  };
 }
 function pelvisSeries(id: string, subject: string): SyntheticSeries {
-  return { id, subject, source: 'siteB', split: 'test', slices: Array.from({ length: 10 }, (_, k) => ({ hu: hu('PELVIS') + 3 * (k % 3), label: 'PELVIS' })) };
+  return {
+    id,
+    subject,
+    source: 'siteB',
+    split: 'test',
+    slices: Array.from({ length: 10 }, (_, k) => ({ hu: hu('PELVIS') + 3 * (k % 3), label: 'PELVIS' })),
+  };
 }
 /** Training data for the replay set: every label at its own HU, two sources. */
 const trainSeries: SyntheticSeries[] = LABEL_NAMES.map((label, j) => ({
@@ -84,7 +96,18 @@ describe('site adaptation CLI (adapt, build-replay, evaluate --adapter, --simula
 
   test('adapt on two corrected series; evaluate --adapter scores the others with it and records it', async () => {
     const adapterFile = path.join(tmp, 'a.json');
-    const fit = await runCli(['adapt', '--data', path.join(tmp, 'corrected'), '--split', 'test', '--out', adapterFile, '--model', tiny.dir, ...LAMBDA]);
+    const fit = await runCli([
+      'adapt',
+      '--data',
+      path.join(tmp, 'corrected'),
+      '--split',
+      'test',
+      '--out',
+      adapterFile,
+      '--model',
+      tiny.dir,
+      ...LAMBDA,
+    ]);
     expect(fit.code).toBe(ExitCode.Ok);
     const adapter = parseAdapter(await readJson(adapterFile));
     expect(adapter.file.corrections).toEqual({ images: 26, series: 2, classes: ['ABDOMEN'] });
@@ -93,8 +116,36 @@ describe('site adaptation CLI (adapt, build-replay, evaluate --adapter, --simula
 
     const plainOut = path.join(tmp, 'plain');
     const adaptedOut = path.join(tmp, 'adapted');
-    expect(await runCli(['evaluate', '--data', path.join(tmp, 'rest'), '--split', 'test', '--model', tiny.dir, '--bootstrap', '0', '--out', plainOut]).then((r) => r.code)).toBe(ExitCode.Ok);
-    const run = await runCli(['evaluate', '--data', path.join(tmp, 'rest'), '--split', 'test', '--model', tiny.dir, '--bootstrap', '0', '--adapter', adapterFile, '--out', adaptedOut]);
+    expect(
+      await runCli([
+        'evaluate',
+        '--data',
+        path.join(tmp, 'rest'),
+        '--split',
+        'test',
+        '--model',
+        tiny.dir,
+        '--bootstrap',
+        '0',
+        '--out',
+        plainOut,
+      ]).then((r) => r.code),
+    ).toBe(ExitCode.Ok);
+    const run = await runCli([
+      'evaluate',
+      '--data',
+      path.join(tmp, 'rest'),
+      '--split',
+      'test',
+      '--model',
+      tiny.dir,
+      '--bootstrap',
+      '0',
+      '--adapter',
+      adapterFile,
+      '--out',
+      adaptedOut,
+    ]);
     expect(run.code).toBe(ExitCode.Ok);
     const plain = await readJson<EvaluationReport>(path.join(plainOut, 'report.json'));
     const adapted = await readJson<EvaluationReport>(path.join(adaptedOut, 'report.json'));
@@ -115,11 +166,25 @@ describe('site adaptation CLI (adapt, build-replay, evaluate --adapter, --simula
       const result = await classifySeries({ frames, pixels, model });
       expect(result.segments.map((s) => s.label)).toEqual(['CHEST']);
       const [segment] = result.segments;
-      const fix = makeCorrection(result, { kind: 'set-segment', stackIndex: 0, firstIndex: segment.firstIndex, lastIndex: segment.lastIndex, from: 'CHEST', to: 'ABDOMEN' }, 'c1', '2026-12-07T03:00:00Z');
-      const half = makeCorrection(result, { kind: 'move-boundary', stackIndex: 0, fromIndex: 0, toIndex: 2, label: 'PELVIS' }, 'c0', '2026-12-07T02:00:00Z');
+      const fix = makeCorrection(
+        result,
+        { kind: 'set-segment', stackIndex: 0, firstIndex: segment.firstIndex, lastIndex: segment.lastIndex, from: 'CHEST', to: 'ABDOMEN' },
+        'c1',
+        '2026-12-07T03:00:00Z',
+      );
+      const half = makeCorrection(
+        result,
+        { kind: 'move-boundary', stackIndex: 0, fromIndex: 0, toIndex: 2, label: 'PELVIS' },
+        'c0',
+        '2026-12-07T02:00:00Z',
+      );
       expect(fix.images).toHaveLength(8);
       expect(half.images.map((im) => im.label)).toEqual(['PELVIS', 'PELVIS', 'PELVIS']);
-      const exported = correctionsFile({ id: 'tiny-plumbing', version: '0.0.0', sha256: model.sha256! }, [fix, half], '2026-12-07T03:01:00Z');
+      const exported = correctionsFile(
+        { id: 'tiny-plumbing', version: '0.0.0', sha256: model.sha256! },
+        [fix, half],
+        '2026-12-07T03:01:00Z',
+      );
       // No pixels and no names: only UIDs, labels, embeddings and the model.
       expect(JSON.stringify(exported)).not.toMatch(/PatientName|pixel/i);
       const file = path.join(tmp, 'corrections.json');
@@ -130,7 +195,21 @@ describe('site adaptation CLI (adapt, build-replay, evaluate --adapter, --simula
       const adapter = parseAdapter(await readJson(adapterFile));
       // The later correction (set-segment, 03:00) wins over the earlier one on the same images.
       expect(adapter.file.corrections).toEqual({ images: 8, series: 1, classes: ['ABDOMEN'] });
-      const evaluated = await runCli(['evaluate', '--data', path.join(tmp, 'rest'), '--split', 'test', '--model', tiny.dir, '--bootstrap', '0', '--adapter', adapterFile, '--out', path.join(tmp, 'from-corrections')]);
+      const evaluated = await runCli([
+        'evaluate',
+        '--data',
+        path.join(tmp, 'rest'),
+        '--split',
+        'test',
+        '--model',
+        tiny.dir,
+        '--bootstrap',
+        '0',
+        '--adapter',
+        adapterFile,
+        '--out',
+        path.join(tmp, 'from-corrections'),
+      ]);
       expect(evaluated.code).toBe(ExitCode.Ok);
       expect((await readJson<EvaluationReport>(path.join(tmp, 'from-corrections', 'report.json'))).imageAccuracyDecoded).toBe(1);
       // Corrections of another model are refused.
@@ -153,8 +232,14 @@ describe('site adaptation CLI (adapt, build-replay, evaluate --adapter, --simula
     const plainOut = path.join(tmp, 'plain.jsonl');
     const adaptedOut = path.join(tmp, 'adapted.jsonl');
     expect((await runCli(['classify-files', folder, '--model', tiny.dir, '--out', plainOut, '-q'])).code).toBe(ExitCode.Ok);
-    expect((await runCli(['classify-files', folder, '--model', tiny.dir, '--adapter', adapterFile, '--out', adaptedOut, '-q'])).code).toBe(ExitCode.Ok);
-    const first = async (file: string) => (await fs.readFile(file, 'utf8')).split('\n').map((l) => (l ? JSON.parse(l) : null)).find((l) => l?.schema === 'body-region-result/1');
+    expect((await runCli(['classify-files', folder, '--model', tiny.dir, '--adapter', adapterFile, '--out', adaptedOut, '-q'])).code).toBe(
+      ExitCode.Ok,
+    );
+    const first = async (file: string) =>
+      (await fs.readFile(file, 'utf8'))
+        .split('\n')
+        .map((l) => (l ? JSON.parse(l) : null))
+        .find((l) => l?.schema === 'body-region-result/1');
     const plain = await first(plainOut);
     const adapted = await first(adaptedOut);
     expect(plain.regions).toEqual(['CHEST']);
@@ -168,7 +253,21 @@ describe('site adaptation CLI (adapt, build-replay, evaluate --adapter, --simula
     const otherModel = buildTinyModelDir(20, 16, 0, 2500);
     try {
       const adapterFile = path.join(tmp, 'a.json');
-      const evaluate = await runCli(['evaluate', '--data', path.join(tmp, 'rest'), '--split', 'test', '--model', otherModel.dir, '--bootstrap', '0', '--adapter', adapterFile, '--out', path.join(tmp, 'x')]);
+      const evaluate = await runCli([
+        'evaluate',
+        '--data',
+        path.join(tmp, 'rest'),
+        '--split',
+        'test',
+        '--model',
+        otherModel.dir,
+        '--bootstrap',
+        '0',
+        '--adapter',
+        adapterFile,
+        '--out',
+        path.join(tmp, 'x'),
+      ]);
       expect(evaluate.code).toBe(ExitCode.Usage);
       expect(evaluate.stderr).toMatch(/fitted for model sha256/);
       const classify = await runCli(['classify-files', tmp, '--model', otherModel.dir, '--adapter', adapterFile, '-q']);
@@ -181,7 +280,20 @@ describe('site adaptation CLI (adapt, build-replay, evaluate --adapter, --simula
 
   test('evaluate --simulate-sites 2: the site gains, the other source loses nothing', async () => {
     const out = path.join(tmp, 'simulated');
-    const run = await runCli(['evaluate', '--data', path.join(tmp, 'all'), '--split', 'test', '--model', tiny.dir, '--simulate-sites', '2', '--out', out, ...LAMBDA]);
+    const run = await runCli([
+      'evaluate',
+      '--data',
+      path.join(tmp, 'all'),
+      '--split',
+      'test',
+      '--model',
+      tiny.dir,
+      '--simulate-sites',
+      '2',
+      '--out',
+      out,
+      ...LAMBDA,
+    ]);
     expect(run.code).toBe(ExitCode.Ok);
     const report = await readJson<SimulationReport>(path.join(out, 'simulate-sites.json'));
     expect(report.sites.map((s) => s.site)).toEqual(['CT|siteA', 'CT|siteB']);

@@ -45,11 +45,29 @@ function sinceLastCall(): { pixels: number; posts: number } {
 }
 
 function seriesResults(file: string): Array<Record<string, any>> {
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.schema === 'body-region-result/1');
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.schema === 'body-region-result/1');
 }
 
 const classify = (study: string, out: string, extra: string[] = [], model = tiny.dir) =>
-  runCli(['classify', '--url', `${proxy.url}/dicom-web`, '--study', study, '--model', model, '--out', path.join(work, out), '--retries', '0', ...extra]);
+  runCli([
+    'classify',
+    '--url',
+    `${proxy.url}/dicom-web`,
+    '--study',
+    study,
+    '--model',
+    model,
+    '--out',
+    path.join(work, out),
+    '--retries',
+    '0',
+    ...extra,
+  ]);
 
 const direct = () => new DicomWebArchive({ url: archive().dicomWebUrl });
 
@@ -88,21 +106,30 @@ describe('classify --stow and read-back', () => {
 
     const found = await findStudySrs(direct(), studyInstanceUID);
     expect(found.others).toBe(2); // the other tools' SRs, ignored
-    expect(found.ours.map((s) => s.referencedSeriesInstanceUID).sort()).toEqual([chest.seriesInstanceUID, abdomen.seriesInstanceUID].sort());
+    expect(found.ours.map((s) => s.referencedSeriesInstanceUID).sort()).toEqual(
+      [chest.seriesInstanceUID, abdomen.seriesInstanceUID].sort(),
+    );
     const results = seriesResults(path.join(work, 'first.jsonl'));
     for (const sr of found.ours) {
       // The stored file itself passes dciodvfy, and decodes to what the CLI wrote.
-      const bytes = new Uint8Array(await direct().retrieveInstance({ studyInstanceUID, seriesInstanceUID: sr.seriesInstanceUID, sopInstanceUID: sr.sopInstanceUID }));
+      const bytes = new Uint8Array(
+        await direct().retrieveInstance({ studyInstanceUID, seriesInstanceUID: sr.seriesInstanceUID, sopInstanceUID: sr.sopInstanceUID }),
+      );
       expectValidSr(bytes);
       const fromFile = decodeSr(readPart10Dataset(bytes))!;
       expect(fromFile.result).toEqual(sr.result);
       const line = results.find((r) => r.seriesInstanceUID === sr.referencedSeriesInstanceUID)!;
-      expect(sr.result.segments.map((s) => [s.label, s.firstIndex, s.lastIndex])).toEqual(line.segments.map((s: any) => [s.label, s.firstIndex, s.lastIndex]));
+      expect(sr.result.segments.map((s) => [s.label, s.firstIndex, s.lastIndex])).toEqual(
+        line.segments.map((s: any) => [s.label, s.firstIndex, s.lastIndex]),
+      );
       expect(sr.result.summary).toEqual({ ...line.summary });
       expect(sr.algorithm).toEqual(algorithmIdentityOf(tiny.manifest, tiny.dir));
     }
     // Each SR names the series' and the study's Annex L terms.
-    expect(found.ours.map((s) => [s.result.summary!.annexL?.term, s.studyAnnexL?.term]).sort()).toEqual([['ABDOMEN', 'CHESTABDOMEN'], ['CHEST', 'CHESTABDOMEN']]);
+    expect(found.ours.map((s) => [s.result.summary!.annexL?.term, s.studyAnnexL?.term]).sort()).toEqual([
+      ['ABDOMEN', 'CHESTABDOMEN'],
+      ['CHEST', 'CHESTABDOMEN'],
+    ]);
   });
 
   test('a re-run reads the SRs back: no pixel requests, same regions; --stow again writes nothing', async () => {
@@ -110,7 +137,12 @@ describe('classify --stow and read-back', () => {
     expect(code).toBe(0);
     expect(sinceLastCall()).toEqual({ pixels: 0, posts: 0 });
     expect(stderr.match(/from the archive SR/g)).toHaveLength(2);
-    const regions = (f: string) => Object.fromEntries(seriesResults(path.join(work, f)).filter((r) => !r.error).map((r) => [r.seriesInstanceUID, r.regions]));
+    const regions = (f: string) =>
+      Object.fromEntries(
+        seriesResults(path.join(work, f))
+          .filter((r) => !r.error)
+          .map((r) => [r.seriesInstanceUID, r.regions]),
+      );
     expect(regions('second.jsonl')).toEqual(regions('first.jsonl'));
     expect(regions('second.jsonl')[chest.seriesInstanceUID]).toEqual(['CHEST']);
   });
@@ -130,17 +162,31 @@ describe('classify --stow and read-back', () => {
     await classify(studyInstanceUID, 'other2.jsonl', [], otherTiny.dir);
     await classify(studyInstanceUID, 'tiny2.jsonl', []);
     expect(sinceLastCall()).toEqual({ pixels: 0, posts: 0 });
-    const choice = await findSeriesSr(direct(), { studyInstanceUID, seriesInstanceUID: chest.seriesInstanceUID, instanceUids: chest.instances.map((i) => i.sopInstanceUID) }, algorithmIdentityOf(otherTiny.manifest, otherTiny.dir));
+    const choice = await findSeriesSr(
+      direct(),
+      { studyInstanceUID, seriesInstanceUID: chest.seriesInstanceUID, instanceUids: chest.instances.map((i) => i.sopInstanceUID) },
+      algorithmIdentityOf(otherTiny.manifest, otherTiny.dir),
+    );
     expect(choice.current).not.toBeNull();
     expect(choice.outdated).toHaveLength(1);
     // Every SR this file wrote passes dciodvfy (the first two were checked above).
     for (const sr of (await findStudySrs(direct(), studyInstanceUID)).ours) {
-      expectValidSr(new Uint8Array(await direct().retrieveInstance({ studyInstanceUID, seriesInstanceUID: sr.seriesInstanceUID, sopInstanceUID: sr.sopInstanceUID })));
+      expectValidSr(
+        new Uint8Array(
+          await direct().retrieveInstance({ studyInstanceUID, seriesInstanceUID: sr.seriesInstanceUID, sopInstanceUID: sr.sopInstanceUID }),
+        ),
+      );
     }
   });
 
   test('a series that changed (an instance added) makes its SR outdated', async () => {
-    const extra = await labelledSeries([['CHEST', 1]], { studyInstanceUID, seriesInstanceUID: chest.seriesInstanceUID, seriesNumber: 1, spacingMm: 20, mutate: (ds) => void (ds.ImagePositionPatient = [-100, -100, 200]) });
+    const extra = await labelledSeries([['CHEST', 1]], {
+      studyInstanceUID,
+      seriesInstanceUID: chest.seriesInstanceUID,
+      seriesNumber: 1,
+      spacingMm: 20,
+      mutate: (ds) => void (ds.ImagePositionPatient = [-100, -100, 200]),
+    });
     await archive().store(extra.files);
     const { code, stderr } = await classify(studyInstanceUID, 'changed.jsonl', []);
     expect(code).toBe(0);
@@ -160,10 +206,18 @@ describe('an archive that refuses to store', () => {
       try {
         const { code, stderr } = await classify(study, `refused-${status}.jsonl`, ['--stow']);
         expect(code).toBe(6);
-        expect(stderr).toMatch(status === 403 ? /refused to store the SR \(HTTP 403: not allowed to write/ : /failed to store the SR \(HTTP 503; it may be read-only or unavailable\)/);
+        expect(stderr).toMatch(
+          status === 403
+            ? /refused to store the SR \(HTTP 403: not allowed to write/
+            : /failed to store the SR \(HTTP 503; it may be read-only or unavailable\)/,
+        );
         expect(stderr).toMatch(/no more SRs are written in this run/);
         expect(sinceLastCall().posts).toBe(1); // stopped after the first refusal (--retries 0)
-        expect(seriesResults(path.join(work, `refused-${status}.jsonl`)).map((r) => r.regions[0]).sort()).toEqual(['ABDOMEN', 'PELVIS']);
+        expect(
+          seriesResults(path.join(work, `refused-${status}.jsonl`))
+            .map((r) => r.regions[0])
+            .sort(),
+        ).toEqual(['ABDOMEN', 'PELVIS']);
         expect((await findStudySrs(direct(), study)).ours).toHaveLength(0);
       } finally {
         proxy.plan = () => ({ kind: 'forward' });

@@ -26,11 +26,15 @@ describe('smoke training run → ONNX → BodyRegionModel', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'br-smoke-'));
-    const stdout = execFileSync(PYTHON, [path.join(REPO, 'models/training/smoke_train.py'), '--out', dir, '--size', '32', '--steps', '15'], {
-      cwd: REPO,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const stdout = execFileSync(
+      PYTHON,
+      [path.join(REPO, 'models/training/smoke_train.py'), '--out', dir, '--size', '32', '--steps', '15'],
+      {
+        cwd: REPO,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     report = JSON.parse(stdout.trim().split('\n').pop() as string);
     model = await loadModelFromDir(dir);
   }, 150_000);
@@ -42,8 +46,19 @@ describe('smoke training run → ONNX → BodyRegionModel', () => {
 
   test('writes a manifest that matches the exported file', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
-    expect(manifest).toMatchObject({ file: 'body-region.onnx', inputSize: 32, preprocessing: 'br-pre-2', inputName: 'input', outputName: 'logits', embeddingOutputName: 'embedding', numClasses: 20 });
-    const sha = crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, 'body-region.onnx'))).digest('hex');
+    expect(manifest).toMatchObject({
+      file: 'body-region.onnx',
+      inputSize: 32,
+      preprocessing: 'br-pre-2',
+      inputName: 'input',
+      outputName: 'logits',
+      embeddingOutputName: 'embedding',
+      numClasses: 20,
+    });
+    const sha = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(dir, 'body-region.onnx')))
+      .digest('hex');
     expect(manifest.sha256).toBe(sha);
     expect(report.slices).toBeGreaterThan(0);
   });
@@ -66,7 +81,11 @@ describe('smoke training run → ONNX → BodyRegionModel', () => {
 describe('the training side of PREPROCESSING.md', () => {
   test("preprocess.py matches the spec's written formulas for br-pre-1 and br-pre-2 (test_preprocess.py)", () => {
     // unittest writes its summary to stderr and exits non-zero on any failure
-    const run = spawnSync(PYTHON, [path.join(REPO, 'models/training/test_preprocess.py')], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(PYTHON, [path.join(REPO, 'models/training/test_preprocess.py')], {
+      cwd: REPO,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(run.stderr).toMatch(/Ran \d+ tests/);
     expect(run.stderr.trim().split('\n').pop()).toBe('OK');
     expect(run.status).toBe(0);

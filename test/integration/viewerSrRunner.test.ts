@@ -39,7 +39,8 @@ class CountingRunner implements ClassificationRunner {
 function runnerWith(inner: CountingRunner, sources: ResultSources): ArchiveSrRunner {
   return new ArchiveSrRunner({
     inner,
-    archive: () => new DicomWebArchive({ url: `${proxy.url}/dicom-web`, retries: 0, headers: () => ({ Authorization: 'Bearer viewer-token' }) }),
+    archive: () =>
+      new DicomWebArchive({ url: `${proxy.url}/dicom-web`, retries: 0, headers: () => ({ Authorization: 'Bearer viewer-token' }) }),
     algorithm: async () => algorithmIdentityOf(tiny.manifest, tiny.dir),
     evidence: () => ({ instances: classified.instances, source: classified.source }),
     sources,
@@ -103,7 +104,11 @@ test('save, then a new page reads the SR back without classifying; saving again 
   const stored = later.getSnapshot().series[job.seriesInstanceUID].srSopInstanceUID!;
   const direct = new DicomWebArchive({ url: archive().dicomWebUrl });
   const [srSeries] = (await findStudySrs(direct, studyInstanceUID)).ours.filter((s) => s.sopInstanceUID === stored);
-  expectValidSr(new Uint8Array(await direct.retrieveInstance({ studyInstanceUID, seriesInstanceUID: srSeries.seriesInstanceUID, sopInstanceUID: stored })));
+  expectValidSr(
+    new Uint8Array(
+      await direct.retrieveInstance({ studyInstanceUID, seriesInstanceUID: srSeries.seriesInstanceUID, sopInstanceUID: stored }),
+    ),
+  );
   const before = proxy.requests.filter((r) => r.method === 'POST').length;
   // A computed result of the same series and model: the archive already has it.
   const sources2 = new ResultSources();

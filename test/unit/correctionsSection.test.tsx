@@ -44,7 +44,11 @@ test('the current segment can be set to another class, its boundary moved, the s
 });
 
 test('corrections are listed; undo, reset, export, the adapter switch and the status line', () => {
-  const calls = setup({ corrections: [{ id: 'c1', text: 'CT thorax: CHEST → ABDOMEN' }], status: 'site-adapted (1 correction)', target: null });
+  const calls = setup({
+    corrections: [{ id: 'c1', text: 'CT thorax: CHEST → ABDOMEN' }],
+    status: 'site-adapted (1 correction)',
+    target: null,
+  });
   expect(screen.getByTestId('br-corrections-list').textContent).toBe('CT thorax: CHEST → ABDOMEN');
   expect(screen.getByTestId('br-adapted').textContent).toBe('site-adapted (1 correction)');
   expect(screen.queryByTestId('br-correct-region')).toBeNull();

@@ -23,7 +23,10 @@ describe('archive headers', () => {
       Authorization: 'Bearer from-env',
       'X-Site': 'a',
     });
-    expect(archiveHeaders({ header: ['X-Site: b'], headerFile: file, env: {} })).toEqual({ Authorization: 'Bearer from-file', 'X-Site': 'b' });
+    expect(archiveHeaders({ header: ['X-Site: b'], headerFile: file, env: {} })).toEqual({
+      Authorization: 'Bearer from-file',
+      'X-Site': 'b',
+    });
     expect(archiveHeaders({ env: {} })).toEqual({});
   });
 
@@ -44,7 +47,10 @@ describe('npm start', () => {
       host: '0.0.0.0',
       accessTokenFile: '/run/t',
     });
-    expect(parseArgs([], { BODY_REGION_HOST: '10.0.0.1', BODY_REGION_ACCESS_TOKEN_FILE: '/run/t' })).toMatchObject({ host: '10.0.0.1', accessTokenFile: '/run/t' });
+    expect(parseArgs([], { BODY_REGION_HOST: '10.0.0.1', BODY_REGION_ACCESS_TOKEN_FILE: '/run/t' })).toMatchObject({
+      host: '10.0.0.1',
+      accessTokenFile: '/run/t',
+    });
   });
 
   it('reads the access token from its file or the environment, and refuses a short one', () => {

@@ -18,14 +18,26 @@ function boundaryErrors(decoded: string[], truth: string[]): number {
 
 describe('decodeSequence', () => {
   test('clean probabilities decode to the truth', () => {
-    const truth = runs([['NECK', 8], ['CHEST', 30], ['ABDOMEN', 25], ['PELVIS', 20]]);
+    const truth = runs([
+      ['NECK', 8],
+      ['CHEST', 30],
+      ['ABDOMEN', 25],
+      ['PELVIS', 20],
+    ]);
     const out = decodeSequence(syntheticProbabilities(truth), LABEL_NAMES, positions(truth.length, 5));
     expect(out.labels).toEqual(truth);
     expect(out.confidence.every((c) => c > 0 && c <= 1)).toBe(true);
   });
 
   test('noisy probabilities (25 % wrong slices) are smoothed to the truth, ±1 slice at boundaries', () => {
-    const truth = runs([['HEAD', 30], ['NECK', 25], ['CHEST', 60], ['ABDOMEN', 45], ['PELVIS', 40], ['THIGH', 30]]);
+    const truth = runs([
+      ['HEAD', 30],
+      ['NECK', 25],
+      ['CHEST', 60],
+      ['ABDOMEN', 45],
+      ['PELVIS', 40],
+      ['THIGH', 30],
+    ]);
     const noisy = syntheticProbabilities(truth, { peak: 0.6, flipRate: 0.25, seed: 7 });
     const argmax = noisy.map((row) => LABEL_NAMES[row.indexOf(Math.max(...row))]);
     const rawErrors = argmax.filter((l, i) => l !== truth[i]).length;
@@ -35,7 +47,11 @@ describe('decodeSequence', () => {
   });
 
   test('works in either direction (superior → inferior stacks)', () => {
-    const truth = runs([['PELVIS', 20], ['ABDOMEN', 25], ['CHEST', 30]]);
+    const truth = runs([
+      ['PELVIS', 20],
+      ['ABDOMEN', 25],
+      ['CHEST', 30],
+    ]);
     const reversed = [...truth].reverse();
     const noisyReversed = syntheticProbabilities(reversed, { peak: 0.6, flipRate: 0.2, seed: 3 });
     const out = decodeSequence(noisyReversed, LABEL_NAMES, positions(truth.length, 5));
@@ -53,13 +69,19 @@ describe('decodeSequence', () => {
   });
 
   test('a real short adjacent region survives', () => {
-    const truth = runs([['CHEST', 30], ['ABDOMEN', 4]]);
+    const truth = runs([
+      ['CHEST', 30],
+      ['ABDOMEN', 4],
+    ]);
     const out = decodeSequence(syntheticProbabilities(truth, { peak: 0.9 }), LABEL_NAMES, positions(truth.length, 5));
     expect(out.labels).toEqual(truth);
   });
 
   test('accepts a flat Float32Array and no positions', () => {
-    const truth = runs([['KNEE', 10], ['LOWER_LEG', 10]]);
+    const truth = runs([
+      ['KNEE', 10],
+      ['LOWER_LEG', 10],
+    ]);
     const flat = Float32Array.from(syntheticProbabilities(truth).flat());
     expect(decodeSequence(flat, LABEL_NAMES, null).labels).toEqual(truth);
     expect(decodeSequence(new Float32Array(0), LABEL_NAMES, null)).toEqual({ labels: [], confidence: [] });

@@ -17,18 +17,38 @@ async function fastVersusExhaustive(probs: number[][], spacing: number, sampleMm
       return indices.map((i) => probs[i]);
     },
   });
-  const offByMoreThanOne = fast.labels.filter((label, i) => label !== exhaustive[i] && exhaustive[i - 1] !== label && exhaustive[i + 1] !== label);
+  const offByMoreThanOne = fast.labels.filter(
+    (label, i) => label !== exhaustive[i] && exhaustive[i - 1] !== label && exhaustive[i + 1] !== label,
+  );
   return { exhaustive, fast, asked, offByMoreThanOne };
 }
 
 describe('coarseToFine (fast mode) against exhaustive decoding', () => {
-  const trunk = runs([['HEAD', 80], ['NECK', 50], ['CHEST', 120], ['ABDOMEN', 80], ['PELVIS', 70], ['THIGH', 100]]);
+  const trunk = runs([
+    ['HEAD', 80],
+    ['NECK', 50],
+    ['CHEST', 120],
+    ['ABDOMEN', 80],
+    ['PELVIS', 70],
+    ['THIGH', 100],
+  ]);
 
   test.each([
     ['clean, 2.5 mm', syntheticProbabilities(trunk), 2.5],
     ['noisy (peak 0.55, 10 % wrong slices), 2.5 mm', syntheticProbabilities(trunk, { peak: 0.55, flipRate: 0.1, seed: 5 }), 2.5],
     ['superior → inferior, 1 mm', syntheticProbabilities([...trunk].reverse(), { peak: 0.7, flipRate: 0.05, seed: 9 }), 1],
-    ['few thick slices, 7 mm', syntheticProbabilities(runs([['CHEST', 30], ['ABDOMEN', 25], ['PELVIS', 20]]), { peak: 0.7, flipRate: 0.1, seed: 2 }), 7],
+    [
+      'few thick slices, 7 mm',
+      syntheticProbabilities(
+        runs([
+          ['CHEST', 30],
+          ['ABDOMEN', 25],
+          ['PELVIS', 20],
+        ]),
+        { peak: 0.7, flipRate: 0.1, seed: 2 },
+      ),
+      7,
+    ],
   ])('%s: same map within one slice, a fraction of the slices', async (_name, probs, spacing) => {
     const { asked, offByMoreThanOne, fast, exhaustive } = await fastVersusExhaustive(probs, spacing);
     expect(offByMoreThanOne).toEqual([]);
@@ -40,21 +60,31 @@ describe('coarseToFine (fast mode) against exhaustive decoding', () => {
   });
 
   test('boundaries are bisected down to adjacent slices', async () => {
-    const truth = runs([['CHEST', 137], ['ABDOMEN', 163]]);
+    const truth = runs([
+      ['CHEST', 137],
+      ['ABDOMEN', 163],
+    ]);
     const { fast, asked } = await fastVersusExhaustive(syntheticProbabilities(truth), 1);
     expect(fast.labels).toEqual(truth);
     expect(asked).toEqual(expect.arrayContaining([136, 137]));
   });
 
   test('a short region cut off by the end of the stack is found', async () => {
-    const truth = runs([['ABDOMEN', 23], ['CHEST', 26], ['NECK', 2]]);
+    const truth = runs([
+      ['ABDOMEN', 23],
+      ['CHEST', 26],
+      ['NECK', 2],
+    ]);
     const { fast, exhaustive } = await fastVersusExhaustive(syntheticProbabilities(truth, { peak: 0.9 }), 6);
     expect(exhaustive).toEqual(truth);
     expect(fast.labels).toEqual(truth);
   });
 
   test('a failed sample is replaced by its neighbour', async () => {
-    const truth = runs([['PELVIS', 40], ['THIGH', 60]]);
+    const truth = runs([
+      ['PELVIS', 40],
+      ['THIGH', 60],
+    ]);
     const probs = syntheticProbabilities(truth);
     const result = await coarseToFine({
       n: truth.length,

@@ -12,12 +12,35 @@ const ENGINE = path.resolve(__dirname, '../../extension/src/engine');
 const NODE_ONLY = new Set(['infer/loadModelNode.ts']);
 
 const NODE_BUILTINS = new Set([
-  'fs', 'fs/promises', 'path', 'os', 'child_process', 'http', 'https', 'net', 'tls', 'url', 'util', 'stream',
-  'crypto', 'zlib', 'worker_threads', 'cluster', 'dgram', 'dns', 'readline', 'vm', 'module', 'process', 'buffer',
+  'fs',
+  'fs/promises',
+  'path',
+  'os',
+  'child_process',
+  'http',
+  'https',
+  'net',
+  'tls',
+  'url',
+  'util',
+  'stream',
+  'crypto',
+  'zlib',
+  'worker_threads',
+  'cluster',
+  'dgram',
+  'dns',
+  'readline',
+  'vm',
+  'module',
+  'process',
+  'buffer',
 ]);
-const FORBIDDEN_PACKAGE = /^(react|react-dom|@ohif\/|@cornerstonejs\/(core|tools|streaming-image-volume-loader|dicom-image-loader)|xhr2$|jsdom$)/;
+const FORBIDDEN_PACKAGE =
+  /^(react|react-dom|@ohif\/|@cornerstonejs\/(core|tools|streaming-image-volume-loader|dicom-image-loader)|xhr2$|jsdom$)/;
 /** Globals that exist only in a browser page (not in a Web Worker or Node) or only in Node. */
-const HOST_GLOBALS = /\b(document|window|localStorage|sessionStorage|HTMLElement|HTMLCanvasElement|__dirname|__filename|require\.resolve)\b|\bprocess\.|\bBuffer\./;
+const HOST_GLOBALS =
+  /\b(document|window|localStorage|sessionStorage|HTMLElement|HTMLCanvasElement|__dirname|__filename|require\.resolve)\b|\bprocess\.|\bBuffer\./;
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -33,7 +56,12 @@ function stripComments(source: string): string {
 
 function importsOf(source: string): string[] {
   const specifiers: string[] = [];
-  const patterns = [/\bfrom\s+['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /^\s*import\s+['"]([^'"]+)['"]/gm];
+  const patterns = [
+    /\bfrom\s+['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /^\s*import\s+['"]([^'"]+)['"]/gm,
+  ];
   for (const pattern of patterns) for (const match of source.matchAll(pattern)) specifiers.push(match[1]);
   return specifiers;
 }
@@ -70,7 +98,9 @@ describe('engine isolation (browser and Node alike)', () => {
   });
 
   test('no engine file imports React, OHIF, Node built-ins or code outside the engine, or uses DOM/Node globals', () => {
-    const problems = files.flatMap((file) => isolationProblems(path.relative(ENGINE, file).replace(/\\/g, '/'), fs.readFileSync(file, 'utf8')));
+    const problems = files.flatMap((file) =>
+      isolationProblems(path.relative(ENGINE, file).replace(/\\/g, '/'), fs.readFileSync(file, 'utf8')),
+    );
     expect(problems).toEqual([]);
   });
 

@@ -3,18 +3,12 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
-import {
-  findModalityFolders,
-  readDataset,
-  selectSeries,
-  sliceLabelsFromRanges,
-} from '../../extension/src/evaluation/dataset';
+import { findModalityFolders, readDataset, selectSeries, sliceLabelsFromRanges } from '../../extension/src/evaluation/dataset';
 import { displayFrame, parseNifti, readNiftiVolume, slicePositionsMm } from '../../extension/src/evaluation/nifti';
 import { EIGHT_BIT_CT_WINDOWS, isEightBitCt, modalityLutFor } from '../../extension/src/evaluation/eightBitCt';
 import { syntheticFrames } from '../../extension/src/evaluation/syntheticFrames';
 import { buildStacks } from '../../extension/src/engine/geometry/buildStacks';
 import { niftiBytes } from '../helpers/labelledDataset';
-
 
 describe('NIfTI volumes as DICOM display frames', () => {
   it('turns slice k into volume[:, :, k].T (rows along axis 1, columns along axis 0)', async () => {
@@ -46,7 +40,9 @@ describe('NIfTI volumes as DICOM display frames', () => {
       'f = v[:, :, int(sys.argv[2])].T',
       'print(json.dumps({"shape": list(f.shape), "values": f.reshape(-1).astype(int).tolist()}))',
     ].join('\n');
-    const expected = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file, String(k)], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+    const expected = JSON.parse(
+      execFileSync('/usr/bin/python3', ['-c', script, file, String(k)], { encoding: 'utf8', maxBuffer: 1 << 26 }),
+    );
     const v = await readNiftiVolume(file);
     const frame = displayFrame(v, k);
     expect([frame.rows, frame.columns]).toEqual(expected.shape);
@@ -95,7 +91,8 @@ describe('8-bit CT sources', () => {
 });
 
 describe('data set tables', () => {
-  const header = 'id,modality,subject,source,source_path,license,manufacturer,model,institution,orientation,slices,rows,cols,row_mm,col_mm,slice_mm,split,kind,notes';
+  const header =
+    'id,modality,subject,source,source_path,license,manufacturer,model,institution,orientation,slices,rows,cols,row_mm,col_mm,slice_mm,split,kind,notes';
   let root: string;
   beforeAll(async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'eval-data-'));
@@ -103,10 +100,19 @@ describe('data set tables', () => {
     await fs.mkdir(path.join(root, 'mr'));
     await fs.writeFile(
       path.join(root, 'ct', 'series.csv'),
-      [header, 'a,CT,s1,src,p,lic,GE,m,i,axial,3,4,4,1,1,2.5,dev,slice-stack,"notes, with a comma"', 'b,CT,s2,src,p,lic,,m,i,axial,1,4,4,,,,train,single,'].join('\n') + '\n',
+      [
+        header,
+        'a,CT,s1,src,p,lic,GE,m,i,axial,3,4,4,1,1,2.5,dev,slice-stack,"notes, with a comma"',
+        'b,CT,s2,src,p,lic,,m,i,axial,1,4,4,,,,train,single,',
+      ].join('\n') + '\n',
     );
     await fs.writeFile(path.join(root, 'ct', 'labels.csv'), 'id,first,last,label\na,0,1,PELVIS\na,2,2,ABDOMEN\nb,0,0,CHEST\n');
-    await fs.writeFile(path.join(root, 'mr', 'series.csv'), header.replace(',notes', ',notes,body_part_examined').replace(',split', '') + '\n' + 'c,MR,s3,src,p,lic,Siemens,m,i,sagittal,2,4,4,1,1,4,slice-stack,,KNEE\n');
+    await fs.writeFile(
+      path.join(root, 'mr', 'series.csv'),
+      header.replace(',notes', ',notes,body_part_examined').replace(',split', '') +
+        '\n' +
+        'c,MR,s3,src,p,lic,Siemens,m,i,sagittal,2,4,4,1,1,4,slice-stack,,KNEE\n',
+    );
     await fs.writeFile(path.join(root, 'mr', 'labels.csv'), 'id,first,last,label\nc,0,1,KNEE\n');
   });
   afterAll(() => fs.rm(root, { recursive: true, force: true }));
@@ -121,7 +127,15 @@ describe('data set tables', () => {
     const d = await readDataset(root);
     expect(d.series.map((s) => s.id)).toEqual(['a', 'b', 'c']);
     const a = d.series[0];
-    expect(a).toMatchObject({ subject: 's1', rowMm: 1, colMm: 1, sliceMm: 2.5, split: 'dev', kind: 'slice-stack', notes: 'notes, with a comma' });
+    expect(a).toMatchObject({
+      subject: 's1',
+      rowMm: 1,
+      colMm: 1,
+      sliceMm: 2.5,
+      split: 'dev',
+      kind: 'slice-stack',
+      notes: 'notes, with a comma',
+    });
     expect(a.sliceLabels).toEqual(['PELVIS', 'PELVIS', 'ABDOMEN']);
     expect(a.volumePath).toBe(path.join(root, 'ct', 'volumes', 'a.nii.gz'));
     expect(d.series[1].sliceMm).toBeNull();
@@ -135,16 +149,37 @@ describe('data set tables', () => {
 
   it('rejects label ranges with gaps, overlaps or out of bounds', () => {
     expect(() => sliceLabelsFromRanges('x', 3, [{ first: 0, last: 1, label: 'A' }])).toThrow(/slice 2 has no label/);
-    expect(() => sliceLabelsFromRanges('x', 2, [{ first: 0, last: 1, label: 'A' }, { first: 1, last: 1, label: 'B' }])).toThrow(/twice/);
+    expect(() =>
+      sliceLabelsFromRanges('x', 2, [
+        { first: 0, last: 1, label: 'A' },
+        { first: 1, last: 1, label: 'B' },
+      ]),
+    ).toThrow(/twice/);
     expect(() => sliceLabelsFromRanges('x', 2, [{ first: 0, last: 2, label: 'A' }])).toThrow(/outside/);
   });
 });
 
 describe('DICOM-like frames for data-set slices', () => {
   const base = {
-    id: 'x', modality: 'CT', subject: 's', source: 'src', manufacturer: 'GE', model: '', institution: '', orientation: 'axial',
-    slices: 4, rows: 3, cols: 2, rowMm: 0.5, colMm: 0.7, sliceMm: 2.5 as number | null, split: 'dev', kind: 'slice-stack', notes: '',
-    volumePath: '/x.nii.gz', sliceLabels: ['A', 'A', 'B', 'B'],
+    id: 'x',
+    modality: 'CT',
+    subject: 's',
+    source: 'src',
+    manufacturer: 'GE',
+    model: '',
+    institution: '',
+    orientation: 'axial',
+    slices: 4,
+    rows: 3,
+    cols: 2,
+    rowMm: 0.5,
+    colMm: 0.7,
+    sliceMm: 2.5 as number | null,
+    split: 'dev',
+    kind: 'slice-stack',
+    notes: '',
+    volumePath: '/x.nii.gz',
+    sliceLabels: ['A', 'A', 'B', 'B'],
   };
   const volume = { rows: 3, columns: 2, slices: 4, sliceSpacingMm: 2.5 };
   const lut = { rescaleSlope: 1, rescaleIntercept: 0 };

@@ -127,16 +127,31 @@ describe('breakdowns', () => {
 
   it('buckets slice thickness and vendors', () => {
     expect([1, 1.5, 2, 3, 4, 5, 9.81, null].map(thicknessBucket)).toEqual([
-      '<=1.5 mm', '<=1.5 mm', '<=3 mm', '<=3 mm', '<=5 mm', '<=5 mm', '>5 mm', 'unknown',
+      '<=1.5 mm',
+      '<=1.5 mm',
+      '<=3 mm',
+      '<=3 mm',
+      '<=5 mm',
+      '<=5 mm',
+      '>5 mm',
+      'unknown',
     ]);
     expect(['GE MEDICAL SYSTEMS', 'GE', 'Philips Medical Systems', 'SIEMENS', '', 'Acme'].map(vendorOf)).toEqual([
-      'GE', 'GE', 'Philips', 'Siemens', 'unknown', 'Acme',
+      'GE',
+      'GE',
+      'Philips',
+      'Siemens',
+      'unknown',
+      'Acme',
     ]);
   });
 });
 
 describe('non-adjacent confusions', () => {
-  const adjacent = adjacencyFromPairs([['HEAD', 'NECK'], ['NECK', 'CHEST']]);
+  const adjacent = adjacencyFromPairs([
+    ['HEAD', 'NECK'],
+    ['NECK', 'CHEST'],
+  ]);
   it('counts only errors between regions that do not touch', () => {
     const s = nonAdjacentConfusions(
       [

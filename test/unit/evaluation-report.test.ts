@@ -50,12 +50,26 @@ function outcome(id: string, truth: string[], raw: string[], decoded: string[], 
 }
 
 const context = (over: Partial<ReportContext> = {}): ReportContext => ({
-  model: { id: 'test-model', version: '0.0.1', file: 'm.onnx', sha256: 'ab'.repeat(32), inputSize: 64, preprocessing: 'br-pre-1', trainedOn: 'train' },
+  model: {
+    id: 'test-model',
+    version: '0.0.1',
+    file: 'm.onnx',
+    sha256: 'ab'.repeat(32),
+    inputSize: 64,
+    preprocessing: 'br-pre-1',
+    trainedOn: 'train',
+  },
   data: { path: '/data', folders: ['ct', 'mr'], split: 'dev', modality: null, seriesFilter: null, mode: 'exhaustive' },
   createdAt: '2026-11-27T12:00:00.000Z',
   runtimeSeconds: 2,
   bootstrap: { reps: 200, seed: 5 },
-  adjacency: { test: adjacencyFromPairs([['PELVIS', 'ABDOMEN'], ['ABDOMEN', 'CHEST']]), source: 'test table' },
+  adjacency: {
+    test: adjacencyFromPairs([
+      ['PELVIS', 'ABDOMEN'],
+      ['ABDOMEN', 'CHEST'],
+    ]),
+    source: 'test table',
+  },
   hasBodyPartExamined: false,
   ...over,
 });
@@ -65,9 +79,20 @@ const context = (over: Partial<ReportContext> = {}): ReportContext => ({
 // Series 2 (CT, subject B): single CHEST image predicted HEAD (non-adjacent).
 // Series 3 (MR, subject A): 2 slices KNEE KNEE, all right.
 const outcomes = [
-  outcome('s1', ['PELVIS', 'PELVIS', 'ABDOMEN', 'ABDOMEN'], ['PELVIS', 'ABDOMEN', 'ABDOMEN', 'ABDOMEN'], ['PELVIS', 'PELVIS', 'PELVIS', 'ABDOMEN'], { subject: 'A' }),
+  outcome(
+    's1',
+    ['PELVIS', 'PELVIS', 'ABDOMEN', 'ABDOMEN'],
+    ['PELVIS', 'ABDOMEN', 'ABDOMEN', 'ABDOMEN'],
+    ['PELVIS', 'PELVIS', 'PELVIS', 'ABDOMEN'],
+    { subject: 'A' },
+  ),
   outcome('s2', ['CHEST'], ['HEAD'], ['HEAD'], { subject: 'B', kind: 'single', sliceMm: null, manufacturer: '' }),
-  outcome('s3', ['KNEE', 'KNEE'], ['KNEE', 'KNEE'], ['KNEE', 'KNEE'], { subject: 'A', modality: 'MR', manufacturer: 'SIEMENS', sliceMm: 1 }),
+  outcome('s3', ['KNEE', 'KNEE'], ['KNEE', 'KNEE'], ['KNEE', 'KNEE'], {
+    subject: 'A',
+    modality: 'MR',
+    manufacturer: 'SIEMENS',
+    sliceMm: 1,
+  }),
 ];
 
 describe('evaluation report', () => {
@@ -134,7 +159,13 @@ describe('evaluation report', () => {
     ];
     const t = buildReport(tagged, LABELS, context({ hasBodyPartExamined: true }));
     // t1: tag CHEST, truth CHEST+ABDOMEN → partial; t2: tag knee, truth KNEE → agree; the model is right on both.
-    expect(t.bodyPartExamined).toEqual({ available: true, series: 2, tagAgreesWithTruth: 0.5, tagPartlyAgreesWithTruth: 0.5, modelAgreesWithTruth: 1 });
+    expect(t.bodyPartExamined).toEqual({
+      available: true,
+      series: 2,
+      tagAgreesWithTruth: 0.5,
+      tagPartlyAgreesWithTruth: 0.5,
+      modelAgreesWithTruth: 1,
+    });
   });
 
   it('says whether the evaluated split was in the training data, and warns in the markdown', () => {

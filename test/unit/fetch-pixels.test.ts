@@ -24,14 +24,18 @@ describe('nativeToPixelFrame', () => {
   it('uses the typed array of BitsAllocated / PixelRepresentation', () => {
     expect(nativeToPixelFrame(u16(1, 2, 3, 65535), layout()).data).toEqual(Uint16Array.from([1, 2, 3, 65535]));
     expect(nativeToPixelFrame(u16(1, 2, 3, 65535), layout({ pixelRepresentation: 1 })).data).toEqual(Int16Array.from([1, 2, 3, -1]));
-    expect(nativeToPixelFrame(Uint8Array.from([0, 127, 128, 255]), layout({ bitsAllocated: 8, bitsStored: 8 })).data).toEqual(Uint8Array.from([0, 127, 128, 255]));
+    expect(nativeToPixelFrame(Uint8Array.from([0, 127, 128, 255]), layout({ bitsAllocated: 8, bitsStored: 8 })).data).toEqual(
+      Uint8Array.from([0, 127, 128, 255]),
+    );
   });
 
   it('masks bits above BitsStored and sign-extends 12-bit signed values', () => {
     // 0xF800 with 12 bits stored: garbage in the top 4 bits; 0x0800 is -2048 in 12-bit two's complement.
     const data = u16(0xf005, 0x0fff, 0x0800, 0x07ff);
     expect(Array.from(nativeToPixelFrame(data, layout({ bitsStored: 12, highBit: 11 })).data)).toEqual([5, 4095, 2048, 2047]);
-    expect(Array.from(nativeToPixelFrame(data, layout({ bitsStored: 12, highBit: 11, pixelRepresentation: 1 })).data)).toEqual([5, -1, -2048, 2047]);
+    expect(Array.from(nativeToPixelFrame(data, layout({ bitsStored: 12, highBit: 11, pixelRepresentation: 1 })).data)).toEqual([
+      5, -1, -2048, 2047,
+    ]);
   });
 
   it('ignores an impossible BitsStored (larger than BitsAllocated)', () => {
@@ -48,7 +52,14 @@ describe('nativeToPixelFrame', () => {
   });
 
   it('maps PALETTE COLOR through the look-up table and refuses it without one', () => {
-    const palette = { firstMapped: 10, entries: 2, bits: 8 as const, red: Uint8Array.from([0, 255]), green: Uint8Array.from([0, 255]), blue: Uint8Array.from([0, 255]) };
+    const palette = {
+      firstMapped: 10,
+      entries: 2,
+      bits: 8 as const,
+      red: Uint8Array.from([0, 255]),
+      green: Uint8Array.from([0, 255]),
+      blue: Uint8Array.from([0, 255]),
+    };
     const l = layout({ columns: 3, bitsAllocated: 8, bitsStored: 8, photometricInterpretation: 'PALETTE COLOR', palette });
     expect(Array.from(nativeToPixelFrame(Uint8Array.from([10, 11, 12]), l).data).map(Math.round)).toEqual([0, 255, 255]);
     expect(() => nativeToPixelFrame(Uint8Array.from([10, 11, 12]), { ...l, palette: undefined })).toThrow(/palette/);
@@ -59,7 +70,9 @@ describe('nativeToPixelFrame', () => {
   });
 
   it('unpacks 1-bit pixels', () => {
-    expect(Array.from(nativeToPixelFrame(Uint8Array.from([0b00000101]), layout({ bitsAllocated: 1, bitsStored: 1 })).data)).toEqual([1, 0, 1, 0]);
+    expect(Array.from(nativeToPixelFrame(Uint8Array.from([0b00000101]), layout({ bitsAllocated: 1, bitsStored: 1 })).data)).toEqual([
+      1, 0, 1, 0,
+    ]);
   });
 });
 
@@ -80,7 +93,9 @@ describe('RLE', () => {
   it('decodeFrame dispatches by transfer syntax and reports unsupported ones', async () => {
     const encoded = encodeRle(u16(9, 8, 7, 6), 4, 2);
     expect(Array.from((await decodeFrame(encoded, '1.2.840.10008.1.2.5', layout())).data)).toEqual([9, 8, 7, 6]);
-    await expect(decodeFrame(Uint8Array.from([1, 2, 3]), '1.2.840.10008.1.2.4.100', layout())).rejects.toThrow(/unsupported transfer syntax 1.2.840.10008.1.2.4.100/);
+    await expect(decodeFrame(Uint8Array.from([1, 2, 3]), '1.2.840.10008.1.2.4.100', layout())).rejects.toThrow(
+      /unsupported transfer syntax 1.2.840.10008.1.2.4.100/,
+    );
   });
 });
 
@@ -112,15 +127,26 @@ describe('metadataToFrames (DICOM JSON)', () => {
       ...base,
       '00080018': { vr: 'UI', Value: ['1.2.3.4'] },
       '00280008': { vr: 'IS', Value: ['2'] },
-      '52009229': { vr: 'SQ', Value: [{
-        '00209116': { vr: 'SQ', Value: [{ '00200037': { vr: 'DS', Value: [1, 0, 0, 0, 1, 0] } }] },
-        '00289110': { vr: 'SQ', Value: [{ '00280030': { vr: 'DS', Value: ['0.5', '0.6'] }, '00180050': { vr: 'DS', Value: [2] } }] },
-        '00289145': { vr: 'SQ', Value: [{ '00281052': { vr: 'DS', Value: [-1024] }, '00281053': { vr: 'DS', Value: [1] } }] },
-      }] },
-      '52009230': { vr: 'SQ', Value: [
-        { '00209113': { vr: 'SQ', Value: [{ '00200032': { vr: 'DS', Value: [0, 0, 10] } }] } },
-        { '00209113': { vr: 'SQ', Value: [{ '00200032': { vr: 'DS', Value: [0, 0, 12] } }] }, '00289145': { vr: 'SQ', Value: [{ '00281052': { vr: 'DS', Value: [-1000] }, '00281053': { vr: 'DS', Value: [2] } }] } },
-      ] },
+      '52009229': {
+        vr: 'SQ',
+        Value: [
+          {
+            '00209116': { vr: 'SQ', Value: [{ '00200037': { vr: 'DS', Value: [1, 0, 0, 0, 1, 0] } }] },
+            '00289110': { vr: 'SQ', Value: [{ '00280030': { vr: 'DS', Value: ['0.5', '0.6'] }, '00180050': { vr: 'DS', Value: [2] } }] },
+            '00289145': { vr: 'SQ', Value: [{ '00281052': { vr: 'DS', Value: [-1024] }, '00281053': { vr: 'DS', Value: [1] } }] },
+          },
+        ],
+      },
+      '52009230': {
+        vr: 'SQ',
+        Value: [
+          { '00209113': { vr: 'SQ', Value: [{ '00200032': { vr: 'DS', Value: [0, 0, 10] } }] } },
+          {
+            '00209113': { vr: 'SQ', Value: [{ '00200032': { vr: 'DS', Value: [0, 0, 12] } }] },
+            '00289145': { vr: 'SQ', Value: [{ '00281052': { vr: 'DS', Value: [-1000] }, '00281053': { vr: 'DS', Value: [2] } }] },
+          },
+        ],
+      },
     };
     const { frames } = metadataToFramesWithReasons([ds]);
     expect(frames.map((f) => [f.frameNumber, f.imagePositionPatient![2], f.rescaleIntercept, f.rescaleSlope])).toEqual([
@@ -134,7 +160,9 @@ describe('metadataToFrames (DICOM JSON)', () => {
   });
 
   it('leaves out geometry that is missing or malformed instead of inventing it', () => {
-    const { frames } = metadataToFramesWithReasons([{ ...base, '00080018': { vr: 'UI', Value: ['x'] }, '00200032': { vr: 'DS', Value: ['a', 'b', 'c'] } }]);
+    const { frames } = metadataToFramesWithReasons([
+      { ...base, '00080018': { vr: 'UI', Value: ['x'] }, '00200032': { vr: 'DS', Value: ['a', 'b', 'c'] } },
+    ]);
     expect(frames[0].imagePositionPatient).toBeUndefined();
     expect(frames[0].imageOrientationPatient).toBeUndefined();
     expect(frames[0].rescaleSlope).toBe(1);
@@ -145,26 +173,37 @@ describe('withRetry and Limiter', () => {
   it('retries retryable errors with growing delays, not others', async () => {
     let calls = 0;
     const delays: number[] = [];
-    const value = await withRetry(async () => {
-      if (++calls < 3) throw new HttpError(502, 'u');
-      return 'ok';
-    }, { retries: 5, backoffMs: 10, onRetry: (_e, _n, d) => delays.push(d) });
+    const value = await withRetry(
+      async () => {
+        if (++calls < 3) throw new HttpError(502, 'u');
+        return 'ok';
+      },
+      { retries: 5, backoffMs: 10, onRetry: (_e, _n, d) => delays.push(d) },
+    );
     expect(value).toBe('ok');
     expect(delays).toHaveLength(2);
     expect(delays[1]).toBeGreaterThan(delays[0]);
     calls = 0;
-    await expect(withRetry(async () => {
-      calls++;
-      throw new HttpError(401, 'u');
-    }, { retries: 5, backoffMs: 1 })).rejects.toMatchObject({ status: 401 });
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw new HttpError(401, 'u');
+        },
+        { retries: 5, backoffMs: 1 },
+      ),
+    ).rejects.toMatchObject({ status: 401 });
     expect(calls).toBe(1);
   });
 
   it('stops waiting for a backoff when aborted', async () => {
     const controller = new AbortController();
-    const p = withRetry(async () => {
-      throw new HttpError(503, 'u');
-    }, { retries: 5, backoffMs: 10000, signal: controller.signal });
+    const p = withRetry(
+      async () => {
+        throw new HttpError(503, 'u');
+      },
+      { retries: 5, backoffMs: 10000, signal: controller.signal },
+    );
     setTimeout(() => controller.abort(), 20);
     await expect(p).rejects.toBeInstanceOf(AbortError);
   });
@@ -173,12 +212,16 @@ describe('withRetry and Limiter', () => {
     const limiter = new Limiter(3);
     let active = 0;
     let peak = 0;
-    await Promise.all(Array.from({ length: 10 }, () => limiter.run(async () => {
-      active++;
-      peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, 5));
-      active--;
-    })));
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        limiter.run(async () => {
+          active++;
+          peak = Math.max(peak, active);
+          await new Promise((r) => setTimeout(r, 5));
+          active--;
+        }),
+      ),
+    );
     expect(peak).toBe(3);
   });
 });

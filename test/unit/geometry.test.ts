@@ -48,9 +48,19 @@ describe('buildStacks', () => {
   test('splits mixed orientations and keeps a localizer as a single image', () => {
     const axial = axialSeries([0, 5, 10]);
     const sagittal = [0, 4, 8].map((x, i) =>
-      makeFrame({ sopInstanceUID: `sag.${i}`, instanceNumber: 10 + i, imagePositionPatient: [x, 0, 0], imageOrientationPatient: SAGITTAL_IOP }),
+      makeFrame({
+        sopInstanceUID: `sag.${i}`,
+        instanceNumber: 10 + i,
+        imagePositionPatient: [x, 0, 0],
+        imageOrientationPatient: SAGITTAL_IOP,
+      }),
     );
-    const scout = makeFrame({ sopInstanceUID: 'scout', instanceNumber: 0, imagePositionPatient: [0, 0, 0], imageOrientationPatient: CORONAL_IOP });
+    const scout = makeFrame({
+      sopInstanceUID: 'scout',
+      instanceNumber: 0,
+      imagePositionPatient: [0, 0, 0],
+      imageOrientationPatient: CORONAL_IOP,
+    });
     const stacks = buildStacks([...sagittal, ...axial, scout]);
     expect(stacks.map((s) => [s.kind, s.orientation, s.frames.length])).toEqual([
       ['single', 'coronal', 1],

@@ -76,7 +76,9 @@ describe('BodyRegionModel with a tiny plumbing model (onnxruntime-web, wasm)', (
     const modelBytes = new Uint8Array(fs.readFileSync(path.join(tiny.dir, 'tiny.onnx')));
     const short = labels();
     short.labels = short.labels.slice(0, 19);
-    await expect(BodyRegionModel.load({ manifest: tiny.manifest, modelBytes, labels: short })).rejects.toThrow(/19 labels .* numClasses = 20/);
+    await expect(BodyRegionModel.load({ manifest: tiny.manifest, modelBytes, labels: short })).rejects.toThrow(
+      /19 labels .* numClasses = 20/,
+    );
 
     const other = buildTinyModelDir(19, S);
     try {
@@ -155,7 +157,11 @@ describe('the shipped model (models/model.json)', () => {
       }
       const t = model.manifest.temperature as number;
       expect(t).toBeGreaterThan(1);
-      const softened = softmaxRows(Array.from(logits.subarray(0, 20), (v) => v / t), 1, 20);
+      const softened = softmaxRows(
+        Array.from(logits.subarray(0, 20), (v) => v / t),
+        1,
+        20,
+      );
       const sharp = softmaxRows(logits.subarray(0, 20), 1, 20);
       for (let j = 0; j < 20; j++) expect(Math.abs(probabilities[j] - softened[j])).toBeLessThan(1e-6);
       expect(Math.max(...probabilities.subarray(0, 20))).toBeLessThan(Math.max(...sharp));

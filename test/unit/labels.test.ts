@@ -25,7 +25,10 @@ function readRegionsTable(): { rows: RegionRow[]; text: string } {
     .split('\n')
     .filter((line) => /^\|\s*\d+\s*\|/.test(line))
     .map((line) => {
-      const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+      const cells = line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
       const none = (v: string) => (v === '(none)' ? null : v);
       return {
         id: Number(cells[0]),
@@ -49,7 +52,13 @@ describe('models/labels.json against the label contract (../shared/REGIONS.md)',
     expect(labelsFile.labels).toHaveLength(rows.length);
     rows.forEach((row, i) => {
       const label = labelsFile.labels[i];
-      expect({ id: label.id, name: label.name, bpe: label.bodyPartExamined, snomed: label.snomed?.code ?? null, modalities: label.modalities }).toEqual({
+      expect({
+        id: label.id,
+        name: label.name,
+        bpe: label.bodyPartExamined,
+        snomed: label.snomed?.code ?? null,
+        modalities: label.modalities,
+      }).toEqual({
         id: row.id,
         name: row.label,
         bpe: row.bodyPartExamined,

@@ -62,7 +62,12 @@ describe('BodyRegionPanel', () => {
           regions: ['CHEST', 'ABDOMEN', 'PELVIS'],
           annexL: 'CHESTABDPELVIS',
         }),
-        series({ seriesInstanceUID: 'b', description: 'broken', status: 'error', error: { code: 'all-frames-failed', message: 'no frame could be decoded' } }),
+        series({
+          seriesInstanceUID: 'b',
+          description: 'broken',
+          status: 'error',
+          error: { code: 'all-frames-failed', message: 'no frame could be decoded' },
+        }),
       ],
       { summary: { annexL: 'CHESTABDPELVIS', snomed: '416775004', regions: ['CHEST', 'ABDOMEN', 'PELVIS'] } },
     );
@@ -130,12 +135,22 @@ describe('BodyRegionService with the panel', () => {
     const runner = {
       classify: jest.fn(async (j: SeriesJob, onProgress: (d: number, t: number) => void) => {
         onProgress(5, 10);
-        if (j.seriesInstanceUID === 'broken') return { seriesInstanceUID: 'broken', error: { code: 'all-frames-failed', message: 'HTTP 500 for every frame' } };
+        if (j.seriesInstanceUID === 'broken')
+          return { seriesInstanceUID: 'broken', error: { code: 'all-frames-failed', message: 'HTTP 500 for every frame' } };
         return result(j.seriesInstanceUID, ['PELVIS', 'ABDOMEN']);
       }),
     };
-    const service = new BodyRegionService(runner, (rs) => ({ annexL: 'ABDOMENPELVIS', snomed: null, regions: rs.flatMap((r) => r.regions ?? []) }));
-    render(<ConnectedPanel service={service} actions={{ selectRegion: () => undefined, rerun: () => undefined, cancel: () => undefined, exportResults: () => undefined }} />);
+    const service = new BodyRegionService(runner, (rs) => ({
+      annexL: 'ABDOMENPELVIS',
+      snomed: null,
+      regions: rs.flatMap((r) => r.regions ?? []),
+    }));
+    render(
+      <ConnectedPanel
+        service={service}
+        actions={{ selectRegion: () => undefined, rerun: () => undefined, cancel: () => undefined, exportResults: () => undefined }}
+      />,
+    );
     await act(async () => {
       service.classifyStudy('s', [job('broken'), job('good')]);
       await new Promise((r) => setTimeout(r, 0));

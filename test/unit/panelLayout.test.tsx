@@ -1,6 +1,11 @@
 // The viewer glue behind the panel without a viewer: the by-region protocol, the tag fallback, the
 // custom attributes, the manual-layout guard, region navigation order and the derived mode.
-import { bestPerRegion, buildByRegionProtocol, gridFor, RegionCandidate } from '../../extension/src/ohif/hangingProtocols/buildByRegionProtocol';
+import {
+  bestPerRegion,
+  buildByRegionProtocol,
+  gridFor,
+  RegionCandidate,
+} from '../../extension/src/ohif/hangingProtocols/buildByRegionProtocol';
 import { regionsFromTags } from '../../extension/src/ohif/hangingProtocols/regionsFromTags';
 import { staticProtocols } from '../../extension/src/ohif/hangingProtocols/staticProtocols';
 import { mainRegionOfDisplaySet, regionsOfDisplaySet } from '../../extension/src/ohif/customAttributes';
@@ -33,14 +38,25 @@ describe('by-region protocol', () => {
   });
 
   it('builds one viewport per region at its first slice, on a grid that fits', () => {
-    const protocol = buildByRegionProtocol([candidate('CHEST', 's1', 1, 70), candidate('ABDOMEN', 's1', 1, 30), candidate('KNEE', 's2', 1, null)], 'pixels') as any;
+    const protocol = buildByRegionProtocol(
+      [candidate('CHEST', 's1', 1, 70), candidate('ABDOMEN', 's1', 1, 30), candidate('KNEE', 's2', 1, null)],
+      'pixels',
+    ) as any;
     const stage = protocol.stages[0];
     expect(stage.viewportStructure.properties).toEqual({ rows: 1, columns: 3 });
-    expect(stage.viewports.map((v: any) => v.viewportOptions.viewportId)).toEqual(['body-region-CHEST', 'body-region-ABDOMEN', 'body-region-KNEE']);
+    expect(stage.viewports.map((v: any) => v.viewportOptions.viewportId)).toEqual([
+      'body-region-CHEST',
+      'body-region-ABDOMEN',
+      'body-region-KNEE',
+    ]);
     expect(stage.viewports[0].viewportOptions.initialImageOptions).toEqual({ index: 70 });
     expect(stage.viewports[2].viewportOptions.initialImageOptions).toBeUndefined();
     const selector = protocol.displaySetSelectors[stage.viewports[1].displaySets[0].id];
-    expect(selector.seriesMatchingRules[0]).toMatchObject({ attribute: 'SeriesInstanceUID', constraint: { equals: { value: 's1' } }, required: true });
+    expect(selector.seriesMatchingRules[0]).toMatchObject({
+      attribute: 'SeriesInstanceUID',
+      constraint: { equals: { value: 's1' } },
+      required: true,
+    });
     expect([1, 2, 4, 5, 6].map((n) => gridFor(n))).toEqual([
       { rows: 1, columns: 1 },
       { rows: 1, columns: 2 },
@@ -52,7 +68,12 @@ describe('by-region protocol', () => {
 
   it('registers four protocols whose selectors use the custom attributes', () => {
     const protocols = staticProtocols();
-    expect(protocols.map((p) => p.name)).toEqual(['@body-region/by-region', '@body-region/whole-body', '@body-region/whole-body-pet', '@body-region/mr-joints']);
+    expect(protocols.map((p) => p.name)).toEqual([
+      '@body-region/by-region',
+      '@body-region/whole-body',
+      '@body-region/whole-body-pet',
+      '@body-region/mr-joints',
+    ]);
     const text = JSON.stringify(protocols);
     expect(text).toContain('"attribute":"bodyRegions"');
     expect(text).toContain('"attribute":"bodyRegion"');
@@ -93,8 +114,13 @@ describe('tag fallback and custom attributes', () => {
 describe('LayoutGuard', () => {
   function fakeContext() {
     const handlers: Array<() => void> = [];
-    const service = { EVENTS: { PROTOCOL_CHANGED: 'p', LAYOUT_CHANGED: 'l', VIEWPORT_ONDROP_HANDLED: 'd' }, subscribe: (_e: string, cb: () => void) => (handlers.push(cb), { unsubscribe: () => undefined }) };
-    const ctx = { servicesManager: { services: { hangingProtocolService: service, viewportGridService: service } } } as unknown as OhifContext;
+    const service = {
+      EVENTS: { PROTOCOL_CHANGED: 'p', LAYOUT_CHANGED: 'l', VIEWPORT_ONDROP_HANDLED: 'd' },
+      subscribe: (_e: string, cb: () => void) => (handlers.push(cb), { unsubscribe: () => undefined }),
+    };
+    const ctx = {
+      servicesManager: { services: { hangingProtocolService: service, viewportGridService: service } },
+    } as unknown as OhifContext;
     return { ctx, fire: () => handlers[0]() };
   }
 
@@ -121,25 +147,50 @@ describe('LayoutGuard', () => {
 describe('next / previous region', () => {
   it('walks the segments head to foot across series and wraps around', async () => {
     const results: Record<string, any> = {
-      a: { seriesInstanceUID: 'a', segments: [{ label: 'PELVIS', firstIndex: 0, lastIndex: 4, firstSopInstanceUID: 'a0' }, { label: 'ABDOMEN', firstIndex: 5, lastIndex: 9, firstSopInstanceUID: 'a5' }], error: null },
+      a: {
+        seriesInstanceUID: 'a',
+        segments: [
+          { label: 'PELVIS', firstIndex: 0, lastIndex: 4, firstSopInstanceUID: 'a0' },
+          { label: 'ABDOMEN', firstIndex: 5, lastIndex: 9, firstSopInstanceUID: 'a5' },
+        ],
+        error: null,
+      },
       b: { seriesInstanceUID: 'b', segments: [{ label: 'HEAD', firstIndex: 0, lastIndex: 9, firstSopInstanceUID: 'b0' }], error: null },
     };
     const service = new BodyRegionService({ classify: async (job) => results[job.seriesInstanceUID] });
-    service.classifyStudy('st', ['a', 'b'].map((s) => ({ studyInstanceUID: 'st', seriesInstanceUID: s, description: s, modality: 'CT' })));
+    service.classifyStudy(
+      'st',
+      ['a', 'b'].map((s) => ({ studyInstanceUID: 'st', seriesInstanceUID: s, description: s, modality: 'CT' })),
+    );
     await new Promise((r) => setTimeout(r, 0));
     const shown: Array<[string, number]> = [];
     const ctx = {
-      extensionManager: { getActiveDataSource: () => [{ getImageIdsForDisplaySet: (ds: any) => (ds.SeriesInstanceUID === 'a' ? ['x/instances/a0/frames/1', 'x/instances/a5/frames/1'] : ['x/instances/b0/frames/1']) }] },
+      extensionManager: {
+        getActiveDataSource: () => [
+          {
+            getImageIdsForDisplaySet: (ds: any) =>
+              ds.SeriesInstanceUID === 'a' ? ['x/instances/a0/frames/1', 'x/instances/a5/frames/1'] : ['x/instances/b0/frames/1'],
+          },
+        ],
+      },
       servicesManager: {
         services: {
           displaySetService: {
-            getActiveDisplaySets: () => ['a', 'b'].map((s) => ({ displaySetInstanceUID: `ds-${s}`, SeriesInstanceUID: s, StudyInstanceUID: 'st', Modality: 'CT', numImageFrames: 2 })),
+            getActiveDisplaySets: () =>
+              ['a', 'b'].map((s) => ({
+                displaySetInstanceUID: `ds-${s}`,
+                SeriesInstanceUID: s,
+                StudyInstanceUID: 'st',
+                Modality: 'CT',
+                numImageFrames: 2,
+              })),
             getDisplaySetByUID: (uid: string) => ({ SeriesInstanceUID: uid.replace('ds-', '') }),
           },
           viewportGridService: {
             getActiveViewportId: () => 'vp',
             getDisplaySetsUIDsForViewport: () => ['ds-a'],
-            setDisplaySetsForViewport: ({ displaySetInstanceUIDs, viewportOptions }: any) => shown.push([displaySetInstanceUIDs[0], viewportOptions.initialImageOptions.index]),
+            setDisplaySetsForViewport: ({ displaySetInstanceUIDs, viewportOptions }: any) =>
+              shown.push([displaySetInstanceUIDs[0], viewportOptions.initialImageOptions.index]),
           },
           cornerstoneViewportService: { getCornerstoneViewport: () => ({ setImageIdIndex: (i: number) => shown.push(['ds-a', i]) }) },
         },
@@ -159,19 +210,41 @@ describe('next / previous region', () => {
 });
 
 describe('the body-region mode', () => {
-  const basicRoute = { path: 'basic', layoutTemplate() {}, layoutInstance: { id: 'layout', props: { leftPanels: ['studies'], rightPanels: ['seg', 'measure'], rightPanelClosed: true } } };
+  const basicRoute = {
+    path: 'basic',
+    layoutTemplate() {},
+    layoutInstance: { id: 'layout', props: { leftPanels: ['studies'], rightPanels: ['seg', 'measure'], rightPanelClosed: true } },
+  };
   const basic = {
     modeFactory(this: any) {
       return this.modeInstance;
     },
-    modeInstance: { id: 'basic', routeName: 'basic', hide: true, routes: [basicRoute], hangingProtocol: 'default', extensions: { '@ohif/extension-default': '^3' }, onModeEnter: jest.fn() },
+    modeInstance: {
+      id: 'basic',
+      routeName: 'basic',
+      hide: true,
+      routes: [basicRoute],
+      hangingProtocol: 'default',
+      extensions: { '@ohif/extension-default': '^3' },
+      onModeEnter: jest.fn(),
+    },
   };
 
   it('is the basic mode with our id, route, panel, protocol and modalities', async () => {
     const derived = await mode.modeFactory({ loadModules: async () => [basic] });
-    expect(derived).toMatchObject({ id: 'body-region', routeName: 'body-region', hide: false, hangingProtocol: '@body-region/by-region', modeModalities: ['CT', 'MR'] });
+    expect(derived).toMatchObject({
+      id: 'body-region',
+      routeName: 'body-region',
+      hide: false,
+      hangingProtocol: '@body-region/by-region',
+      modeModalities: ['CT', 'MR'],
+    });
     expect(derived.routes[0].path).toBe('body-region');
-    expect(derived.routes[0].layoutInstance.props).toMatchObject({ leftPanels: ['studies'], rightPanels: ['body-region.panelModule.bodyRegion'], rightPanelClosed: false });
+    expect(derived.routes[0].layoutInstance.props).toMatchObject({
+      leftPanels: ['studies'],
+      rightPanels: ['body-region.panelModule.bodyRegion'],
+      rightPanelClosed: false,
+    });
     // Our extension is loaded by URL, never listed by package name.
     expect(Object.keys(derived.extensions)).toEqual(['@ohif/extension-default']);
     // The basic mode's own route object is untouched.
@@ -180,14 +253,25 @@ describe('the body-region mode', () => {
 
   it('adds its hotkeys and starts the session when it enters', async () => {
     const derived = await deriveMode(basic, {
-      id: 'x', routeName: 'x', displayName: 'x', rightPanels: [], hangingProtocol: 'p', modalities: ['CT'], startCommand: 'start',
+      id: 'x',
+      routeName: 'x',
+      displayName: 'x',
+      rightPanels: [],
+      hangingProtocol: 'p',
+      modalities: ['CT'],
+      startCommand: 'start',
       hotkeys: [{ commandName: 'next', label: 'Next', keys: ['alt+down'] }],
     });
     const setCustomizations = jest.fn();
     const runCommand = jest.fn();
-    derived.onModeEnter({ servicesManager: { services: { customizationService: { setCustomizations } } }, commandsManager: { runCommand } });
+    derived.onModeEnter({
+      servicesManager: { services: { customizationService: { setCustomizations } } },
+      commandsManager: { runCommand },
+    });
     expect(basic.modeInstance.onModeEnter).toHaveBeenCalled();
-    expect(setCustomizations).toHaveBeenCalledWith({ 'ohif.hotkeyBindings': { $push: [{ commandName: 'next', label: 'Next', keys: ['alt+down'] }] } });
+    expect(setCustomizations).toHaveBeenCalledWith({
+      'ohif.hotkeyBindings': { $push: [{ commandName: 'next', label: 'Next', keys: ['alt+down'] }] },
+    });
     expect(runCommand).toHaveBeenCalledWith('start');
   });
 });
@@ -206,7 +290,10 @@ describe("frames from the viewer's cornerstone cache", () => {
     const plain = cachedFrame({ cache: { getImage: (id) => (id === imageId ? image({}) : undefined) } }, imageId)!;
     expect(Array.from(plain.data)).toEqual([0, 10, 20, 30]);
     expect(plain.data).not.toBe(raw); // a copy: the original stays in the cache
-    const scaled = cachedFrame({ cache: { getImage: () => image({ preScale: { scaled: true, scalingParameters: { rescaleSlope: 2, rescaleIntercept: -10 } } }) } }, imageId)!;
+    const scaled = cachedFrame(
+      { cache: { getImage: () => image({ preScale: { scaled: true, scalingParameters: { rescaleSlope: 2, rescaleIntercept: -10 } } }) } },
+      imageId,
+    )!;
     expect(Array.from(scaled.data)).toEqual([5, 10, 15, 20]);
   });
 
@@ -214,7 +301,9 @@ describe("frames from the viewer's cornerstone cache", () => {
     const image = (extra: object) => ({ rows: 2, columns: 2, getPixelData: () => new Uint16Array(4), ...extra });
     expect(cachedFrame({ cache: { getImage: () => undefined } }, imageId)).toBeNull();
     expect(cachedFrame({ cache: { getImage: () => image({ color: true }) } }, imageId)).toBeNull();
-    expect(cachedFrame({ cache: { getImage: () => image({ preScale: { scaled: true, scalingParameters: { suvbw: 3 } } }) } }, imageId)).toBeNull();
+    expect(
+      cachedFrame({ cache: { getImage: () => image({ preScale: { scaled: true, scalingParameters: { suvbw: 3 } } }) } }, imageId),
+    ).toBeNull();
     expect(cachedFrame({ cache: { getImage: () => image({ rows: 3 }) } }, imageId)).toBeNull();
     expect(cachedFrame(undefined, imageId)).toBeNull();
   });

@@ -13,7 +13,10 @@ const id = (label: string) => LABEL_NAMES.indexOf(label);
 
 /** An axial series whose slice i shows truth[i] (to the nearest-centre tiny model), archive order shuffled. */
 function series(truth: string[], spacing: number, { shuffleSeed = 0, prefix = 'sop' } = {}) {
-  const frames = axialSeries(truth.map((_, i) => i * spacing), prefix);
+  const frames = axialSeries(
+    truth.map((_, i) => i * spacing),
+    prefix,
+  );
   const hu = new Map(frames.map((f, i) => [f.sopInstanceUID, huForLabel(id(truth[i]))]));
   if (shuffleSeed) {
     const random = seededRandom(shuffleSeed);
@@ -38,7 +41,11 @@ describe('classifySeries', () => {
   });
 
   test('exhaustive: a chest-abdomen-pelvis CT in shuffled archive order', async () => {
-    const truth = runs([['PELVIS', 30], ['ABDOMEN', 35], ['CHEST', 50]]);
+    const truth = runs([
+      ['PELVIS', 30],
+      ['ABDOMEN', 35],
+      ['CHEST', 50],
+    ]);
     const { frames, hu } = series(truth, 5, { shuffleSeed: 3 });
     // One slice the "model" gets badly wrong: a foot in the middle of the chest.
     const spike = frames.find((f) => f.sopInstanceUID === 'sop.90') as FrameMeta;
@@ -79,7 +86,13 @@ describe('classifySeries', () => {
   });
 
   test('fast mode fetches a fraction of the frames and matches exhaustive within one slice', async () => {
-    const truth = runs([['HEAD', 70], ['NECK', 50], ['CHEST', 120], ['ABDOMEN', 90], ['PELVIS', 70]]);
+    const truth = runs([
+      ['HEAD', 70],
+      ['NECK', 50],
+      ['CHEST', 120],
+      ['ABDOMEN', 90],
+      ['PELVIS', 70],
+    ]);
     const { frames, hu } = series(truth, 2.5);
     const exhaustive = await classifySeries({ frames, pixels: new SyntheticPixelSource(hu), model });
     const pixels = new SyntheticPixelSource(hu);
@@ -99,8 +112,18 @@ describe('classifySeries', () => {
   });
 
   test('frames that fail to fetch are reported; the rest is classified', async () => {
-    const { frames, hu } = series(runs([['KNEE', 10], ['LOWER_LEG', 10]]), 4);
-    const result = await classifySeries({ frames, pixels: new SyntheticPixelSource(hu, { failUids: new Set(['sop.3', 'sop.15']) }), model });
+    const { frames, hu } = series(
+      runs([
+        ['KNEE', 10],
+        ['LOWER_LEG', 10],
+      ]),
+      4,
+    );
+    const result = await classifySeries({
+      frames,
+      pixels: new SyntheticPixelSource(hu, { failUids: new Set(['sop.3', 'sop.15']) }),
+      model,
+    });
     expect(validateSeriesResult(result)).toEqual([]);
     expect(result.error).toBeNull();
     const failed = result.images.filter((im) => im.error);
@@ -137,28 +160,36 @@ describe('classifySeries', () => {
     expect(pixels.calls).toBe(0);
   });
 
-  test.each(['exhaustive', 'fast'] as const)('%s: a scout beside an axial stack is classified on its own; duplicates get their twin’s label', async (mode) => {
-    const { frames, hu } = series(runs([['ABDOMEN', 12]]), 5);
-    const scout = makeFrame({ sopInstanceUID: 'scout', instanceNumber: 0, imagePositionPatient: [0, 0, 0], imageOrientationPatient: CORONAL_IOP });
-    hu.set('scout', huForLabel(id('OTHER')));
-    const twin = { ...frames[4], sopInstanceUID: 'twin', instanceNumber: 99 };
-    hu.set('twin', huForLabel(id('ABDOMEN')));
-    const result = await classifySeries({ frames: [...frames, scout, twin], pixels: new SyntheticPixelSource(hu), model, mode });
-    expect(result.mode).toBe(mode);
-    expect(validateSeriesResult(result)).toEqual([]);
-    expect(result.stacks.map((s) => [s.kind, s.orientation, s.frameCount])).toEqual([
-      ['single', 'coronal', 1],
-      ['stack', 'axial', 12],
-    ]);
-    const scoutImage = result.images.find((im) => im.sopInstanceUID === 'scout');
-    expect(scoutImage).toMatchObject({ stackIndex: 0, label: 'OTHER', decodedLabel: 'OTHER', positionMm: null });
-    const twinImage = result.images.find((im) => im.sopInstanceUID === 'twin');
-    expect(twinImage).toMatchObject({ stackIndex: 1, sliceIndex: 4, label: null, decodedLabel: 'ABDOMEN', probabilities: null });
-    expect(result.regions).toEqual(['ABDOMEN', 'OTHER']);
-    expect(result.summary?.mainRegion).toBe('ABDOMEN');
-    expect(result.summary?.annexL?.term).toBe('ABDOMEN');
-    expect(result.images).toHaveLength(14);
-  });
+  test.each(['exhaustive', 'fast'] as const)(
+    '%s: a scout beside an axial stack is classified on its own; duplicates get their twin’s label',
+    async (mode) => {
+      const { frames, hu } = series(runs([['ABDOMEN', 12]]), 5);
+      const scout = makeFrame({
+        sopInstanceUID: 'scout',
+        instanceNumber: 0,
+        imagePositionPatient: [0, 0, 0],
+        imageOrientationPatient: CORONAL_IOP,
+      });
+      hu.set('scout', huForLabel(id('OTHER')));
+      const twin = { ...frames[4], sopInstanceUID: 'twin', instanceNumber: 99 };
+      hu.set('twin', huForLabel(id('ABDOMEN')));
+      const result = await classifySeries({ frames: [...frames, scout, twin], pixels: new SyntheticPixelSource(hu), model, mode });
+      expect(result.mode).toBe(mode);
+      expect(validateSeriesResult(result)).toEqual([]);
+      expect(result.stacks.map((s) => [s.kind, s.orientation, s.frameCount])).toEqual([
+        ['single', 'coronal', 1],
+        ['stack', 'axial', 12],
+      ]);
+      const scoutImage = result.images.find((im) => im.sopInstanceUID === 'scout');
+      expect(scoutImage).toMatchObject({ stackIndex: 0, label: 'OTHER', decodedLabel: 'OTHER', positionMm: null });
+      const twinImage = result.images.find((im) => im.sopInstanceUID === 'twin');
+      expect(twinImage).toMatchObject({ stackIndex: 1, sliceIndex: 4, label: null, decodedLabel: 'ABDOMEN', probabilities: null });
+      expect(result.regions).toEqual(['ABDOMEN', 'OTHER']);
+      expect(result.summary?.mainRegion).toBe('ABDOMEN');
+      expect(result.summary?.annexL?.term).toBe('ABDOMEN');
+      expect(result.images).toHaveLength(14);
+    },
+  );
 
   test('abort rejects with AbortError and stops fetching', async () => {
     const { frames, hu } = series(runs([['CHEST', 60]]), 5);
@@ -193,7 +224,11 @@ describe('classifySeries', () => {
     delete bad.timing.totalMs;
     bad.summary = null;
     const problems = validateSeriesResult(bad);
-    expect([...new Set(problems.map((p) => p.slice(0, p.indexOf(':'))))]).toEqual(['$.schema', '$.images[2].probabilities[0]', '$.timing.totalMs']);
+    expect([...new Set(problems.map((p) => p.slice(0, p.indexOf(':'))))]).toEqual([
+      '$.schema',
+      '$.images[2].probabilities[0]',
+      '$.timing.totalMs',
+    ]);
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^\$\.schema: Expected .*body-region-result\/1/),

@@ -1,6 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { MM_PER_PIXEL, preprocessFrame, resizeAxis, type PreprocessingVersion } from '../../extension/src/engine/preprocess/preprocessFrame';
+import {
+  MM_PER_PIXEL,
+  preprocessFrame,
+  resizeAxis,
+  type PreprocessingVersion,
+} from '../../extension/src/engine/preprocess/preprocessFrame';
 import type { PixelFrame } from '../../extension/src/engine/types';
 
 const GOLDEN = path.join(__dirname, '../../models/golden/preprocess.json');
@@ -30,7 +35,11 @@ describe('preprocessFrame (hand-computable properties)', () => {
     const px: PixelFrame = { rows: 1, columns: 1, data: new Uint16Array([1024]) };
     const out = preprocessFrame(px, { ...CT, rescaleIntercept: -1024, rescaleSlope: 1 }, 1);
     [0.5, 0.4, 0].forEach((v, i) => expect(out[i]).toBeCloseTo(v, 6));
-    const scaled = preprocessFrame({ rows: 1, columns: 1, data: new Int16Array([100]) }, { ...CT, rescaleSlope: 2, rescaleIntercept: 0 }, 1);
+    const scaled = preprocessFrame(
+      { rows: 1, columns: 1, data: new Int16Array([100]) },
+      { ...CT, rescaleSlope: 2, rescaleIntercept: 0 },
+      1,
+    );
     expect(scaled[2]).toBeCloseTo(200 / 1500, 6);
   });
 
@@ -78,7 +87,11 @@ describe('preprocessFrame (hand-computable properties)', () => {
     expect(out[99]).toBe(1);
     expect(Array.from(out.subarray(100, 200))).toEqual(Array.from(out.subarray(0, 100)));
     expect(Array.from(out.subarray(200, 300))).toEqual(Array.from(out.subarray(0, 100)));
-    const flat = preprocessFrame(frame(4, 4, () => 7), MR, 4);
+    const flat = preprocessFrame(
+      frame(4, 4, () => 7),
+      MR,
+      4,
+    );
     expect(Array.from(flat).every((v) => v === 0)).toBe(true);
   });
 
@@ -88,7 +101,11 @@ describe('preprocessFrame (hand-computable properties)', () => {
     const mono2 = preprocessFrame(px, MR, 10);
     expect(mono1[0]).toBe(1);
     expect(mono2[0]).toBe(0);
-    const ct1 = preprocessFrame(frame(1, 1, () => 500), { ...CT, photometricInterpretation: 'MONOCHROME1' }, 1);
+    const ct1 = preprocessFrame(
+      frame(1, 1, () => 500),
+      { ...CT, photometricInterpretation: 'MONOCHROME1' },
+      1,
+    );
     expect(ct1[0]).toBeCloseTo(0.75, 6);
   });
 
@@ -115,7 +132,13 @@ describe('preprocessFrame (hand-computable properties)', () => {
 
   test('writes at an offset into a shared batch buffer', () => {
     const batch = new Float32Array(2 * 3 * 4).fill(-1);
-    preprocessFrame(frame(2, 2, () => 0), CT, 2, batch, 12);
+    preprocessFrame(
+      frame(2, 2, () => 0),
+      CT,
+      2,
+      batch,
+      12,
+    );
     expect(Array.from(batch.subarray(0, 12)).every((v) => v === -1)).toBe(true);
     expect(Array.from(batch.subarray(12, 16))).toEqual([0.5, 0.5, 0.5, 0.5]);
   });
@@ -174,16 +197,17 @@ describe('preprocessFrame against the training pipeline (models/golden/preproces
 
   // A missing file fails the presence test above instead of crashing the suite.
   const cases: GoldenCase[] = fs.existsSync(GOLDEN) ? JSON.parse(fs.readFileSync(GOLDEN, 'utf8')) : [];
-  if (cases.length) test.each(cases.map((c) => [c.name, c] as const))('%s matches within 1e-3', (_name, c) => {
-    const data = decodePixels(c);
-    expect(data.length).toBe(c.rows * c.columns);
-    const expectedBytes = Buffer.from(c.expected, 'base64');
-    const expected = new Float32Array(new Uint8Array(expectedBytes).buffer);
-    expect(expected.length).toBe(3 * c.size * c.size);
-    const meta = { ...c, pixelSpacing: c.pixelSpacing ?? undefined };
-    const out = preprocessFrame({ rows: c.rows, columns: c.columns, data }, meta, c.size, undefined, 0, c.preprocessing ?? 'br-pre-1');
-    let maxDiff = 0;
-    for (let i = 0; i < expected.length; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - expected[i]));
-    expect(maxDiff).toBeLessThanOrEqual(1e-3);
-  });
+  if (cases.length)
+    test.each(cases.map((c) => [c.name, c] as const))('%s matches within 1e-3', (_name, c) => {
+      const data = decodePixels(c);
+      expect(data.length).toBe(c.rows * c.columns);
+      const expectedBytes = Buffer.from(c.expected, 'base64');
+      const expected = new Float32Array(new Uint8Array(expectedBytes).buffer);
+      expect(expected.length).toBe(3 * c.size * c.size);
+      const meta = { ...c, pixelSpacing: c.pixelSpacing ?? undefined };
+      const out = preprocessFrame({ rows: c.rows, columns: c.columns, data }, meta, c.size, undefined, 0, c.preprocessing ?? 'br-pre-1');
+      let maxDiff = 0;
+      for (let i = 0; i < expected.length; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - expected[i]));
+      expect(maxDiff).toBeLessThanOrEqual(1e-3);
+    });
 });

@@ -74,7 +74,12 @@ describe('JsonlResultSink', () => {
     const writer = new JsonlResultSink(file, MODEL);
     for (let n = 0; n < 30; n++) await writer.write(n % 3 ? success(n) : failure(n));
     const reader = new JsonlResultSink(file, MODEL, 97);
-    expect([...reader.doneSeries()].sort()).toEqual(Array.from({ length: 30 }, (_, n) => n).filter((n) => n % 3).map((n) => `1.2.${n}`).sort());
+    expect([...reader.doneSeries()].sort()).toEqual(
+      Array.from({ length: 30 }, (_, n) => n)
+        .filter((n) => n % 3)
+        .map((n) => `1.2.${n}`)
+        .sort(),
+    );
     await writer.write(success(0));
     expect(await reader.isDone('1.2.0')).toBe(true);
     expect(reader.doneSeries().size).toBe(21);

@@ -31,7 +31,12 @@ describe('region names', () => {
     for (const { bodyPartExamined, regions } of labels.combinations) {
       const name = annexLName(bodyPartExamined);
       if (bodyPartExamined === 'WHOLEBODY') expect(name).toBe('Whole body');
-      else for (const region of regions) expect([bodyPartExamined, name.toLowerCase()]).toEqual([bodyPartExamined, expect.stringContaining(regionName(region).toLowerCase())]);
+      else
+        for (const region of regions)
+          expect([bodyPartExamined, name.toLowerCase()]).toEqual([
+            bodyPartExamined,
+            expect.stringContaining(regionName(region).toLowerCase()),
+          ]);
     }
     expect(annexLName('HEADNECK')).toBe('Head and neck');
     expect(annexLName('CHESTABDPELVIS')).toBe('Chest, abdomen and pelvis');
@@ -58,7 +63,11 @@ describe('the by-region layout', () => {
     const ds = { displaySetInstanceUID: 'd', SeriesInstanceUID: 's', Modality: 'CT', numImageFrames: 100 };
     const ctx = {
       servicesManager: { services: { displaySetService: { getActiveDisplaySets: () => [ds] } } },
-      extensionManager: { getActiveDataSource: () => [{ getImageIdsForDisplaySet: () => Array.from({ length: 100 }, (_, i) => `x/instances/i${i}/frames/1`) }] },
+      extensionManager: {
+        getActiveDataSource: () => [
+          { getImageIdsForDisplaySet: () => Array.from({ length: 100 }, (_, i) => `x/instances/i${i}/frames/1`) },
+        ],
+      },
     } as unknown as OhifContext;
     const chosen = candidatesFromResults(ctx, service);
     expect(chosen.map((c) => [c.region, c.imageIndex])).toEqual([

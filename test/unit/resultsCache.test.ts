@@ -18,7 +18,17 @@ import { SyntheticPixelSource } from '../helpers/syntheticPixels';
 const stubModel: SliceClassifier = {
   labelNames: LABEL_NAMES,
   inputSize: 8,
-  manifest: { modelId: 'stub', version: '1.0.0', file: 'stub.onnx', inputSize: 8, preprocessing: 'br-pre-1', inputName: 'input', outputName: 'logits', labels: 'labels.json', numClasses: LABEL_NAMES.length },
+  manifest: {
+    modelId: 'stub',
+    version: '1.0.0',
+    file: 'stub.onnx',
+    inputSize: 8,
+    preprocessing: 'br-pre-1',
+    inputName: 'input',
+    outputName: 'logits',
+    labels: 'labels.json',
+    numClasses: LABEL_NAMES.length,
+  },
   classify: async (_batch, count) => {
     const out = new Float32Array(count * LABEL_NAMES.length);
     for (let i = 0; i < count; i++) out[i * LABEL_NAMES.length + LABEL_NAMES.indexOf('CHEST')] = 1;
@@ -43,7 +53,12 @@ class MemoryStore implements ResultsCacheStore {
 }
 
 const model = { id: 'stub', version: '1.0.0', sha256: 'a'.repeat(64) };
-const keyOf = (seriesInstanceUID: string, over: Partial<ResultsCacheKey> = {}): ResultsCacheKey => ({ seriesInstanceUID, model, mode: 'exhaustive', ...over });
+const keyOf = (seriesInstanceUID: string, over: Partial<ResultsCacheKey> = {}): ResultsCacheKey => ({
+  seriesInstanceUID,
+  model,
+  mode: 'exhaustive',
+  ...over,
+});
 
 describe('ResultsCache (engine)', () => {
   let result: SeriesResult;
@@ -96,7 +111,10 @@ describe('ResultsCache (engine)', () => {
     ['an entry of another key', (key: string) => JSON.stringify({ key: `${key}x`, result: 0 })],
     ['a result that fails validation', (key: string, r: SeriesResult) => JSON.stringify({ key, result: { ...r, images: 'none' } })],
     ['a result of another series', (key: string, r: SeriesResult) => JSON.stringify({ key, result: { ...r, seriesInstanceUID: '9.9' } })],
-    ['a result of another model', (key: string, r: SeriesResult) => JSON.stringify({ key, result: { ...r, model: { id: 'x', version: '1.0.0' } } })],
+    [
+      'a result of another model',
+      (key: string, r: SeriesResult) => JSON.stringify({ key, result: { ...r, model: { id: 'x', version: '1.0.0' } } }),
+    ],
   ])('a corrupt entry (%s) is a miss with a warning', async (_name, corrupt) => {
     const store = new MemoryStore();
     const warnings: string[] = [];

@@ -20,7 +20,17 @@ const MODEL: ModelIdentity = { id: 'stub', version: '1.0.0', sha256: 'ab'.repeat
 const stubModel: SliceClassifier = {
   labelNames: LABEL_NAMES,
   inputSize: 8,
-  manifest: { modelId: MODEL.id, version: MODEL.version, file: 'stub.onnx', inputSize: 8, preprocessing: 'br-pre-1', inputName: 'input', outputName: 'logits', labels: 'labels.json', numClasses: LABEL_NAMES.length },
+  manifest: {
+    modelId: MODEL.id,
+    version: MODEL.version,
+    file: 'stub.onnx',
+    inputSize: 8,
+    preprocessing: 'br-pre-1',
+    inputName: 'input',
+    outputName: 'logits',
+    labels: 'labels.json',
+    numClasses: LABEL_NAMES.length,
+  },
   classify: async (_b, count) => {
     const out = new Float32Array(count * LABEL_NAMES.length);
     for (let i = 0; i < count; i++) out[i * LABEL_NAMES.length + LABEL_NAMES.indexOf('PELVIS')] = 1;
@@ -33,14 +43,27 @@ class CountingRunner implements ClassificationRunner {
   calls: string[] = [];
   async classify(job: SeriesJob, onProgress: (d: number, t: number) => void): Promise<RawSeriesResult> {
     this.calls.push(job.seriesInstanceUID);
-    const frames = axialSeries([0, 4, 8, 12], `${job.seriesInstanceUID}.sop`).map((f) => ({ ...f, seriesInstanceUID: job.seriesInstanceUID, studyInstanceUID: job.studyInstanceUID }));
-    const result = await classifySeries({ frames, pixels: new SyntheticPixelSource(new Map(frames.map((f) => [f.sopInstanceUID, 0]))), model: stubModel });
+    const frames = axialSeries([0, 4, 8, 12], `${job.seriesInstanceUID}.sop`).map((f) => ({
+      ...f,
+      seriesInstanceUID: job.seriesInstanceUID,
+      studyInstanceUID: job.studyInstanceUID,
+    }));
+    const result = await classifySeries({
+      frames,
+      pixels: new SyntheticPixelSource(new Map(frames.map((f) => [f.sopInstanceUID, 0]))),
+      model: stubModel,
+    });
     onProgress(4, 4);
     return result as unknown as RawSeriesResult;
   }
 }
 
-const jobs: SeriesJob[] = ['1.2.840.1', '1.2.840.2'].map((uid, i) => ({ studyInstanceUID: '1.2.840', seriesInstanceUID: uid, description: `s${i}`, modality: 'CT' }));
+const jobs: SeriesJob[] = ['1.2.840.1', '1.2.840.2'].map((uid, i) => ({
+  studyInstanceUID: '1.2.840',
+  seriesInstanceUID: uid,
+  description: `s${i}`,
+  modality: 'CT',
+}));
 
 function until(service: BodyRegionService): Promise<void> {
   return new Promise((resolve) => {
@@ -95,8 +118,11 @@ describe('CachingRunner in the bodyRegion service', () => {
     factory = new IDBFactory();
     warnings = [];
   });
-  const cachingRunner = (inner: ClassificationRunner, model: () => Promise<ModelIdentity> = async () => MODEL, store = new IndexedDbResultsCacheStore({ factory })) =>
-    new CachingRunner({ inner, store, model, mode: 'exhaustive', onWarning: (m) => warnings.push(m) });
+  const cachingRunner = (
+    inner: ClassificationRunner,
+    model: () => Promise<ModelIdentity> = async () => MODEL,
+    store = new IndexedDbResultsCacheStore({ factory }),
+  ) => new CachingRunner({ inner, store, model, mode: 'exhaustive', onWarning: (m) => warnings.push(m) });
 
   test('reopening a study (a new page: new runner, new store, same database) classifies nothing again', async () => {
     const inner = new CountingRunner();
@@ -147,9 +173,15 @@ describe('CachingRunner in the bodyRegion service', () => {
 
   test('no model.json (or no IndexedDB): classification goes on uncached, with a warning', async () => {
     const inner = new CountingRunner();
-    const noModel = modelIdentityFrom('http://127.0.0.1:9/assets/', (async () => new Response('not found', { status: 404 })) as unknown as typeof fetch);
+    const noModel = modelIdentityFrom(
+      'http://127.0.0.1:9/assets/',
+      (async () => new Response('not found', { status: 404 })) as unknown as typeof fetch,
+    );
     await openStudy(cachingRunner(inner, noModel));
-    const brokenStore = { get: () => Promise.reject(new Error('QuotaExceededError')), set: () => Promise.reject(new Error('QuotaExceededError')) };
+    const brokenStore = {
+      get: () => Promise.reject(new Error('QuotaExceededError')),
+      set: () => Promise.reject(new Error('QuotaExceededError')),
+    };
     const service = await openStudy(cachingRunner(inner, undefined, brokenStore as never));
     expect(inner.calls).toHaveLength(4);
     expect(service.getState().series.every((s) => s.status === 'done')).toBe(true);

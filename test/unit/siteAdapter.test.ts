@@ -22,7 +22,10 @@ const id = (label: string) => LABEL_NAMES.indexOf(label);
 
 /** An axial series whose slices show the given HU values (uniform frames). */
 function huSeries(hu: number[], prefix: string) {
-  const frames = axialSeries(hu.map((_, i) => i * 5), prefix).map((f) => ({ ...f, seriesInstanceUID: `${prefix}.series` }));
+  const frames = axialSeries(
+    hu.map((_, i) => i * 5),
+    prefix,
+  ).map((f) => ({ ...f, seriesInstanceUID: `${prefix}.series` }));
   return { frames, pixels: new SyntheticPixelSource(new Map(frames.map((f, i) => [f.sopInstanceUID, hu[i]]))) };
 }
 
@@ -31,7 +34,8 @@ async function tinyReplay(model: BodyRegionModel, perClass: number): Promise<Rep
   const random = seededRandom(7);
   const hu: number[] = [];
   const labels: number[] = [];
-  for (let j = 0; j < 20; j++) for (let r = 0; r < perClass; r++) {
+  for (let j = 0; j < 20; j++)
+    for (let r = 0; r < perClass; r++) {
       hu.push(huForLabel(j) + (random() - 0.5) * 60);
       labels.push(j);
     }
@@ -54,12 +58,25 @@ describe('model manifest, embeddings and temperature', () => {
     expect(parseManifest(shipped).embeddingSize).toBe(256);
     expect(() => parseManifest({ ...old, embeddingOutputName: 'embedding' })).toThrow(/embeddingSize/);
     expect(() => parseManifest({ ...old, temperature: 0 })).toThrow(/temperature/);
-    expect(() => parseManifest({ ...old, embeddingOutputName: 'e', embeddingSize: 256, replay: { file: 'r.bin', labels: 'r.json', count: 2, dim: 128 } })).toThrow(/replay.dim/);
+    expect(() =>
+      parseManifest({
+        ...old,
+        embeddingOutputName: 'e',
+        embeddingSize: 256,
+        replay: { file: 'r.bin', labels: 'r.json', count: 2, dim: 128 },
+      }),
+    ).toThrow(/replay.dim/);
     expect(() => parseManifest({ ...old, inputSize: 0 })).toThrow(/inputSize/);
   });
 
   test('replay files round-trip (float32 little-endian, labels and sources)', () => {
-    const set: ReplaySet = { count: 2, dim: 3, embeddings: Float32Array.from([1, -2.5, 3, 0.25, 5, -6]), labels: Int32Array.from([4, 19]), sources: ['a', 'b'] };
+    const set: ReplaySet = {
+      count: 2,
+      dim: 3,
+      embeddings: Float32Array.from([1, -2.5, 3, 0.25, 5, -6]),
+      labels: Int32Array.from([4, 19]),
+      sources: ['a', 'b'],
+    };
     const { bin, labels } = serialiseReplay(set);
     expect(bin.byteLength).toBe(24);
     expect(new DataView(bin.buffer).getFloat32(4, true)).toBe(-2.5);
@@ -67,7 +84,9 @@ describe('model manifest, embeddings and temperature', () => {
     expect(Array.from(back.embeddings)).toEqual(Array.from(set.embeddings));
     expect(Array.from(back.labels)).toEqual([4, 19]);
     expect(() => parseReplay(bin, labels, { file: 'r.bin', labels: 'r.json', count: 3, dim: 3 }, 20)).toThrow(/bytes/);
-    expect(() => parseReplay(bin, { labels: [4, 20], sources: [] }, { file: 'r.bin', labels: 'r.json', count: 2, dim: 3 }, 20)).toThrow(/class indices/);
+    expect(() => parseReplay(bin, { labels: [4, 20], sources: [] }, { file: 'r.bin', labels: 'r.json', count: 2, dim: 3 }, 20)).toThrow(
+      /class indices/,
+    );
   });
 
   test('embedding codec: int8 + scale, within half a step', () => {
@@ -83,7 +102,14 @@ describe('model manifest, embeddings and temperature', () => {
   test('the committed tiny fixtures are what buildTinyOnnx.py makes', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiny-regen-'));
     try {
-      execFileSync('/usr/bin/python3', [path.join(__dirname, '../helpers/buildTinyOnnx.py'), path.join(dir, 'tiny.onnx'), '20', '0', '--nearest-centre', '2000']);
+      execFileSync('/usr/bin/python3', [
+        path.join(__dirname, '../helpers/buildTinyOnnx.py'),
+        path.join(dir, 'tiny.onnx'),
+        '20',
+        '0',
+        '--nearest-centre',
+        '2000',
+      ]);
       for (const file of ['tiny.onnx', 'head.json']) {
         expect(fs.readFileSync(path.join(dir, file)).equals(fs.readFileSync(path.join(TINY_FIXTURES, 'k20-s0-nc2000', file)))).toBe(true);
       }
@@ -138,8 +164,12 @@ describe('model manifest, embeddings and temperature', () => {
         expect(oldModel.embeddingSize).toBe(0);
         const bytes = new Uint8Array(fs.readFileSync(path.join(tiny.dir, 'tiny.onnx')));
         const { BodyRegionModel: M } = await import('../../extension/src/engine/infer/BodyRegionModel');
-        await expect(M.load({ manifest: { ...tiny.manifest, embeddingOutputName: 'features' }, modelBytes: bytes, labels: model.labels })).rejects.toThrow(/"features"/);
-        await expect(M.load({ manifest: { ...tiny.manifest, embeddingSize: 4 }, modelBytes: bytes, labels: model.labels })).rejects.toThrow(/3 embedding values .* embeddingSize = 4/);
+        await expect(
+          M.load({ manifest: { ...tiny.manifest, embeddingOutputName: 'features' }, modelBytes: bytes, labels: model.labels }),
+        ).rejects.toThrow(/"features"/);
+        await expect(M.load({ manifest: { ...tiny.manifest, embeddingSize: 4 }, modelBytes: bytes, labels: model.labels })).rejects.toThrow(
+          /3 embedding values .* embeddingSize = 4/,
+        );
       } finally {
         await hotModel.dispose();
         await oldModel.dispose();
@@ -149,8 +179,14 @@ describe('model manifest, embeddings and temperature', () => {
     });
 
     test('results keep every image embedding; a re-decode from them needs no fetch', async () => {
-      const truth = runs([['PELVIS', 10], ['ABDOMEN', 12]]);
-      const { frames, pixels } = huSeries(truth.map((l) => huForLabel(id(l))), 'keep');
+      const truth = runs([
+        ['PELVIS', 10],
+        ['ABDOMEN', 12],
+      ]);
+      const { frames, pixels } = huSeries(
+        truth.map((l) => huForLabel(id(l))),
+        'keep',
+      );
       const result = await classifySeries({ frames, pixels, model, batchSize: 5 });
       expect(validateSeriesResult(result)).toEqual([]);
       expect(result.images.every((im) => im.embedding && decodeEmbedding(im.embedding).length === 3)).toBe(true);
@@ -165,13 +201,21 @@ describe('model manifest, embeddings and temperature', () => {
     test('a site adapter learns a correction, keeps the rest, and the decoder runs on its probabilities', async () => {
       // The "site" scans ABDOMEN at the HU the model reads as CHEST.
       const siteHu = huForLabel(id('CHEST'));
-      const study = (prefix: string, n: number) => huSeries(new Array(n).fill(siteHu).map((h, i) => h + (i % 3) * 5), prefix);
+      const study = (prefix: string, n: number) =>
+        huSeries(
+          new Array(n).fill(siteHu).map((h, i) => h + (i % 3) * 5),
+          prefix,
+        );
       const first = study('site1', 20);
       const before = await classifySeries({ ...first, model });
       expect(before.regions).toEqual(['CHEST']);
 
       // The radiologist corrects the segment to ABDOMEN.
-      const items = before.images.map((im) => ({ embedding: decodeEmbedding(im.embedding!), label: id('ABDOMEN'), series: before.seriesInstanceUID }));
+      const items = before.images.map((im) => ({
+        embedding: decodeEmbedding(im.embedding!),
+        label: id('ABDOMEN'),
+        series: before.seriesInstanceUID,
+      }));
       const corrections = correctionSet(items, 3);
       const head = (await readHead(tiny.dir, await readManifest(tiny.dir))) as LinearHead;
       const replay = await tinyReplay(model, 20);
@@ -207,21 +251,35 @@ describe('model manifest, embeddings and temperature', () => {
 
     test('the nearest-neighbour memory speaks near corrections only (gate from the replay set)', async () => {
       const siteHu = huForLabel(id('CHEST'));
-      const first = huSeries(new Array(12).fill(siteHu).map((h, i) => h + (i % 3) * 5), 'mem1');
+      const first = huSeries(
+        new Array(12).fill(siteHu).map((h, i) => h + (i % 3) * 5),
+        'mem1',
+      );
       const before = await classifySeries({ ...first, model });
-      const items = before.images.map((im) => ({ embedding: decodeEmbedding(im.embedding!), label: id('ABDOMEN'), series: before.seriesInstanceUID }));
+      const items = before.images.map((im) => ({
+        embedding: decodeEmbedding(im.embedding!),
+        label: id('ABDOMEN'),
+        series: before.seriesInstanceUID,
+      }));
       const head = (await readHead(tiny.dir, await readManifest(tiny.dir))) as LinearHead;
       const replay = await tinyReplay(model, 10);
       // A stiff head (λ huge) cannot move: whatever changes comes from the memory.
       const file = fitAdapter({
-        head, temperature: 1, replay, corrections: correctionSet(items, 3), labels: model.labelNames,
+        head,
+        temperature: 1,
+        replay,
+        corrections: correctionSet(items, 3),
+        labels: model.labelNames,
         baseModel: { id: 'tiny-plumbing', version: '0.0.0', sha256: model.sha256! },
         method: { lambda: 1e6, memory: { k: 3, weight: 0.9 } },
       });
       expect(file.memory?.labels).toHaveLength(12);
       expect(file.memory!.gate).toBeGreaterThan(0);
       const adapter = parseAdapter(JSON.parse(JSON.stringify(file)));
-      const second = huSeries(new Array(8).fill(siteHu).map((h, i) => h + (i % 2) * 5), 'mem2');
+      const second = huSeries(
+        new Array(8).fill(siteHu).map((h, i) => h + (i % 2) * 5),
+        'mem2',
+      );
       expect((await classifySeries({ ...second, model, adapter })).regions).toEqual(['ABDOMEN']);
       const pelvis = huSeries(new Array(8).fill(huForLabel(id('PELVIS'))), 'mem3');
       expect((await classifySeries({ ...pelvis, model, adapter })).regions).toEqual(['PELVIS']);
@@ -236,7 +294,14 @@ describe('model manifest, embeddings and temperature', () => {
         const head = (await readHead(tiny.dir, await readManifest(tiny.dir))) as LinearHead;
         const corrections = correctionSet([{ embedding: [0.4, 0.4, 0.4], label: 3, series: 's' }], 3);
         const adapter = new SiteAdapter(
-          fitAdapter({ head, temperature: 1, replay: null, corrections, labels: model.labelNames, baseModel: { id: 'tiny-plumbing', version: '0.0.0', sha256: model.sha256! } }),
+          fitAdapter({
+            head,
+            temperature: 1,
+            replay: null,
+            corrections,
+            labels: model.labelNames,
+            baseModel: { id: 'tiny-plumbing', version: '0.0.0', sha256: model.sha256! },
+          }),
         );
         expect(() => adapter.checkModel(otherModel)).toThrow(/fitted for model sha256/);
         const k = { seriesInstanceUID: '1.2', model: { id: 'm', version: '1', sha256: 'ab' }, mode: 'exhaustive' as const };
@@ -244,7 +309,8 @@ describe('model manifest, embeddings and temperature', () => {
         const { frames, pixels } = huSeries([0, 0, 0], 'cache');
         const plain = await classifySeries({ frames, pixels, model });
         const adapted: SeriesResult = await classifySeries({ frames, pixels, model, adapter });
-        const entry = (r: SeriesResult, key: string) => JSON.stringify({ key, result: { ...r, seriesInstanceUID: '1.2', model: { id: 'm', version: '1' } } });
+        const entry = (r: SeriesResult, key: string) =>
+          JSON.stringify({ key, result: { ...r, seriesInstanceUID: '1.2', model: { id: 'm', version: '1' } } });
         const key = resultsCacheKey({ ...k, adapter: adapter.id });
         expect(checkStoredEntry(entry(adapted, key), key, { ...k, adapter: adapter.id })).toBeNull();
         expect(checkStoredEntry(entry(plain, key), key, { ...k, adapter: adapter.id })).toMatch(/another site adapter/);
@@ -262,7 +328,12 @@ describe('fitHead', () => {
     const random = seededRandom(seed);
     const k = 20;
     const d = 256;
-    const base: LinearHead = { classes: k, dim: d, weights: Float32Array.from({ length: k * d }, () => (random() - 0.5) * 0.2), bias: new Float32Array(k) };
+    const base: LinearHead = {
+      classes: k,
+      dim: d,
+      weights: Float32Array.from({ length: k * d }, () => (random() - 0.5) * 0.2),
+      bias: new Float32Array(k),
+    };
     const embeddings = Float32Array.from({ length: n * d }, () => Math.max(0, random() * 2 - 0.5));
     const labels = Int32Array.from({ length: n }, () => Math.floor(random() * k));
     return { base, embeddings, labels };
@@ -278,7 +349,9 @@ describe('fitHead', () => {
     const t0 = performance.now();
     const fit = fitHead(base, [corrections, replay], { lambda: 1 });
     const ms = performance.now() - t0;
-    console.log(`fitHead 20 × 256, 2,400 images: ${ms.toFixed(0)} ms, ${fit.iterations} iterations, loss ${fit.initialLoss.toFixed(3)} → ${fit.loss.toFixed(3)}`);
+    console.log(
+      `fitHead 20 × 256, 2,400 images: ${ms.toFixed(0)} ms, ${fit.iterations} iterations, loss ${fit.initialLoss.toFixed(3)} → ${fit.loss.toFixed(3)}`,
+    );
     expect(fit.loss).toBeLessThan(fit.initialLoss);
     expect(fit.iterations).toBeLessThanOrEqual(40);
   });

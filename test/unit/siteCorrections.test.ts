@@ -19,7 +19,10 @@ import { buildTinyModelDir, huForLabel, type TinyModelDir } from '../helpers/tin
 const hu = (label: string) => huForLabel(LABEL_NAMES.indexOf(label));
 
 function chestLooking(prefix: string, n: number) {
-  const frames = axialSeries(Array.from({ length: n }, (_, i) => 5 * i), prefix).map((f) => ({ ...f, seriesInstanceUID: `${prefix}.series` }));
+  const frames = axialSeries(
+    Array.from({ length: n }, (_, i) => 5 * i),
+    prefix,
+  ).map((f) => ({ ...f, seriesInstanceUID: `${prefix}.series` }));
   return { frames, pixels: new SyntheticPixelSource(new Map(frames.map((f, i) => [f.sopInstanceUID, hu('CHEST') + 4 * (i % 3)]))) };
 }
 
@@ -35,7 +38,15 @@ describe('site corrections in the viewer (store + adapter)', () => {
     const head = (await readHead(tiny.dir, await readManifest(tiny.dir))) as LinearHead;
     // The tiny model's logits are thousands apart: a stiff pull would not let one site move it; the
     // head itself is scaled down instead so that the default method applies as shipped.
-    siteModel = { id: 'tiny-plumbing', version: '0.0.0', sha256: model.sha256!, labelNames: model.labelNames, temperature: 1000, head, replay: null };
+    siteModel = {
+      id: 'tiny-plumbing',
+      version: '0.0.0',
+      sha256: model.sha256!,
+      labelNames: model.labelNames,
+      temperature: 1000,
+      head,
+      replay: null,
+    };
     result = await classifySeries({ ...chestLooking('first', 10), model });
   });
   afterAll(async () => {
@@ -45,7 +56,12 @@ describe('site corrections in the viewer (store + adapter)', () => {
 
   test('corrections are kept per site, undone, reset, exported and imported', async () => {
     const store = new CorrectionsStore({ factory: new IDBFactory() });
-    const setSegment = makeCorrection(result, { kind: 'set-segment', stackIndex: 0, firstIndex: 0, lastIndex: 9, from: 'CHEST', to: 'ABDOMEN' }, 'c1', '2026-12-07T03:00:00Z');
+    const setSegment = makeCorrection(
+      result,
+      { kind: 'set-segment', stackIndex: 0, firstIndex: 0, lastIndex: 9, from: 'CHEST', to: 'ABDOMEN' },
+      'c1',
+      '2026-12-07T03:00:00Z',
+    );
     const other = makeCorrection(result, { kind: 'mark-other' }, 'c2', '2026-12-07T03:01:00Z');
     await store.add('siteA', setSegment);
     await store.add('siteA', other);
@@ -73,7 +89,15 @@ describe('site corrections in the viewer (store + adapter)', () => {
     const adaptation = new SiteAdaptation(store, 'siteA', siteModel);
     expect(await adaptation.refit()).toBeNull();
     expect(adaptation.status).toBeNull();
-    await store.add('siteA', makeCorrection(result, { kind: 'set-segment', stackIndex: 0, firstIndex: 0, lastIndex: 9, from: 'CHEST', to: 'ABDOMEN' }, 'c1', '2026-12-07T03:00:00Z'));
+    await store.add(
+      'siteA',
+      makeCorrection(
+        result,
+        { kind: 'set-segment', stackIndex: 0, firstIndex: 0, lastIndex: 9, from: 'CHEST', to: 'ABDOMEN' },
+        'c1',
+        '2026-12-07T03:00:00Z',
+      ),
+    );
     const adapter = await adaptation.refit();
     expect(adaptation.status).toBe('site-adapted (1 correction)');
     // Another study of the same kind now reads as ABDOMEN.

@@ -18,7 +18,13 @@ import { expectValidSr, dciodvfy } from '../helpers/dciodvfy';
 import { buildTinyModelDir, type TinyModelDir } from '../helpers/tinyModel';
 import { classifyFiles, labelledSeries, type ClassifiedFiles } from '../helpers/srFixtures';
 
-const ALGORITHM: AlgorithmIdentity = { modelId: 'tiny-plumbing', version: '0.0.0', modelSha256: 'ab'.repeat(32), preprocessing: 'br-pre-1', adapterSha256: null };
+const ALGORITHM: AlgorithmIdentity = {
+  modelId: 'tiny-plumbing',
+  version: '0.0.0',
+  modelSha256: 'ab'.repeat(32),
+  preprocessing: 'br-pre-1',
+  adapterSha256: null,
+};
 
 let tiny: TinyModelDir;
 let model: BodyRegionModel;
@@ -29,8 +35,27 @@ beforeAll(async () => {
   tiny = buildTinyModelDir(20, 16, 0, 2000);
   model = await loadModelFromDir(tiny.dir);
   const studyInstanceUID = newUid();
-  cap = await classifyFiles(await labelledSeries([['PELVIS', 8], ['ABDOMEN', 9], ['CHEST', 10]], { studyInstanceUID, bodyPartExamined: 'HEAD', reverseInstanceNumbers: true, spacingMm: 20 }), model);
-  headNeck = await classifyFiles(await labelledSeries([['NECK', 6], ['HEAD', 8]], { studyInstanceUID, seriesNumber: 2, modality: 'MR', omit: [3] }), model);
+  cap = await classifyFiles(
+    await labelledSeries(
+      [
+        ['PELVIS', 8],
+        ['ABDOMEN', 9],
+        ['CHEST', 10],
+      ],
+      { studyInstanceUID, bodyPartExamined: 'HEAD', reverseInstanceNumbers: true, spacingMm: 20 },
+    ),
+    model,
+  );
+  headNeck = await classifyFiles(
+    await labelledSeries(
+      [
+        ['NECK', 6],
+        ['HEAD', 8],
+      ],
+      { studyInstanceUID, seriesNumber: 2, modality: 'MR', omit: [3] },
+    ),
+    model,
+  );
 }, 120000);
 
 afterAll(async () => {
@@ -91,13 +116,19 @@ describe('encode → dciodvfy → decode', () => {
     expect(ds.SOPInstanceUID).not.toBe(buildSrDataset(input(cap)).SOPInstanceUID);
     expect(ds.SeriesDescription).toBe('Body regions');
     expect(ds.Modality).toBe('SR');
-    const segments = (ds.ContentSequence as Array<Record<string, any>>).filter((it) => it.ConceptNameCodeSequence[0].CodeValue === 'SEGMENT');
+    const segments = (ds.ContentSequence as Array<Record<string, any>>).filter(
+      (it) => it.ConceptNameCodeSequence[0].CodeValue === 'SEGMENT',
+    );
     expect(segments).toHaveLength(3);
     const images = (it: Record<string, any>) =>
-      it.ContentSequence.filter((c: Record<string, any>) => c.ValueType === 'IMAGE').map((c: Record<string, any>) => c.ReferencedSOPSequence[0].ReferencedSOPInstanceUID);
+      it.ContentSequence.filter((c: Record<string, any>) => c.ValueType === 'IMAGE').map(
+        (c: Record<string, any>) => c.ReferencedSOPSequence[0].ReferencedSOPInstanceUID,
+      );
     const byUid = new Map(cap.result.images.map((im) => [im.sopInstanceUID, im.sliceIndex]));
     // PELVIS is slices 0..7 in anatomical order (inferior first), whatever the instance numbers say.
-    expect(images(segments.find((s) => s.ContentSequence[0].ConceptCodeSequence[0].CodeMeaning === 'Pelvis')!).map((u: string) => byUid.get(u))).toEqual([0, 7]);
+    expect(
+      images(segments.find((s) => s.ContentSequence[0].ConceptCodeSequence[0].CodeMeaning === 'Pelvis')!).map((u: string) => byUid.get(u)),
+    ).toEqual([0, 7]);
   });
 
   test('dciodvfy is a real check: it reports an SR without its document title', () => {
@@ -112,7 +143,9 @@ describe('encode → dciodvfy → decode', () => {
     const other = makeStructuredReport(cap.result.studyInstanceUID);
     expect(decodeSr(readPart10Dataset(other.bytes))).toBeNull();
     const ds = buildSrDataset(input(cap));
-    ds.ContentSequence = (ds.ContentSequence as Array<Record<string, any>>).filter((it) => it.ConceptNameCodeSequence[0].CodeValue !== '111003');
+    ds.ContentSequence = (ds.ContentSequence as Array<Record<string, any>>).filter(
+      (it) => it.ConceptNameCodeSequence[0].CodeValue !== '111003',
+    );
     expect(() => decodeSr(ds)).toThrow(SrDecodeError);
   });
 
@@ -130,11 +163,22 @@ describe('current or outdated', () => {
     expect(matchSr(sr(), series(), ALGORITHM)).toEqual({ status: 'current' });
   });
   test('another model sha, another adapter, changed instances: outdated with a reason', () => {
-    expect(matchSr(sr({ ...ALGORITHM, modelSha256: 'ef'.repeat(32) }), series(), ALGORITHM)).toMatchObject({ status: 'outdated', reason: expect.stringMatching(/another model/) });
-    expect(matchSr(sr(), series(), { ...ALGORITHM, adapterSha256: '01'.repeat(32) })).toMatchObject({ status: 'outdated', reason: expect.stringMatching(/adapter/) });
+    expect(matchSr(sr({ ...ALGORITHM, modelSha256: 'ef'.repeat(32) }), series(), ALGORITHM)).toMatchObject({
+      status: 'outdated',
+      reason: expect.stringMatching(/another model/),
+    });
+    expect(matchSr(sr(), series(), { ...ALGORITHM, adapterSha256: '01'.repeat(32) })).toMatchObject({
+      status: 'outdated',
+      reason: expect.stringMatching(/adapter/),
+    });
     const fewer = { ...series(), instanceUids: series().instanceUids.slice(1) };
-    expect(matchSr(sr(), fewer, ALGORITHM)).toMatchObject({ status: 'outdated', reason: expect.stringMatching(/0 instances added, 1 removed/) });
-    expect(matchSr(sr(), { ...series(), seriesInstanceUID: headNeck.result.seriesInstanceUID }, ALGORITHM)).toEqual({ status: 'other-series' });
+    expect(matchSr(sr(), fewer, ALGORITHM)).toMatchObject({
+      status: 'outdated',
+      reason: expect.stringMatching(/0 instances added, 1 removed/),
+    });
+    expect(matchSr(sr(), { ...series(), seriesInstanceUID: headNeck.result.seriesInstanceUID }, ALGORITHM)).toEqual({
+      status: 'other-series',
+    });
   });
   test('chooseSr: the current one, older ones of another model listed as outdated', () => {
     const old = sr({ ...ALGORITHM, modelSha256: 'ef'.repeat(32) }, new Date('2026-01-01T00:00:00Z'));

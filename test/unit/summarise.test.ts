@@ -50,12 +50,18 @@ describe('annexLTerm', () => {
     expect(result?.snomed?.code).toBe(code);
   });
 
-  test.each([[[]], [['OTHER']], [['PELVIS', 'THIGH']], [['HEAD', 'NECK', 'CHEST', 'ABDOMEN', 'PELVIS']], [['ELBOW', 'FOREARM']],
+  test.each([
+    [[]],
+    [['OTHER']],
+    [['PELVIS', 'THIGH']],
+    [['HEAD', 'NECK', 'CHEST', 'ABDOMEN', 'PELVIS']],
+    [['ELBOW', 'FOREARM']],
     // gaps: two separate scans, not one combined region
-    [['HEAD', 'PELVIS', 'THIGH']], [['HEAD', 'CHEST']], [['CHEST', 'PELVIS']], [['HEAD', 'NECK', 'ABDOMEN', 'PELVIS', 'THIGH']]])(
-    '%j has no defined term',
-    (regions) => expect(annexLTerm(regions)).toBeNull(),
-  );
+    [['HEAD', 'PELVIS', 'THIGH']],
+    [['HEAD', 'CHEST']],
+    [['CHEST', 'PELVIS']],
+    [['HEAD', 'NECK', 'ABDOMEN', 'PELVIS', 'THIGH']],
+  ])('%j has no defined term', (regions) => expect(annexLTerm(regions)).toBeNull());
 });
 
 describe('tags', () => {
@@ -88,20 +94,32 @@ describe('tags', () => {
 
 describe('summariseSeries', () => {
   test('a chest-abdomen-pelvis CT with a sliver of neck', () => {
-    const labels = runs([['PELVIS', 40], ['ABDOMEN', 45], ['CHEST', 60], ['NECK', 3]]);
+    const labels = runs([
+      ['PELVIS', 40],
+      ['ABDOMEN', 45],
+      ['CHEST', 60],
+      ['NECK', 3],
+    ]);
     const s = summariseSeries({ ...decodedSeries(labels, 5), bodyPartExamined: 'ABDOMEN_PELVIS', seriesDescription: 'CT C/A/P 5mm' });
     expect(s.regions).toEqual(['NECK', 'CHEST', 'ABDOMEN', 'PELVIS']);
     expect(s.mainRegion).toBe('CHEST');
     expect(s.extents.find((e) => e.label === 'CHEST')).toEqual({ label: 'CHEST', slices: 60, lengthMm: 300 });
     expect(s.significantRegions).toEqual(['CHEST', 'ABDOMEN', 'PELVIS']);
-    expect(s.annexL).toEqual({ term: 'CHESTABDPELVIS', snomed: { scheme: 'SCT', code: '416775004' }, regions: ['CHEST', 'ABDOMEN', 'PELVIS'] });
+    expect(s.annexL).toEqual({
+      term: 'CHESTABDPELVIS',
+      snomed: { scheme: 'SCT', code: '416775004' },
+      regions: ['CHEST', 'ABDOMEN', 'PELVIS'],
+    });
     expect(s.tags.bodyPartExamined.status).toBe('partial');
     expect(s.tags.seriesDescription.status).toBe('agree');
     expect(s.qc.filter((f) => f.severity === 'warning')).toEqual([]);
   });
 
   test('an abdominal CT that starts in the lung bases is named ABDOMEN', () => {
-    const labels = runs([['ABDOMEN', 40], ['CHEST', 5]]);
+    const labels = runs([
+      ['ABDOMEN', 40],
+      ['CHEST', 5],
+    ]);
     const s = summariseSeries({ ...decodedSeries(labels, 5), bodyPartExamined: 'ABDOMEN' });
     expect(s.significantRegions).toEqual(['ABDOMEN']);
     expect(s.annexL?.term).toBe('ABDOMEN');
@@ -109,20 +127,42 @@ describe('summariseSeries', () => {
   });
 
   test('QC: implausibly short interior neck, implausibly long head, gaps, reversed order, tag disagreement', () => {
-    const labels = runs([['CHEST', 20], ['NECK', 1], ['HEAD', 130]]);
+    const labels = runs([
+      ['CHEST', 20],
+      ['NECK', 1],
+      ['HEAD', 130],
+    ]);
     const zs = labels.map((_, i) => (i < 10 ? i * 5 : i * 5 + 40)).reverse(); // superior first, one gap
     const series = decodedSeries(labels, 5, zs);
     expect(series.stacks[0].qc.reversed).toBe(true);
     const s = summariseSeries({ ...series, bodyPartExamined: 'KNEE' });
     const codes = s.qc.map((f) => `${f.code}${f.label ? `:${f.label}` : ''}`);
-    expect(codes).toEqual(expect.arrayContaining(['reversed-stack', 'gaps', 'irregular-spacing', 'implausible-length:NECK', 'implausible-length:HEAD', 'tag-disagreement']));
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        'reversed-stack',
+        'gaps',
+        'irregular-spacing',
+        'implausible-length:NECK',
+        'implausible-length:HEAD',
+        'tag-disagreement',
+      ]),
+    );
     expect(s.tags.bodyPartExamined.status).toBe('disagree');
   });
 
   test('sagittal stacks: regions by share of slices, no lengths along the body, no length QC', () => {
-    const labels = runs([['SPINE', 8], ['ABDOMEN', 2], ['SPINE', 30]]);
+    const labels = runs([
+      ['SPINE', 8],
+      ['ABDOMEN', 2],
+      ['SPINE', 30],
+    ]);
     const frames = labels.map((_, i) =>
-      makeFrame({ sopInstanceUID: `sag.${i}`, instanceNumber: i, imagePositionPatient: [i * 30, 0, 0], imageOrientationPatient: SAGITTAL_IOP }),
+      makeFrame({
+        sopInstanceUID: `sag.${i}`,
+        instanceNumber: i,
+        imagePositionPatient: [i * 30, 0, 0],
+        imageOrientationPatient: SAGITTAL_IOP,
+      }),
     );
     const stacks = buildStacks(frames);
     expect(stacks[0].orientation).toBe('sagittal');
@@ -154,7 +194,16 @@ describe('summariseSeries', () => {
 describe('summariseStudy', () => {
   test('combines the series of a study', () => {
     const chest = summariseSeries(decodedSeries(runs([['CHEST', 60]]), 5));
-    const abdomen = summariseSeries({ ...decodedSeries(runs([['ABDOMEN', 40], ['PELVIS', 30]]), 5), bodyPartExamined: 'HEAD' });
+    const abdomen = summariseSeries({
+      ...decodedSeries(
+        runs([
+          ['ABDOMEN', 40],
+          ['PELVIS', 30],
+        ]),
+        5,
+      ),
+      bodyPartExamined: 'HEAD',
+    });
     const base = {
       schema: 'body-region-result/1' as const,
       model: null,
@@ -167,11 +216,30 @@ describe('summariseStudy', () => {
       stacks: [],
       images: [],
     };
-    const timing = { startedAt: '', totalMs: 0, fetchMs: 0, preprocessMs: 0, inferMs: 0, decodeMs: 0, framesTotal: 0, framesFetched: 0, framesClassified: 0, framesFailed: 0 };
+    const timing = {
+      startedAt: '',
+      totalMs: 0,
+      fetchMs: 0,
+      preprocessMs: 0,
+      inferMs: 0,
+      decodeMs: 0,
+      framesTotal: 0,
+      framesFetched: 0,
+      framesClassified: 0,
+      framesFailed: 0,
+    };
     const results: SeriesResult[] = [
       { ...base, regions: [], seriesInstanceUID: 'a', summary: chest, error: null, timing },
       { ...base, regions: [], seriesInstanceUID: 'b', summary: abdomen, error: null, timing },
-      { ...base, regions: [], seriesInstanceUID: 'sr', modality: 'SR', summary: null, error: { code: 'not-an-image', message: 'SR' }, timing },
+      {
+        ...base,
+        regions: [],
+        seriesInstanceUID: 'sr',
+        modality: 'SR',
+        summary: null,
+        error: { code: 'not-an-image', message: 'SR' },
+        timing,
+      },
     ];
     const study = summariseStudy(results);
     expect(study.studyInstanceUID).toBe('1.2.3');

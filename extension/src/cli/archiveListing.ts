@@ -19,7 +19,12 @@ export interface StudySelection {
 }
 
 /** StudyInstanceUIDs of the selection, each once. Named studies are not checked here. */
-export async function listStudyUids(archive: DicomWebArchive, selection: StudySelection, signal?: AbortSignal, pageSize?: number): Promise<string[]> {
+export async function listStudyUids(
+  archive: DicomWebArchive,
+  selection: StudySelection,
+  signal?: AbortSignal,
+  pageSize?: number,
+): Promise<string[]> {
   if (!selection.all && !selection.since) return [...new Set(selection.studies ?? [])];
   const filter: Record<string, string> = selection.since ? { StudyDate: `${selection.since}-` } : {};
   const found = await searchAllPages((page) => archive.searchStudies({ ...filter, ...page }, signal), {
@@ -30,10 +35,19 @@ export async function listStudyUids(archive: DicomWebArchive, selection: StudySe
 }
 
 /** Every series of a study (paged too: a study may hold more series than an archive's page). */
-export async function listSeriesOfStudy(archive: DicomWebArchive, studyInstanceUID: string, signal?: AbortSignal, pageSize?: number): Promise<SeriesRef[]> {
+export async function listSeriesOfStudy(
+  archive: DicomWebArchive,
+  studyInstanceUID: string,
+  signal?: AbortSignal,
+  pageSize?: number,
+): Promise<SeriesRef[]> {
   const found = await searchAllPages((page) => archive.searchSeries(studyInstanceUID, page, signal), {
     pageSize,
     key: (s) => getString(s, Tags.SeriesInstanceUID),
   });
-  return found.map((s) => ({ studyInstanceUID, seriesInstanceUID: getString(s, Tags.SeriesInstanceUID)!, modality: getString(s, Tags.Modality) ?? '' }));
+  return found.map((s) => ({
+    studyInstanceUID,
+    seriesInstanceUID: getString(s, Tags.SeriesInstanceUID)!,
+    modality: getString(s, Tags.Modality) ?? '',
+  }));
 }

@@ -40,7 +40,12 @@ export interface ArchiveSeriesOptions {
 /** Per-image reasons (pipeline: `fetch failed: …`) that say the archive, not the series, failed. */
 const PASSING_FETCH_FAULT = /^fetch failed: (network error|no answer within|HTTP (5\d\d|408|429)\b)/;
 
-export async function classifyArchiveSeries(archive: DicomWebArchive, pixels: DicomWebPixelSource, ref: SeriesRef, opts: ArchiveSeriesOptions): Promise<SeriesResult> {
+export async function classifyArchiveSeries(
+  archive: DicomWebArchive,
+  pixels: DicomWebPixelSource,
+  ref: SeriesRef,
+  opts: ArchiveSeriesOptions,
+): Promise<SeriesResult> {
   const id = { studyInstanceUID: ref.studyInstanceUID, seriesInstanceUID: ref.seriesInstanceUID, modality: ref.modality };
   const throwFaults = opts.archiveFaults === 'throw';
   let metadata;

@@ -78,7 +78,11 @@ export class ArchiveSrs {
     const metadata = await this.seriesMetadata(series);
     const study = await this.studySrs(series.studyInstanceUID);
     if (!metadata || !study) return null;
-    const choice = chooseSr(study.ours, { seriesInstanceUID: series.seriesInstanceUID, instanceUids: instancesOf(metadata).map((i) => i.sopInstanceUID) }, this.opts.algorithm);
+    const choice = chooseSr(
+      study.ours,
+      { seriesInstanceUID: series.seriesInstanceUID, instanceUids: instancesOf(metadata).map((i) => i.sopInstanceUID) },
+      this.opts.algorithm,
+    );
     if (this.opts.readBack && choice.current) {
       this.counts.readBack++;
       return choice.current.result;
@@ -116,13 +120,19 @@ export class ArchiveSrs {
     const study = await this.studySrs(studyInstanceUID);
     for (const [i, p] of queued.entries()) {
       try {
-        const outcome = await stowSeriesSr(this.opts.archive, { ...p, algorithm: this.opts.algorithm, studyAnnexL }, { signal: this.opts.signal, study: study ?? undefined });
+        const outcome = await stowSeriesSr(
+          this.opts.archive,
+          { ...p, algorithm: this.opts.algorithm, studyAnnexL },
+          { signal: this.opts.signal, study: study ?? undefined },
+        );
         if (outcome.written) {
           this.counts.written++;
           this.opts.note(`series ${p.result.seriesInstanceUID}: SR ${outcome.sopInstanceUID} stored on the archive`);
         } else {
           this.counts.alreadyStored++;
-          this.opts.note(`series ${p.result.seriesInstanceUID}: the archive already has our SR ${outcome.existingSopInstanceUID}, not written again`);
+          this.opts.note(
+            `series ${p.result.seriesInstanceUID}: the archive already has our SR ${outcome.existingSopInstanceUID}, not written again`,
+          );
         }
       } catch (error) {
         if (error instanceof AbortError || !(error instanceof SrStoreError)) throw error;

@@ -67,7 +67,10 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
       found = await listSeriesOfStudy(archive, study, opts.signal);
     } catch (error) {
       if (error instanceof AbortError) throw error;
-      throw new CliError(`archive ${opts.url} failed to list the series of study ${study}: ${describeError(error)}`, ExitCode.ArchiveUnreachable);
+      throw new CliError(
+        `archive ${opts.url} failed to list the series of study ${study}: ${describeError(error)}`,
+        ExitCode.ArchiveUnreachable,
+      );
     }
     if (found.length === 0) missingStudies.push(study);
     for (const s of found) {
@@ -115,7 +118,9 @@ export async function classifyArchive(opts: ClassifyArchiveOptions): Promise<num
   );
   if (srs && (srs.counts.readBack || srs.counts.written || srs.counts.alreadyStored || srs.counts.notStored)) {
     const c = srs.counts;
-    opts.progress.note(`SRs: ${c.readBack} series read back from the archive, ${c.written} written, ${c.alreadyStored} already there, ${c.notStored} not stored`);
+    opts.progress.note(
+      `SRs: ${c.readBack} series read back from the archive, ${c.written} written, ${c.alreadyStored} already there, ${c.notStored} not stored`,
+    );
   }
   if (failures > 0) return ExitCode.SomeSeriesFailed;
   return srs?.storeRefusal ? ExitCode.StowFailed : ExitCode.Ok;

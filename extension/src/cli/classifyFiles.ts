@@ -99,14 +99,23 @@ export function groupBySeries(files: string[]): { series: FileSeries[]; notDicom
     const studyInstanceUID = first?.studyInstanceUID || getString(ds, Tags.StudyInstanceUID) || '';
     const seriesInstanceUID = first?.seriesInstanceUID || getString(ds, Tags.SeriesInstanceUID) || '';
     // Without both UIDs a file cannot be put in a series (nor its result in a study).
-    const missing = [!studyInstanceUID && 'StudyInstanceUID (0020,000D)', !seriesInstanceUID && 'SeriesInstanceUID (0020,000E)'].filter(Boolean);
+    const missing = [!studyInstanceUID && 'StudyInstanceUID (0020,000D)', !seriesInstanceUID && 'SeriesInstanceUID (0020,000E)'].filter(
+      Boolean,
+    );
     if (missing.length) {
       unreadable.push({ file, reason: `empty or missing ${missing.join(' and ')}` });
       continue;
     }
     let series = bySeries.get(seriesInstanceUID);
     if (!series) {
-      series = { studyInstanceUID, seriesInstanceUID, modality: first?.modality || getString(ds, Tags.Modality) || '', frames: [], skipped: [], files: new Map() };
+      series = {
+        studyInstanceUID,
+        seriesInstanceUID,
+        modality: first?.modality || getString(ds, Tags.Modality) || '',
+        frames: [],
+        skipped: [],
+        files: new Map(),
+      };
       bySeries.set(seriesInstanceUID, series);
     }
     for (const frame of instance.frames) {
@@ -141,7 +150,8 @@ export async function classifyFiles(opts: ClassifyFilesOptions): Promise<number>
   const files = listFiles(opts.inputs);
   const { series, notDicom, unreadable } = groupBySeries(files);
   for (const { file, reason } of unreadable) process.stderr.write(`body-region: skipped ${file}: ${reason}\n`);
-  if (notDicom || unreadable.length) opts.progress.note(`skipped ${notDicom} files that are not DICOM Part-10 and ${unreadable.length} unreadable DICOM files`);
+  if (notDicom || unreadable.length)
+    opts.progress.note(`skipped ${notDicom} files that are not DICOM Part-10 and ${unreadable.length} unreadable DICOM files`);
   if (series.length === 0) {
     process.stderr.write('body-region: no DICOM series found\n');
     return ExitCode.NothingFound;

@@ -50,7 +50,11 @@ interface ClassifyFlags extends CommonFlags {
 function addCommonOptions(cmd: Command): Command {
   return cmd
     .option('--out <file>', 'JSON Lines output (appended; series already done are skipped); stdout when absent')
-    .addOption(new Option('--mode <mode>', 'exhaustive: every image; fast: samples and refines boundaries').choices(['exhaustive', 'fast']).default('exhaustive'))
+    .addOption(
+      new Option('--mode <mode>', 'exhaustive: every image; fast: samples and refines boundaries')
+        .choices(['exhaustive', 'fast'])
+        .default('exhaustive'),
+    )
     .option('--model <dir>', 'folder with model.json, the ONNX file and labels.json', DEFAULT_MODEL_DIR)
     .option('--concurrency <n>', 'frames fetched and decoded at the same time', positiveInteger, 4)
     .option('-q, --quiet', 'no progress on stderr (errors are still reported)')
@@ -74,11 +78,21 @@ export function buildProgram(run: { classify: Action; classifyFiles: Action }, s
       .option('--study <uid>', 'StudyInstanceUID to classify (repeatable)', collect)
       .option('--all', 'every study the archive lists')
       .option('--series <uid>', 'only this SeriesInstanceUID of the chosen studies (repeatable)', collect)
-      .option('--header <header>', "HTTP header sent with every request, e.g. 'Authorization: Bearer …' (repeatable; never logged, but visible in ps: prefer --header-file)", collect)
-      .option('--header-file <file>', `file of 'Name: value' lines sent with every request (or ${HEADER_FILE_ENV}=<file>, or ${AUTH_HEADER_ENV}='Name: value')`)
+      .option(
+        '--header <header>',
+        "HTTP header sent with every request, e.g. 'Authorization: Bearer …' (repeatable; never logged, but visible in ps: prefer --header-file)",
+        collect,
+      )
+      .option(
+        '--header-file <file>',
+        `file of 'Name: value' lines sent with every request (or ${HEADER_FILE_ENV}=<file>, or ${AUTH_HEADER_ENV}='Name: value')`,
+      )
       .option('--retries <n>', 'retries per request on 5xx, network errors and timeouts', nonNegativeInteger, 3)
       .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInteger, 30000)
-      .option('--cache [file]', 'reuse results of earlier runs with the same model and mode (default file ~/.cache/body-region/results.json)')
+      .option(
+        '--cache [file]',
+        'reuse results of earlier runs with the same model and mode (default file ~/.cache/body-region/results.json)',
+      )
       .option('--no-cache', 'do not read or write the results cache (the default)')
       .option('--stow', 'store each new result as a DICOM SR on the same archive (STOW-RS, same --header); see docs/SR.md')
       .option('--no-read-back', 'classify even where the archive has our SR for the series and model'),
@@ -117,7 +131,13 @@ function interruptController(): { signal: AbortSignal; dispose(): void } {
 
 async function withSession<T extends CommonFlags>(
   flags: T,
-  body: (ctx: { model: BodyRegionModel; adapter: SiteAdapter | null; sink: ResultsSink; progress: ProgressReporter; signal: AbortSignal }) => Promise<number>,
+  body: (ctx: {
+    model: BodyRegionModel;
+    adapter: SiteAdapter | null;
+    sink: ResultsSink;
+    progress: ProgressReporter;
+    signal: AbortSignal;
+  }) => Promise<number>,
 ): Promise<number> {
   const model = await loadModel(flags.model ?? DEFAULT_MODEL_DIR);
   let adapter: SiteAdapter | null;
@@ -171,7 +191,11 @@ async function runClassify(flags: ClassifyFlags): Promise<number> {
         adapter,
         signal,
         cache,
-        sr: { algorithm: algorithmIdentityOf(model.manifest, flags.model ?? DEFAULT_MODEL_DIR, adapter?.id ?? null), readBack: flags.readBack !== false, stow: Boolean(flags.stow) },
+        sr: {
+          algorithm: algorithmIdentityOf(model.manifest, flags.model ?? DEFAULT_MODEL_DIR, adapter?.id ?? null),
+          readBack: flags.readBack !== false,
+          stow: Boolean(flags.stow),
+        },
       });
     } finally {
       cache?.close(warn);
@@ -196,10 +220,7 @@ export async function main(argv: string[]): Promise<number> {
   useNodeWasmCodecs();
   if (argv.length > 0 && Object.prototype.hasOwnProperty.call(DELEGATED, argv[0])) return DELEGATED[argv[0]](argv.slice(1));
   let exitCode: number = ExitCode.Ok;
-  const program = buildProgram(
-    { classify: runClassify as Action, classifyFiles: runClassifyFiles as Action },
-    (code) => (exitCode = code),
-  );
+  const program = buildProgram({ classify: runClassify as Action, classifyFiles: runClassifyFiles as Action }, (code) => (exitCode = code));
   if (argv.length === 0) {
     program.outputHelp();
     return ExitCode.Usage;

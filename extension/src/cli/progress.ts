@@ -59,7 +59,9 @@ export class ProgressReporter {
     const filled = total > 0 ? Math.round((done / total) * width) : 0;
     const rate = done > 0 ? (done / Math.max(0.001, (now - this.seriesStart) / 1000)).toFixed(1) : '-';
     const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
-    this.stream.write(`\r\x1b[2K[${label.index}/${label.total}] ${shortUid(label.seriesInstanceUID)} ${label.modality || '?'} [${bar}] ${done}/${total} images ${rate} img/s`);
+    this.stream.write(
+      `\r\x1b[2K[${label.index}/${label.total}] ${shortUid(label.seriesInstanceUID)} ${label.modality || '?'} [${bar}] ${done}/${total} images ${rate} img/s`,
+    );
   }
 }
 

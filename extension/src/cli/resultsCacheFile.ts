@@ -97,12 +97,18 @@ export class FileResultsCacheStore implements ResultsCacheStore {
     try {
       text = fs.readFileSync(this.file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && warn) this.warn(`results cache ${this.file} unreadable, ignoring it: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && warn)
+        this.warn(`results cache ${this.file} unreadable, ignoring it: ${(e as Error).message}`);
       return null;
     }
     try {
       const parsed = JSON.parse(text) as { schema?: unknown; entries?: unknown };
-      if (parsed?.schema !== CACHE_FILE_SCHEMA || typeof parsed.entries !== 'object' || parsed.entries === null || Array.isArray(parsed.entries)) {
+      if (
+        parsed?.schema !== CACHE_FILE_SCHEMA ||
+        typeof parsed.entries !== 'object' ||
+        parsed.entries === null ||
+        Array.isArray(parsed.entries)
+      ) {
         throw new Error(`not a ${CACHE_FILE_SCHEMA} file`);
       }
       const entries: Entries = new Map();
@@ -143,7 +149,10 @@ export class CliResultsCache {
   }
 
   async save(result: SeriesResult): Promise<void> {
-    await this.cache.save({ seriesInstanceUID: result.seriesInstanceUID, model: this.model, mode: this.mode, adapter: this.adapter }, result);
+    await this.cache.save(
+      { seriesInstanceUID: result.seriesInstanceUID, model: this.model, mode: this.mode, adapter: this.adapter },
+      result,
+    );
   }
 
   /** Writes what is pending; a cache that cannot be written is a warning, not a failed run. */

@@ -45,7 +45,6 @@ export interface FrameMeta {
   imageType?: string[];
 }
 
-
 /** Frames that form one geometric stack (or one image without usable geometry). */
 export interface Stack {
   /** 'stack': ≥ 2 parallel frames sorted along the normal; 'single': classified alone. */
@@ -62,7 +61,6 @@ export interface Stack {
   duplicates?: Array<{ frame: FrameMeta; keptIndex: number }>;
 }
 
-
 /** Decoded pixels of one frame, as stored (before the modality LUT). */
 export interface PixelFrame {
   rows: number;
@@ -70,7 +68,6 @@ export interface PixelFrame {
   /** One sample per pixel, row-major. Colour images are converted to luminance by the decoder. */
   data: Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array;
 }
-
 
 /** Where the pixels of a frame come from: DICOMweb, files on disk, or the viewer's cache. */
 export interface PixelSource {

@@ -79,13 +79,25 @@ interface AdaptFlags extends AdapterMethodFlags {
 export function adaptProgram(): Command {
   const cmd = new Command('adapt')
     .usage('--data <dir> --split <name> --out <adapter.json> | --corrections <export.json> --out <adapter.json> [options]')
-    .description("Fit a site adapter: the model's linear head re-fitted on a site's labelled images (and/or its corrections export), pulled towards the shipped head, with the model's replay set")
-    .option('--data <dir>', 'labelled data set in the shared format (series.csv, labels.csv, volumes/): every series of --split is a correction')
-    .addOption(new Option('--split <split>', 'which rows of series.csv (rows without a split count as test)').choices(['dev', 'test', 'train', 'all']).default('all'))
+    .description(
+      "Fit a site adapter: the model's linear head re-fitted on a site's labelled images (and/or its corrections export), pulled towards the shipped head, with the model's replay set",
+    )
+    .option(
+      '--data <dir>',
+      'labelled data set in the shared format (series.csv, labels.csv, volumes/): every series of --split is a correction',
+    )
+    .addOption(
+      new Option('--split <split>', 'which rows of series.csv (rows without a split count as test)')
+        .choices(['dev', 'test', 'train', 'all'])
+        .default('all'),
+    )
     .addOption(new Option('--modality <modality>', 'only this modality').choices(['CT', 'MR']))
     .option('--corrections <file>', 'a body-region-corrections/1 export of the viewer (repeatable)', collect)
     .requiredOption('--out <file>', 'adapter file to write (body-region-adapter/1)')
-    .option('--model <dir>', 'folder with model.json, the ONNX file, labels.json, head.json and the replay set (default: the repository models/)')
+    .option(
+      '--model <dir>',
+      'folder with model.json, the ONNX file, labels.json, head.json and the replay set (default: the repository models/)',
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   return addAdapterMethodOptions(cmd);
@@ -117,7 +129,9 @@ export async function adaptCommand(argv: string[]): Promise<number> {
     for (const file of flags.corrections ?? []) {
       const corrections = parseCorrections(JSON.parse(await fs.readFile(file, 'utf8')));
       if (model.sha256 && corrections.model.sha256 !== model.sha256) {
-        throw new AdapterError(`${file}: corrections were made with model sha256 ${corrections.model.sha256.slice(0, 12)}…, this model is ${model.sha256.slice(0, 12)}…`);
+        throw new AdapterError(
+          `${file}: corrections were made with model sha256 ${corrections.model.sha256.slice(0, 12)}…, this model is ${model.sha256.slice(0, 12)}…`,
+        );
       }
       items.push(...correctedEmbeddings(corrections, model.labelNames));
     }

@@ -22,8 +22,21 @@ export interface AdapterMethodFlags {
 export function addAdapterMethodOptions(cmd: Command, note = ''): Command {
   return cmd
     .option('--lambda <x>', `${note}L2 pull towards the shipped head`, positiveNumber, DEFAULT_ADAPTER_METHOD.lambda)
-    .option('--replay-weight <x>', `${note}weight of the replay set's mean loss (0: no replay)`, nonNegativeNumber, DEFAULT_ADAPTER_METHOD.replayWeight)
-    .addOption(new Option('--free-classes <which>', `${note}which classes' rows may move`).choices(['all', 'corrected']).default(DEFAULT_ADAPTER_METHOD.freeClasses));
+    .option(
+      '--replay-weight <x>',
+      `${note}weight of the replay set's mean loss (0: no replay)`,
+      nonNegativeNumber,
+      DEFAULT_ADAPTER_METHOD.replayWeight,
+    )
+    .addOption(
+      new Option('--free-classes <which>', `${note}which classes' rows may move`)
+        .choices(['all', 'corrected'])
+        .default(DEFAULT_ADAPTER_METHOD.freeClasses),
+    );
 }
 
-export const methodOf = (flags: AdapterMethodFlags): AdapterMethod => ({ lambda: flags.lambda, replayWeight: flags.replayWeight, freeClasses: flags.freeClasses });
+export const methodOf = (flags: AdapterMethodFlags): AdapterMethod => ({
+  lambda: flags.lambda,
+  replayWeight: flags.replayWeight,
+  freeClasses: flags.freeClasses,
+});

@@ -53,8 +53,15 @@ export function balancedReplay(items: SourcedEmbedding[], count: number, seed: n
     }
     return copy.slice(0, n);
   };
-  return waterFill(groupBy(items, (i) => i.label), Math.min(count, items.length), (classItems, n) =>
-    waterFill(groupBy(classItems, (i) => i.source), n, sample),
+  return waterFill(
+    groupBy(items, (i) => i.label),
+    Math.min(count, items.length),
+    (classItems, n) =>
+      waterFill(
+        groupBy(classItems, (i) => i.source),
+        n,
+        sample,
+      ),
   );
 }
 
@@ -83,7 +90,8 @@ export async function buildReplay(options: BuildReplayOptions): Promise<{ set: R
   const items: SourcedEmbedding[] = [];
   try {
     model = await loadModelFromDir(options.modelDir);
-    if (!model.embeddingSize) throw new ModelLoadError(`${options.modelDir}/model.json names no embeddingOutputName: no embeddings to replay`);
+    if (!model.embeddingSize)
+      throw new ModelLoadError(`${options.modelDir}/model.json names no embeddingOutputName: no embeddings to replay`);
     for (const [i, series] of selected.entries()) {
       items.push(...labelledEmbeddings(await classifySeriesVolumeDetailed(series, model), model.labelNames));
       if ((i + 1) % 20 === 0 || i + 1 === selected.length) log(`embedded ${i + 1}/${selected.length} series (${items.length} images)`);
@@ -117,11 +125,16 @@ function positiveInteger(value: string): number {
 export function buildReplayProgram(): Command {
   return new Command('build-replay')
     .usage('--data <dir> --model <dir> --out <dir> [--split train] [--count 2000]')
-    .description("Build a model's replay set for site adaptation (replay-embeddings.bin, replay-labels.json) from a labelled data set, through the engine")
+    .description(
+      "Build a model's replay set for site adaptation (replay-embeddings.bin, replay-labels.json) from a labelled data set, through the engine",
+    )
     .requiredOption('--data <dir>', 'labelled data set in the shared format (e.g. ../shared/data)')
     .addOption(new Option('--split <split>', 'which rows of series.csv').choices(['dev', 'test', 'train', 'all']).default('train'))
     .option('--model <dir>', 'model folder (model.json with embeddingOutputName)', DEFAULT_MODEL_DIR)
-    .option('--out <dir>', "where to write the two files; when it is the model folder, its model.json's replay entry is set (default: the model folder)")
+    .option(
+      '--out <dir>',
+      "where to write the two files; when it is the model folder, its model.json's replay entry is set (default: the model folder)",
+    )
     .option('--count <n>', 'embeddings in the set, balanced over classes and sources', positiveInteger, 2000)
     .option('--seed <n>', 'random seed of the draw', positiveInteger, 20261207)
     .exitOverride()
@@ -140,7 +153,15 @@ export async function buildReplayCommand(argv: string[]): Promise<number> {
   }
   const out = flags.out ?? flags.model;
   try {
-    const { set, manifestUpdated } = await buildReplay({ data: flags.data, split: flags.split, modelDir: flags.model, out, count: flags.count, seed: flags.seed, log: (l) => process.stderr.write(`${l}\n`) });
+    const { set, manifestUpdated } = await buildReplay({
+      data: flags.data,
+      split: flags.split,
+      modelDir: flags.model,
+      out,
+      count: flags.count,
+      seed: flags.seed,
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
     const classes = new Set(set.labels).size;
     const sources = new Set(set.sources).size;
     process.stdout.write(

@@ -218,11 +218,7 @@ export function splitSeenInTraining(split: string, trainedOn: string | null): bo
   return trainedOn === 'all' || split === 'all';
 }
 
-export function buildReport(
-  outcomes: readonly SeriesOutcome[],
-  labelNames: readonly string[],
-  context: ReportContext,
-): EvaluationReport {
+export function buildReport(outcomes: readonly SeriesOutcome[], labelNames: readonly string[], context: ReportContext): EvaluationReport {
   const images = imageRows(outcomes, labelNames);
   const overall = scoreImages(images, labelNames, context.bootstrap);
 
@@ -274,10 +270,15 @@ export function buildReport(
     spurious += match.spurious.length;
   }
 
-  const pairs = (pick: (i: ImageRow) => number) =>
-    images.map((i) => ({ truth: labelNames[i.truth], predicted: labelNames[pick(i)] }));
-  const nonAdjacentDecoded = nonAdjacentConfusions(pairs((i) => i.decoded), context.adjacency.test);
-  const nonAdjacentRaw = nonAdjacentConfusions(pairs((i) => i.raw), context.adjacency.test);
+  const pairs = (pick: (i: ImageRow) => number) => images.map((i) => ({ truth: labelNames[i.truth], predicted: labelNames[pick(i)] }));
+  const nonAdjacentDecoded = nonAdjacentConfusions(
+    pairs((i) => i.decoded),
+    context.adjacency.test,
+  );
+  const nonAdjacentRaw = nonAdjacentConfusions(
+    pairs((i) => i.raw),
+    context.adjacency.test,
+  );
 
   let bodyPartExamined: EvaluationReport['bodyPartExamined'];
   if (!context.hasBodyPartExamined) {

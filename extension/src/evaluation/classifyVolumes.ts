@@ -41,11 +41,19 @@ export interface VolumeFrames {
   eightBitRemapped: boolean;
 }
 
-export async function classifySeriesVolume(series: SeriesRecord, model: BodyRegionModel, options: VolumeClassifyOptions = {}): Promise<SeriesOutcome> {
+export async function classifySeriesVolume(
+  series: SeriesRecord,
+  model: BodyRegionModel,
+  options: VolumeClassifyOptions = {},
+): Promise<SeriesOutcome> {
   return (await classifySeriesVolumeDetailed(series, model, options)).outcome;
 }
 
-export async function classifySeriesVolumeDetailed(series: SeriesRecord, model: BodyRegionModel, options: VolumeClassifyOptions = {}): Promise<DetailedVolumeOutcome> {
+export async function classifySeriesVolumeDetailed(
+  series: SeriesRecord,
+  model: BodyRegionModel,
+  options: VolumeClassifyOptions = {},
+): Promise<DetailedVolumeOutcome> {
   const volume = await readNiftiVolume(series.volumePath);
   if (volume.slices !== series.slices) {
     throw new Error(`${series.id}: volume has ${volume.slices} slices, series.csv says ${series.slices}`);
@@ -56,14 +64,24 @@ export async function classifySeriesVolumeDetailed(series: SeriesRecord, model: 
   const pixels: PixelSource = {
     getPixels: async (frame: FrameMeta) => displayFrame(volume, (sliceOf.get(frame.sopInstanceUID) as number) ?? -1),
   };
-  return collect(series, { frames, sliceOf, positionsMm: slicePositionsMm(volume), eightBitRemapped: lut.eightBit }, pixels, model, options);
+  return collect(
+    series,
+    { frames, sliceOf, positionsMm: slicePositionsMm(volume), eightBitRemapped: lut.eightBit },
+    pixels,
+    model,
+    options,
+  );
 }
 
 /**
  * The series again, from the embeddings its first run kept (no volume read, no inference), with
  * another site adapter (or none): what `evaluate --simulate-sites` does for every site.
  */
-export async function redecodeSeriesVolume(first: DetailedVolumeOutcome, model: BodyRegionModel, adapter: SiteAdapter | null): Promise<DetailedVolumeOutcome> {
+export async function redecodeSeriesVolume(
+  first: DetailedVolumeOutcome,
+  model: BodyRegionModel,
+  adapter: SiteAdapter | null,
+): Promise<DetailedVolumeOutcome> {
   const noPixels: PixelSource = {
     getPixels: async () => {
       throw new Error('re-decoding needs every image in the first run');
@@ -72,10 +90,24 @@ export async function redecodeSeriesVolume(first: DetailedVolumeOutcome, model: 
   return collect(first.outcome.series, first.volume, noPixels, model, { adapter, known: knownOutputsFromResult(first.result) });
 }
 
-async function collect(series: SeriesRecord, volume: VolumeFrames, pixels: PixelSource, model: BodyRegionModel, options: VolumeClassifyOptions): Promise<DetailedVolumeOutcome> {
+async function collect(
+  series: SeriesRecord,
+  volume: VolumeFrames,
+  pixels: PixelSource,
+  model: BodyRegionModel,
+  options: VolumeClassifyOptions,
+): Promise<DetailedVolumeOutcome> {
   const { frames, sliceOf } = volume;
   const mode = options.mode ?? 'exhaustive';
-  const result = await classifySeries({ frames, pixels, model, mode, batchSize: options.batchSize ?? 32, adapter: options.adapter, known: options.known });
+  const result = await classifySeries({
+    frames,
+    pixels,
+    model,
+    mode,
+    batchSize: options.batchSize ?? 32,
+    adapter: options.adapter,
+    known: options.known,
+  });
   if (result.error) throw new Error(`${series.id}: the engine reported ${result.error.code}: ${result.error.message}`);
 
   const n = series.slices;

@@ -14,7 +14,13 @@ import { addAdapterMethodOptions, methodOf, type AdapterMethodFlags } from './ad
 import { runSimulationCommand } from './runSimulation';
 
 function idList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s.length > 0)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  ];
 }
 
 interface EvaluateFlags extends AdapterMethodFlags {
@@ -38,8 +44,16 @@ export function evaluateProgram(): Command {
     .usage('--data <dir> [--split dev|test|all] [--out <dir>] [--model <dir>] [--modality CT|MR] [options]')
     .description('Evaluate the body-region model on a data set in the shared format (series.csv, labels.csv, volumes/*.nii.gz)')
     .requiredOption('--data <dir>', 'data root holding ct/ and mr/, or one modality folder')
-    .addOption(new Option('--split <split>', 'which rows of series.csv (rows without a split count as test)').choices(['dev', 'test', 'train', 'all']).default('all'))
-    .option('--out <dir>', 'output folder for report.md, report.json, confusion.svg, confusion-raw.svg, predictions.csv', 'evaluation-report')
+    .addOption(
+      new Option('--split <split>', 'which rows of series.csv (rows without a split count as test)')
+        .choices(['dev', 'test', 'train', 'all'])
+        .default('all'),
+    )
+    .option(
+      '--out <dir>',
+      'output folder for report.md, report.json, confusion.svg, confusion-raw.svg, predictions.csv',
+      'evaluation-report',
+    )
     .option('--model <dir>', 'folder with model.json, the ONNX file and labels.json (default: the repository models/)')
     .addOption(new Option('--modality <modality>', 'only this modality').choices(['CT', 'MR']))
     .option('--series <ids>', 'only these series ids (comma-separated, repeatable)', idList)
@@ -47,9 +61,20 @@ export function evaluateProgram(): Command {
     .option('--bootstrap <reps>', 'bootstrap resamples over subjects (0: no intervals)', nonNegativeInteger, 1000)
     .option('--seed <n>', 'bootstrap random seed', nonNegativeInteger, 20261127)
     .option('--batch-size <n>', 'images per inference call', positiveInteger, 32)
-    .addOption(new Option('--mode <mode>', "the engine's mode: classify every image, or sample and bisect boundaries").choices(['exhaustive', 'fast']).default('exhaustive'))
-    .option('--adapter <file>', 'site adapter (body-region-adapter/1, from `body-region adapt`) applied to every image; the report records it')
-    .option('--simulate-sites <k>', 'instead of the report: every source with ≥ 3 series corrects k series (k subjects) and is scored on its others, with and without the adapter (docs/ADAPTATION.md)', positiveInteger)
+    .addOption(
+      new Option('--mode <mode>', "the engine's mode: classify every image, or sample and bisect boundaries")
+        .choices(['exhaustive', 'fast'])
+        .default('exhaustive'),
+    )
+    .option(
+      '--adapter <file>',
+      'site adapter (body-region-adapter/1, from `body-region adapt`) applied to every image; the report records it',
+    )
+    .option(
+      '--simulate-sites <k>',
+      'instead of the report: every source with ≥ 3 series corrects k series (k subjects) and is scored on its others, with and without the adapter (docs/ADAPTATION.md)',
+      positiveInteger,
+    )
 
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });

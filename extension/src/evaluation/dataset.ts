@@ -137,7 +137,7 @@ export async function readModalityFolder(folder: string): Promise<{ series: Seri
       split: r.split || 'test',
       kind: r.kind ?? '',
       notes: r.notes ?? '',
-      bodyPartExamined: bodyPartColumn ? r[bodyPartColumn] ?? '' : undefined,
+      bodyPartExamined: bodyPartColumn ? (r[bodyPartColumn] ?? '') : undefined,
       volumePath: path.join(folder, 'volumes', `${r.id}.nii.gz`),
       sliceLabels: sliceLabelsFromRanges(r.id, slices, rangesById.get(r.id) ?? []),
     };

@@ -21,6 +21,7 @@ export function labelledEmbeddings(detailed: DetailedVolumeOutcome, labelNames: 
     if (label < 0) throw new Error(`${outcome.series.id} slice ${k}: label ${truth} is not one of the model's labels`);
     out.push({ embedding: decodeEmbedding(image.embedding), label, series: outcome.series.id, source: outcome.series.source });
   }
-  if (out.length === 0 && result.images.length > 0) throw new Error(`${outcome.series.id}: the model gave no embeddings (model.json names no embeddingOutputName)`);
+  if (out.length === 0 && result.images.length > 0)
+    throw new Error(`${outcome.series.id}: the model gave no embeddings (model.json names no embeddingOutputName)`);
   return out;
 }

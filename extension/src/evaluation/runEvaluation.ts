@@ -55,7 +55,14 @@ export async function readAdapter(file: string, model: BodyRegionModel): Promise
 
 export function reportAdapter(file: string, adapter: SiteAdapter): ReportAdapter {
   const f = adapter.file;
-  return { file, id: adapter.id, corrections: f.corrections.images, series: f.corrections.series, classes: f.corrections.classes, createdAt: f.createdAt };
+  return {
+    file,
+    id: adapter.id,
+    corrections: f.corrections.images,
+    series: f.corrections.series,
+    classes: f.corrections.classes,
+    createdAt: f.createdAt,
+  };
 }
 
 /** model.json may record what the model was trained on (`training.trainedOn`, written by train.py). */
@@ -91,7 +98,10 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     if (unknown.length > 0) throw new NothingSelectedError(`series not found in split "${options.split}": ${unknown.join(', ')}`);
   }
   if (options.limitSeries !== undefined) selected = selected.slice(0, options.limitSeries);
-  if (selected.length === 0) throw new NothingSelectedError(`no series in ${options.data} for split "${options.split}"${options.modality ? ` and modality ${options.modality}` : ''}`);
+  if (selected.length === 0)
+    throw new NothingSelectedError(
+      `no series in ${options.data} for split "${options.split}"${options.modality ? ` and modality ${options.modality}` : ''}`,
+    );
 
   const modelDir = path.resolve(options.modelDir ?? DEFAULT_MODEL_DIR);
   const model = await loadModelFromDir(modelDir);
@@ -140,8 +150,14 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   await fs.writeFile(path.join(options.out, 'report.json'), reportJson(report));
   await fs.writeFile(path.join(options.out, 'report.md'), reportMarkdown(report));
   await fs.writeFile(path.join(options.out, 'predictions.csv'), predictionsCsv(outcomes));
-  await fs.writeFile(path.join(options.out, 'confusion.svg'), confusionSvg(report.confusion.labels, report.confusion.decoded, `${title}: decoded labels`));
-  await fs.writeFile(path.join(options.out, 'confusion-raw.svg'), confusionSvg(report.confusion.labels, report.confusion.raw, `${title}: raw (argmax) labels`));
+  await fs.writeFile(
+    path.join(options.out, 'confusion.svg'),
+    confusionSvg(report.confusion.labels, report.confusion.decoded, `${title}: decoded labels`),
+  );
+  await fs.writeFile(
+    path.join(options.out, 'confusion-raw.svg'),
+    confusionSvg(report.confusion.labels, report.confusion.raw, `${title}: raw (argmax) labels`),
+  );
   log(`report written to ${options.out} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return report;
 }

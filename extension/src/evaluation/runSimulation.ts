@@ -37,9 +37,30 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const assets = await adaptationAssets(modelDir, model);
     if (!assets.replay) log(`warning: ${modelDir}/model.json names no replay set: adapters are fitted without replay`);
     const name = `${model.manifest.modelId} ${model.manifest.version}`;
-    const report = await simulateSites(selected, { k: options.k, seed: options.seed, method: options.method, batchSize: options.batchSize, modelFor: () => ({ name, assets }), log });
+    const report = await simulateSites(selected, {
+      k: options.k,
+      seed: options.seed,
+      method: options.method,
+      batchSize: options.batchSize,
+      modelFor: () => ({ name, assets }),
+      log,
+    });
     await fs.mkdir(options.out, { recursive: true });
-    const json = JSON.stringify({ ...report, model: { dir: modelDir, id: model.manifest.modelId, version: model.manifest.version, sha256: model.sha256, trainedOn: (model.manifest.training as { trainedOn?: string } | undefined)?.trainedOn ?? null }, data: { path: options.data, split: options.split, modality: options.modality ?? null } }, null, 2);
+    const json = JSON.stringify(
+      {
+        ...report,
+        model: {
+          dir: modelDir,
+          id: model.manifest.modelId,
+          version: model.manifest.version,
+          sha256: model.sha256,
+          trainedOn: (model.manifest.training as { trainedOn?: string } | undefined)?.trainedOn ?? null,
+        },
+        data: { path: options.data, split: options.split, modality: options.modality ?? null },
+      },
+      null,
+      2,
+    );
     await fs.writeFile(path.join(options.out, 'simulate-sites.json'), json + '\n');
     await fs.writeFile(path.join(options.out, 'simulate-sites.md'), simulationMarkdown(report, `${name}, split ${options.split}`));
     return report;

@@ -123,7 +123,9 @@ export async function simulateSites(selected: SeriesRecord[], options: SimulateO
   const siteKey = (s: SeriesRecord) => `${s.modality}|${s.source}`;
   const bySite = new Map<string, SeriesRecord[]>();
   for (const s of selected) bySite.set(siteKey(s), [...(bySite.get(siteKey(s)) ?? []), s]);
-  const sites = [...bySite.entries()].filter(([, list]) => list.length >= 3 && new Set(list.map((s) => s.subject)).size > options.k).sort(([a], [b]) => a.localeCompare(b));
+  const sites = [...bySite.entries()]
+    .filter(([, list]) => list.length >= 3 && new Set(list.map((s) => s.subject)).size > options.k)
+    .sort(([a], [b]) => a.localeCompare(b));
 
   // One inference pass per model over every series; adapters then only re-decode.
   const firstRuns = options.runsCache ?? new Map<string, Map<string, DetailedVolumeOutcome>>();
@@ -157,7 +159,12 @@ export async function simulateSites(selected: SeriesRecord[], options: SimulateO
     const adapter = new SiteAdapter(file);
     const corrected = new Set(file.corrections.classes);
 
-    const siteBefore = tally(), siteAfter = tally(), absentBefore = tally(), absentAfter = tally(), othersBefore = tally(), othersAfter = tally();
+    const siteBefore = tally(),
+      siteAfter = tally(),
+      absentBefore = tally(),
+      absentAfter = tally(),
+      othersBefore = tally(),
+      othersAfter = tally();
     const scored = list.filter((s) => !fitSubjects.has(s.subject));
     for (const s of selected) {
       const first = runs.get(s.id) as DetailedVolumeOutcome;
@@ -190,7 +197,11 @@ export async function simulateSites(selected: SeriesRecord[], options: SimulateO
       after,
       errorReduction: reduction(before, after),
       absentClasses: { before: accuracy(absentBefore), after: accuracy(absentAfter) },
-      others: { before: oBefore, after: oAfter, changePoints: oBefore.decoded !== null && oAfter.decoded !== null ? 100 * (oAfter.decoded - oBefore.decoded) : null },
+      others: {
+        before: oBefore,
+        after: oAfter,
+        changePoints: oBefore.decoded !== null && oAfter.decoded !== null ? 100 * (oAfter.decoded - oBefore.decoded) : null,
+      },
       fit: { ms: file.fit.ms, iterations: file.fit.iterations },
       model: siteModel.name,
     });

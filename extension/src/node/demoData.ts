@@ -46,8 +46,12 @@ export function invesaliusSeries(projectPath = INVESALIUS_PROJECT): Uint8Array[]
     execFileSync('tar', ['xzf', projectPath, '-C', tmp, '--wildcards', '*/main.plist', '*/matrix.dat']);
     const dir = path.join(tmp, fs.readdirSync(tmp)[0]);
     const plist = fs.readFileSync(path.join(dir, 'main.plist'), 'utf8');
-    const shape = [...(plist.match(/<key>shape<\/key>\s*<array>([\s\S]*?)<\/array>/)?.[1] ?? '').matchAll(/<integer>(\d+)<\/integer>/g)].map((m) => Number(m[1]));
-    const spacing = [...(plist.match(/<key>spacing<\/key>\s*<array>([\s\S]*?)<\/array>/)?.[1] ?? '').matchAll(/<real>([\d.]+)<\/real>/g)].map((m) => Number(m[1]));
+    const shape = [
+      ...(plist.match(/<key>shape<\/key>\s*<array>([\s\S]*?)<\/array>/)?.[1] ?? '').matchAll(/<integer>(\d+)<\/integer>/g),
+    ].map((m) => Number(m[1]));
+    const spacing = [
+      ...(plist.match(/<key>spacing<\/key>\s*<array>([\s\S]*?)<\/array>/)?.[1] ?? '').matchAll(/<real>([\d.]+)<\/real>/g),
+    ].map((m) => Number(m[1]));
     const [slices, rows, columns] = shape;
     const raw = fs.readFileSync(path.join(dir, 'matrix.dat'));
     if (!slices || raw.length < slices * rows * columns * 2) return null;

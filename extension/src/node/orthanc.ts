@@ -135,4 +135,3 @@ export async function uploadFiles(orthancUrl: string, files: Array<string | Uint
   }
   return ids;
 }
-

@@ -102,7 +102,9 @@ const TOKEN_COOKIE = 'body_region_token';
 export async function startViewerServer(options: ViewerServerOptions): Promise<ViewerServer> {
   const host = options.host ?? '127.0.0.1';
   if (!isLoopback(host) && !options.accessToken) {
-    throw new Error(`listening on ${host} (beyond loopback) needs an access token for the /dicom-web proxy (BODY_REGION_ACCESS_TOKEN or --access-token-file)`);
+    throw new Error(
+      `listening on ${host} (beyond loopback) needs an access token for the /dicom-web proxy (BODY_REGION_ACCESS_TOKEN or --access-token-file)`,
+    );
   }
   const server = http.createServer((req, res) => {
     handle(options, req, res).catch((error) => {
@@ -224,17 +226,38 @@ function notFound(res: http.ServerResponse): void {
   res.end('not found');
 }
 
-function sendFile(res: http.ServerResponse, file: string, req: http.IncomingMessage, cacheControl: string, extra: http.OutgoingHttpHeaders = {}): void {
+function sendFile(
+  res: http.ServerResponse,
+  file: string,
+  req: http.IncomingMessage,
+  cacheControl: string,
+  extra: http.OutgoingHttpHeaders = {},
+): void {
   fs.stat(file, (error, stat) => {
     if (error || !stat.isFile()) return notFound(res);
     const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-    res.writeHead(200, { 'Content-Type': type, 'Content-Length': stat.size, 'Cache-Control': cacheControl, ...ISOLATION_HEADERS, ...extra });
+    res.writeHead(200, {
+      'Content-Type': type,
+      'Content-Length': stat.size,
+      'Cache-Control': cacheControl,
+      ...ISOLATION_HEADERS,
+      ...extra,
+    });
     if (req.method === 'HEAD') return void res.end();
     fs.createReadStream(file).pipe(res);
   });
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 function proxy(options: ViewerServerOptions, req: http.IncomingMessage, res: http.ServerResponse, rest: string): Promise<void> {
   const { upstream } = options;

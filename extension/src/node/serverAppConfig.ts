@@ -41,7 +41,7 @@ export function renderAppConfig(overrides: Partial<AppConfigOptions> = {}): stri
     groupEnabledModesFirst: true,
     maxNumRequests: { interaction: 100, thumbnail: 4, prefetch: 10 },
     showErrorDetails: 'always',
-    defaultDataSourceName: 'dicomweb',${o.writeBack ? "\n    bodyRegion: { writeBack: true }," : ''}
+    defaultDataSourceName: 'dicomweb',${o.writeBack ? '\n    bodyRegion: { writeBack: true },' : ''}
     dataSources: [
       {
         namespace: '@ohif/extension-default.dataSourcesModule.dicomweb',

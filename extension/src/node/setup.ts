@@ -105,13 +105,16 @@ export function ensureOrthanc(log: Log): void {
 export function ensureDemoPackage(log: Log): void {
   if (fs.existsSync(INVESALIUS_PROJECT)) return;
   if (!aptInstall(['invesalius-examples'], log)) {
-    log('Note: the demo head CT needs Debian\'s invesalius-examples (`sudo apt-get install -y invesalius-examples`); continuing without it.');
+    log(
+      "Note: the demo head CT needs Debian's invesalius-examples (`sudo apt-get install -y invesalius-examples`); continuing without it.",
+    );
   }
 }
 
 export function checkModel(paths: Paths): string | null {
   for (const file of ['model.json', 'labels.json']) {
-    if (!fs.existsSync(path.join(paths.modelsDir, file))) return `models/${file} is missing: the panel will say the model cannot be loaded.`;
+    if (!fs.existsSync(path.join(paths.modelsDir, file)))
+      return `models/${file} is missing: the panel will say the model cannot be loaded.`;
   }
   return null;
 }

@@ -41,12 +41,28 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   const program = new Command()
     .name('npm start --')
     .option('--dicomweb <url>', 'use an existing DICOMweb archive (default: embedded Orthanc)', env.BODY_REGION_DICOMWEB)
-    .option('--header <header>', "request header for that archive (repeatable; npm prints it: prefer --header-file)", (v: string, all: string[]) => [...all, v], [])
-    .option('--header-file <file>', "file of 'Name: value' lines for that archive (or BODY_REGION_HEADER_FILE, or BODY_REGION_AUTH_HEADER='Name: value')")
+    .option(
+      '--header <header>',
+      'request header for that archive (repeatable; npm prints it: prefer --header-file)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option(
+      '--header-file <file>',
+      "file of 'Name: value' lines for that archive (or BODY_REGION_HEADER_FILE, or BODY_REGION_AUTH_HEADER='Name: value')",
+    )
     .option('--import <folder>', 'send the DICOM files in this folder to the embedded archive')
     .option('--port <port>', 'viewer port', (v) => Number(v), Number(env.BODY_REGION_PORT ?? 3000))
-    .option('--host <address>', 'address to listen on; beyond loopback the archive proxy needs an access token', env.BODY_REGION_HOST ?? '127.0.0.1')
-    .option('--access-token-file <file>', 'file holding the access token the /dicom-web proxy asks for (or BODY_REGION_ACCESS_TOKEN)', env.BODY_REGION_ACCESS_TOKEN_FILE)
+    .option(
+      '--host <address>',
+      'address to listen on; beyond loopback the archive proxy needs an access token',
+      env.BODY_REGION_HOST ?? '127.0.0.1',
+    )
+    .option(
+      '--access-token-file <file>',
+      'file holding the access token the /dicom-web proxy asks for (or BODY_REGION_ACCESS_TOKEN)',
+      env.BODY_REGION_ACCESS_TOKEN_FILE,
+    )
     .option('--no-demo', 'do not load the demo data')
     .option('--data-dir <dir>', 'embedded archive storage (default .cache/orthanc-data)')
     .option('--write-back', 'let the panel save results to the archive as DICOM SRs (docs/SR.md)')
@@ -151,8 +167,13 @@ export async function main(argv: string[]): Promise<number> {
   let upstream: UpstreamArchive;
   if (options.dicomweb) {
     if (options.import) log('Note: --import sends files to the embedded archive only; ignored with --dicomweb.');
-    upstream = { url: options.dicomweb, headers: archiveHeaders({ header: options.header, headerFile: options.headerFile }), preserveHost: false };
-    if (options.header.length) log('Note: --header values show in npm\'s banner and in ps; --header-file or BODY_REGION_AUTH_HEADER keep them out (docs/OHIF.md).');
+    upstream = {
+      url: options.dicomweb,
+      headers: archiveHeaders({ header: options.header, headerFile: options.headerFile }),
+      preserveHost: false,
+    };
+    if (options.header.length)
+      log("Note: --header values show in npm's banner and in ps; --header-file or BODY_REGION_AUTH_HEADER keep them out (docs/OHIF.md).");
     log(`Using the DICOMweb archive at ${urlForLog(options.dicomweb)}`);
   } else {
     ensureOrthanc(log);
@@ -176,7 +197,8 @@ export async function main(argv: string[]): Promise<number> {
     onProxyError: (m) => log(`proxy: ${m}`),
   });
   log(`Viewer ready: ${server.url}/  (open a CT or MR study with the "Body regions" mode, route /${MODE_ROUTE})`);
-  if (!isLoopback(options.host)) log(`Listening on ${options.host}: the archive proxy asks for the access token (${LOGIN_PATH}, or a Bearer header).`);
+  if (!isLoopback(options.host))
+    log(`Listening on ${options.host}: the archive proxy asks for the access token (${LOGIN_PATH}, or a Bearer header).`);
   log('Press Ctrl+C to stop.');
 
   await new Promise<void>((resolve) => {

@@ -29,7 +29,8 @@ function evidenceOf(ctx: OhifContext, job: SeriesJob): SeriesEvidence | null {
     .filter((ds) => ds.SeriesInstanceUID === job.seriesInstanceUID)
     .flatMap((ds) => ds.instances ?? []);
   const unique = new Map<string, string>();
-  for (const i of instances) if (typeof i.SOPInstanceUID === 'string' && typeof i.SOPClassUID === 'string') unique.set(i.SOPInstanceUID, i.SOPClassUID);
+  for (const i of instances)
+    if (typeof i.SOPInstanceUID === 'string' && typeof i.SOPClassUID === 'string') unique.set(i.SOPInstanceUID, i.SOPClassUID);
   if (!unique.size) return null;
   return { instances: [...unique].map(([sopInstanceUID, sopClassUID]) => ({ sopInstanceUID, sopClassUID })), source: instances[0] };
 }

@@ -24,7 +24,14 @@ export function mainRegionOfDisplaySet(service: BodyRegionService, ds: OhifDispl
   return regionsFromTags(bodyPartOf(ds), ds.SeriesDescription)[0] ?? '';
 }
 
-export function registerCustomAttributes(hangingProtocolService: { addCustomAttribute: (...args: unknown[]) => void }, service: BodyRegionService): void {
-  hangingProtocolService.addCustomAttribute(ATTRIBUTE_REGION, 'Body region (main)', (ds: OhifDisplaySet) => mainRegionOfDisplaySet(service, ds));
-  hangingProtocolService.addCustomAttribute(ATTRIBUTE_REGIONS, 'Body regions (all)', (ds: OhifDisplaySet) => regionsOfDisplaySet(service, ds));
+export function registerCustomAttributes(
+  hangingProtocolService: { addCustomAttribute: (...args: unknown[]) => void },
+  service: BodyRegionService,
+): void {
+  hangingProtocolService.addCustomAttribute(ATTRIBUTE_REGION, 'Body region (main)', (ds: OhifDisplaySet) =>
+    mainRegionOfDisplaySet(service, ds),
+  );
+  hangingProtocolService.addCustomAttribute(ATTRIBUTE_REGIONS, 'Body regions (all)', (ds: OhifDisplaySet) =>
+    regionsOfDisplaySet(service, ds),
+  );
 }

@@ -20,7 +20,8 @@ export function getCommandsModule(ctx: OhifContext) {
     [COMMANDS.nextRegion]: { commandFn: () => stepRegion(ctx, runtime.service, 1) },
     [COMMANDS.previousRegion]: { commandFn: () => stepRegion(ctx, runtime.service, -1) },
     [COMMANDS.exportResults]: {
-      commandFn: ({ download = true }: { download?: boolean } = {}) => (download ? downloadResults(runtime.service) : resultsDocument(runtime.service)),
+      commandFn: ({ download = true }: { download?: boolean } = {}) =>
+        download ? downloadResults(runtime.service) : resultsDocument(runtime.service),
     },
     [COMMANDS.getStats]: {
       commandFn: () => ({

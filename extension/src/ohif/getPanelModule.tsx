@@ -22,7 +22,11 @@ export function getPanelModule(ctx: OhifContext) {
     exportResults: () => downloadResults(runtime.service),
     shortcutHint: `${hint(HOTKEYS.previousRegion)} / ${hint(HOTKEYS.nextRegion)}`,
   };
-  const component = createIslandComponent('BodyRegionPanel', () => <ConnectedPanel service={runtime.service} actions={actions} />, PANEL_CSS);
+  const component = createIslandComponent(
+    'BodyRegionPanel',
+    () => <ConnectedPanel service={runtime.service} actions={actions} />,
+    PANEL_CSS,
+  );
   return [
     {
       name: PANEL_NAME,

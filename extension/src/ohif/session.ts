@@ -31,7 +31,9 @@ export function startSession(ctx: OhifContext): ViewerSession {
   stopSession();
   if (!runner) {
     const configured = runtime.configuration.assetBase;
-    const base = configured ? new URL(configured.endsWith('/') ? configured : `${configured}/`, globalThis.location.href).href : assetBase();
+    const base = configured
+      ? new URL(configured.endsWith('/') ? configured : `${configured}/`, globalThis.location.href).href
+      : assetBase();
     runner = new WorkerRunner({
       workerUrl: new URL(WORKER_FILE, base).href,
       assetBase: base,
@@ -45,7 +47,10 @@ export function startSession(ctx: OhifContext): ViewerSession {
     });
     runtime.runner = runner;
     const cached = withBrowserResultsCache(runner, base, runtime.configuration);
-    runtime.service.setRunner(withArchiveSrs(cached, ctx, base, { root: () => dataSourceRoot(ctx), headers: () => authHeaders(ctx) }), summariseForPanel);
+    runtime.service.setRunner(
+      withArchiveSrs(cached, ctx, base, { root: () => dataSourceRoot(ctx), headers: () => authHeaders(ctx) }),
+      summariseForPanel,
+    );
   }
   resultSources.reset();
   runtime.session = new ViewerSession(ctx, runtime.service);

@@ -62,7 +62,8 @@ const bench = {
   },
   /** measureUserAgentSpecificMemory when the page is cross-origin isolated (may take seconds). */
   async userAgentMemoryMB(): Promise<number | null> {
-    const fn = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
+    const fn = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> })
+      .measureUserAgentSpecificMemory;
     if (!fn) return null;
     const result = await fn.call(performance);
     return result.bytes / 2 ** 20;

@@ -19,10 +19,19 @@ export async function queueStatus(connection: IORedis, queueName: string, failur
   const queue = new Queue<SeriesJobData>(queueName, { connection });
   try {
     const c = await queue.getJobCounts('waiting', 'prioritized', 'paused', 'active', 'delayed', 'completed', 'failed');
-    const counts = { waiting: c.waiting + c.prioritized + c.paused, active: c.active, delayed: c.delayed, done: c.completed, failed: c.failed };
+    const counts = {
+      waiting: c.waiting + c.prioritized + c.paused,
+      active: c.active,
+      delayed: c.delayed,
+      done: c.completed,
+      failed: c.failed,
+    };
     const recent = await queue.getJobs(['completed'], 0, 999, false);
     const now = Date.now();
-    const finished = recent.map((j) => j.finishedOn ?? 0).filter((t) => t > now - WINDOW_MS).sort((a, b) => a - b);
+    const finished = recent
+      .map((j) => j.finishedOn ?? 0)
+      .filter((t) => t > now - WINDOW_MS)
+      .sort((a, b) => a - b);
     let throughput: number | null = null;
     if (finished.length >= 2) {
       const spanS = (finished[finished.length - 1] - finished[0]) / 1000;

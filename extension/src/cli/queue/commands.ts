@@ -33,7 +33,10 @@ function sinceDate(value: string): string {
 
 function addRedisOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--redis <url>', `Redis of the queue, e.g. redis://10.0.0.5:6379/0 (password from ${REDIS_PASSWORD_ENV} or --redis-password-file, never in the URL)`)
+    .requiredOption(
+      '--redis <url>',
+      `Redis of the queue, e.g. redis://10.0.0.5:6379/0 (password from ${REDIS_PASSWORD_ENV} or --redis-password-file, never in the URL)`,
+    )
     .option('--redis-password-file <file>', 'file holding the Redis password')
     .option('--queue <name>', 'queue name (one per archive and model, if several share a Redis)', DEFAULT_QUEUE)
     .option('-q, --quiet', 'only errors and the final summary on stderr');
@@ -42,7 +45,9 @@ function addRedisOptions(cmd: Command): Command {
 type Run = (code: number) => void;
 
 export function addQueueCommands(program: Command, setExit: Run): void {
-  const queue = program.command('queue').description('label a whole archive with many workers on a job queue (BullMQ on Redis): enqueue, worker, status, retry-failed, drain');
+  const queue = program
+    .command('queue')
+    .description('label a whole archive with many workers on a job queue (BullMQ on Redis): enqueue, worker, status, retry-failed, drain');
 
   addRedisOptions(
     queue
@@ -54,7 +59,7 @@ export function addQueueCommands(program: Command, setExit: Run): void {
       .option('--study <uid>', 'StudyInstanceUID (repeatable)', collect)
       .option('--out <file>', 'JSON Lines of the workers: series with a successful line of this model are skipped')
       .option('--model <dir>', 'the model the jobs are for (its sha256 is part of each job id)', DEFAULT_MODEL_DIR)
-      .option('--header <header>', "HTTP header for the archive (repeatable; never logged)", collect)
+      .option('--header <header>', 'HTTP header for the archive (repeatable; never logged)', collect)
       .option('--retries <n>', 'retries per archive request', int(0), 3)
       .option('--timeout <ms>', 'per-request timeout', int(1), 30000)
       .option('--page-size <n>', 'QIDO-RS limit asked per page (the archive may answer fewer)', int(1), 200)
@@ -67,7 +72,11 @@ export function addQueueCommands(program: Command, setExit: Run): void {
       .command('worker')
       .description('classify series from the queue until stopped (SIGTERM: finish or release the current jobs)')
       .option('--out <file>', 'JSON Lines output, shared safely by the workers of a machine (required)')
-      .addOption(new Option('--mode <mode>', 'fast: samples and refines boundaries; exhaustive: every image').choices(['exhaustive', 'fast']).default('fast'))
+      .addOption(
+        new Option('--mode <mode>', 'fast: samples and refines boundaries; exhaustive: every image')
+          .choices(['exhaustive', 'fast'])
+          .default('fast'),
+      )
       .option('--model <dir>', 'folder with model.json, the ONNX file and labels.json', DEFAULT_MODEL_DIR)
       .option('--concurrency <n>', 'series classified at the same time by this process', int(1), 1)
       .option('--frame-concurrency <n>', 'frames fetched at the same time per series', int(1), 4)
@@ -85,12 +94,37 @@ export function addQueueCommands(program: Command, setExit: Run): void {
     .option('--failures <n>', 'how many recent failures to list', int(0), 10)
     .action(async (flags) => setExit(await guarded(() => statusCommand(flags))));
 
-  const change = (name: string, description: string, body: (connection: IORedis, queueName: string) => Promise<number>, said: (n: number, queueName: string) => string) =>
+  const change = (
+    name: string,
+    description: string,
+    body: (connection: IORedis, queueName: string) => Promise<number>,
+    said: (n: number, queueName: string) => string,
+  ) =>
     addRedisOptions(queue.command(name).description(description)).action(async (flags: QueueFlags) =>
-      setExit(await guarded(() => withRedis(flags, async (connection) => (process.stderr.write(`body-region: ${said(await body(connection, flags.queue), flags.queue)}\n`), ExitCode.Ok)))),
+      setExit(
+        await guarded(() =>
+          withRedis(
+            flags,
+            async (connection) => (
+              process.stderr.write(`body-region: ${said(await body(connection, flags.queue), flags.queue)}\n`),
+              ExitCode.Ok
+            ),
+          ),
+        ),
+      ),
     );
-  change('retry-failed', 'put every dead-lettered series back in the queue', retryFailed, (n, q) => `${n} failed series back in queue ${q}`);
-  change('drain', 'remove every waiting and delayed job (running ones finish; done and failed are kept)', drainQueue, (n, q) => `removed ${n} waiting jobs from queue ${q}`);
+  change(
+    'retry-failed',
+    'put every dead-lettered series back in the queue',
+    retryFailed,
+    (n, q) => `${n} failed series back in queue ${q}`,
+  );
+  change(
+    'drain',
+    'remove every waiting and delayed job (running ones finish; done and failed are kept)',
+    drainQueue,
+    (n, q) => `removed ${n} waiting jobs from queue ${q}`,
+  );
 }
 
 /** A short-lived command's Redis connection, closed after the body. */
@@ -133,7 +167,8 @@ interface EnqueueFlags extends QueueFlags {
 
 async function enqueueCommand(flags: EnqueueFlags): Promise<number> {
   const chosen = [flags.all, flags.since, flags.study?.length].filter(Boolean).length;
-  if (chosen !== 1) throw new CliError('queue enqueue needs exactly one of --all, --since <date> or --study <uid> (repeatable)', ExitCode.Usage);
+  if (chosen !== 1)
+    throw new CliError('queue enqueue needs exactly one of --all, --since <date> or --study <uid> (repeatable)', ExitCode.Usage);
   const headers = parseHeaders(flags.header);
   const modelKey = modelKeyOfDir(flags.model);
   const done = flags.out ? new JsonlResultSink(flags.out, modelKey).doneSeries() : new Set<string>();
@@ -180,7 +215,8 @@ interface WorkerFlags extends QueueFlags {
 }
 
 async function workerCommand(flags: WorkerFlags): Promise<number> {
-  if (!flags.out) throw new CliError('queue worker needs --out <file> (JSON Lines; shared safely by the workers of a machine)', ExitCode.Usage);
+  if (!flags.out)
+    throw new CliError('queue worker needs --out <file> (JSON Lines; shared safely by the workers of a machine)', ExitCode.Usage);
   const headers = parseHeaders(flags.header);
   const modelKey = modelKeyOfDir(flags.model);
   installXhrPolyfill();

@@ -99,5 +99,8 @@ async function addBatch(queue: Queue<SeriesJobData>, opts: EnqueueOptions, refs:
 function archiveError(url: string, error: unknown): Error {
   if (error instanceof AbortError) return error;
   const denied = error instanceof HttpError && (error.status === 401 || error.status === 403);
-  return new CliError(`archive ${url} could not be listed: ${describeError(error)}${denied ? ' (authorization refused: check --header)' : ''}`, ExitCode.ArchiveUnreachable);
+  return new CliError(
+    `archive ${url} could not be listed: ${describeError(error)}${denied ? ' (authorization refused: check --header)' : ''}`,
+    ExitCode.ArchiveUnreachable,
+  );
 }

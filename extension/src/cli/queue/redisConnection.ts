@@ -23,7 +23,8 @@ function parseRedisUrl(raw: string): URL {
   } catch {
     throw new CliError('--redis expects a URL such as redis://10.0.0.5:6379/0', ExitCode.Usage);
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new CliError('--redis expects a redis:// or rediss:// URL', ExitCode.Usage);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new CliError('--redis expects a redis:// or rediss:// URL', ExitCode.Usage);
   if (url.password) {
     throw new CliError(
       `do not put the Redis password in --redis (command lines are visible to every user): set ${REDIS_PASSWORD_ENV} or use --redis-password-file`,
@@ -45,7 +46,10 @@ function readPassword(flags: RedisFlags, env: NodeJS.ProcessEnv): string | undef
     try {
       return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (error) {
-      throw new CliError(`cannot read the Redis password file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.Usage);
+      throw new CliError(
+        `cannot read the Redis password file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        ExitCode.Usage,
+      );
     }
   }
   return env[REDIS_PASSWORD_ENV] || undefined;
@@ -55,7 +59,8 @@ function readPassword(flags: RedisFlags, env: NodeJS.ProcessEnv): string | undef
 export function redisOptions(flags: RedisFlags, env: NodeJS.ProcessEnv = process.env): RedisOptions {
   const url = parseRedisUrl(flags.redis);
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new CliError('--redis: the path must be a database number, e.g. redis://host:6379/0', ExitCode.Usage);
+  if (!Number.isInteger(db) || db < 0)
+    throw new CliError('--redis: the path must be a database number, e.g. redis://host:6379/0', ExitCode.Usage);
   return {
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port ? Number(url.port) : 6379,

@@ -63,7 +63,13 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerStats> {
   const archiveFor = (url: string) => {
     let a = archives.get(url);
     if (!a) {
-      const archive = new DicomWebArchive({ url, headers: opts.headers, concurrency: opts.frameConcurrency, retries: opts.retries, timeoutMs: opts.timeoutMs });
+      const archive = new DicomWebArchive({
+        url,
+        headers: opts.headers,
+        concurrency: opts.frameConcurrency,
+        retries: opts.retries,
+        timeoutMs: opts.timeoutMs,
+      });
       a = { archive, pixels: new DicomWebPixelSource(archive) };
       archives.set(url, a);
     }
@@ -82,7 +88,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerStats> {
     const d = job.data;
     try {
       if (d.modelSha256 !== opts.modelKey.sha256) {
-        throw new UnrecoverableError(`wrong-model: enqueued for model sha ${d.modelSha256.slice(0, 12)}, this worker has ${opts.modelKey.sha256.slice(0, 12)}`);
+        throw new UnrecoverableError(
+          `wrong-model: enqueued for model sha ${d.modelSha256.slice(0, 12)}, this worker has ${opts.modelKey.sha256.slice(0, 12)}`,
+        );
       }
       if (await opts.sink.isDone(d.seriesInstanceUID)) {
         stats.skippedDone++;
@@ -113,7 +121,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerStats> {
         if (error instanceof ArchiveFault) {
           const left = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
           if (left > 0) stats.retried++;
-          opts.log(`${d.seriesInstanceUID}: archive fault (${left > 0 ? `${left} more tries, with backoff` : 'no tries left: dead-letter'}): ${error.message}`);
+          opts.log(
+            `${d.seriesInstanceUID}: archive fault (${left > 0 ? `${left} more tries, with backoff` : 'no tries left: dead-letter'}): ${error.message}`,
+          );
         }
         throw error;
       }
@@ -123,7 +133,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerStats> {
         throw new UnrecoverableError(`${result.error!.code}: ${result.error!.message}`);
       }
       stats.labelled++;
-      opts.log(`${d.seriesInstanceUID} ${d.modality}: ${result.error ? result.error.code : result.regions.join(', ') || 'no region'}${written ? '' : ' (already in the output)'}`);
+      opts.log(
+        `${d.seriesInstanceUID} ${d.modality}: ${result.error ? result.error.code : result.regions.join(', ') || 'no region'}${written ? '' : ' (already in the output)'}`,
+      );
       return { regions: result.regions, skipped: false };
     } catch (error) {
       if (error instanceof UnrecoverableError) stats.deadLettered++;

@@ -92,10 +92,12 @@ export function fitAdapter(input: FitAdapterInput): AdapterFile {
   const { corrections, replay } = input;
   const base = calibratedHead(input.head, input.temperature);
   if (corrections.count === 0) throw new AdapterError('no corrected images to fit on');
-  if (corrections.dim !== base.dim) throw new AdapterError(`corrections have ${corrections.dim}-d embeddings, the head expects ${base.dim}`);
+  if (corrections.dim !== base.dim)
+    throw new AdapterError(`corrections have ${corrections.dim}-d embeddings, the head expects ${base.dim}`);
   if (replay && replay.dim !== base.dim) throw new AdapterError(`replay set has ${replay.dim}-d embeddings, the head expects ${base.dim}`);
   const groups: TrainingGroup[] = [{ embeddings: corrections.embeddings, labels: corrections.labels, count: corrections.count, weight: 1 }];
-  if (replay && method.replayWeight > 0) groups.push({ embeddings: replay.embeddings, labels: replay.labels, count: replay.count, weight: method.replayWeight });
+  if (replay && method.replayWeight > 0)
+    groups.push({ embeddings: replay.embeddings, labels: replay.labels, count: replay.count, weight: method.replayWeight });
   const present = new Set(corrections.labels);
   const t0 = now();
   const result = fitHead(base, groups, { lambda: method.lambda, freeClasses: method.freeClasses === 'corrected' ? present : null });
@@ -107,7 +109,11 @@ export function fitAdapter(input: FitAdapterInput): AdapterFile {
     baseModel: input.baseModel,
     createdAt: new Date().toISOString(),
     labels: input.labels,
-    corrections: { images: corrections.count, series: corrections.series, classes: [...present].sort((a, b) => a - b).map((j) => input.labels[j]) },
+    corrections: {
+      images: corrections.count,
+      series: corrections.series,
+      classes: [...present].sort((a, b) => a - b).map((j) => input.labels[j]),
+    },
     replay: { images: replay && method.replayWeight > 0 ? replay.count : 0 },
     method,
     fit: { iterations: result.iterations, ms, loss: result.loss, initialLoss: result.initialLoss },
@@ -150,7 +156,8 @@ export class SiteAdapter {
 
   /** Probabilities (count × classes) of `count` embeddings. */
   probabilities(embeddings: Float32Array, count: number): Float32Array {
-    if (embeddings.length < count * this.head.dim) throw new AdapterError(`need ${count} × ${this.head.dim} embedding values, got ${embeddings.length}`);
+    if (embeddings.length < count * this.head.dim)
+      throw new AdapterError(`need ${count} × ${this.head.dim} embedding values, got ${embeddings.length}`);
     const probabilities = softmaxRows(headLogits(this.head, embeddings, count), count, this.head.classes);
     if (this.memory) blendMemory(this.memory, embeddings, count, probabilities, this.head.classes);
     return probabilities;
@@ -159,9 +166,12 @@ export class SiteAdapter {
   /** Refuses a model other than the one the adapter was fitted for. */
   checkModel(model: { sha256: string | null; labelNames: string[]; embeddingSize: number }): void {
     if (!model.embeddingSize) throw new AdapterError('the model has no embedding output: an adapter needs one');
-    if (model.embeddingSize !== this.file.dim) throw new AdapterError(`adapter is ${this.file.dim}-d, the model's embeddings are ${model.embeddingSize}-d`);
+    if (model.embeddingSize !== this.file.dim)
+      throw new AdapterError(`adapter is ${this.file.dim}-d, the model's embeddings are ${model.embeddingSize}-d`);
     if (model.sha256 && model.sha256 !== this.file.baseModel.sha256) {
-      throw new AdapterError(`adapter was fitted for model sha256 ${this.file.baseModel.sha256.slice(0, 12)}…, this model is ${model.sha256.slice(0, 12)}…`);
+      throw new AdapterError(
+        `adapter was fitted for model sha256 ${this.file.baseModel.sha256.slice(0, 12)}…, this model is ${model.sha256.slice(0, 12)}…`,
+      );
     }
     if (model.labelNames.join() !== this.file.labels.join()) throw new AdapterError("adapter's labels differ from the model's labels.json");
   }
@@ -178,7 +188,10 @@ export function parseAdapter(value: unknown): SiteAdapter {
   if (!Array.isArray(f.bias) || f.bias.length !== f.labels.length || !Array.isArray(f.weights) || f.weights.length !== f.labels.length) {
     throw new AdapterError('adapter weights/bias do not match its labels');
   }
-  if (f.weights.some((row) => !Array.isArray(row) || row.length !== f.dim || row.some((v) => !Number.isFinite(v))) || f.bias.some((v) => !Number.isFinite(v))) {
+  if (
+    f.weights.some((row) => !Array.isArray(row) || row.length !== f.dim || row.some((v) => !Number.isFinite(v))) ||
+    f.bias.some((v) => !Number.isFinite(v))
+  ) {
     throw new AdapterError(`adapter weights must be ${f.labels.length} rows of ${f.dim} finite numbers`);
   }
   if (!isObject(f.corrections)) throw new AdapterError('adapter has no corrections summary');

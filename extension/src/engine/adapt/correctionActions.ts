@@ -28,7 +28,14 @@ export function correctedImages(result: SeriesResult, action: CorrectionAction):
 }
 
 export function makeCorrection(result: SeriesResult, action: CorrectionAction, id: string, createdAt: string): Correction {
-  return { id, createdAt, studyInstanceUID: result.studyInstanceUID, seriesInstanceUID: result.seriesInstanceUID, action, images: correctedImages(result, action) };
+  return {
+    id,
+    createdAt,
+    studyInstanceUID: result.studyInstanceUID,
+    seriesInstanceUID: result.seriesInstanceUID,
+    action,
+    images: correctedImages(result, action),
+  };
 }
 
 export function correctionsFile(model: CorrectionsFile['model'], corrections: Correction[], exportedAt: string): CorrectionsFile {

@@ -48,9 +48,17 @@ export function parseCorrections(value: unknown): CorrectionsFile {
   if (!isObject(value.model) || typeof value.model.sha256 !== 'string') throw new AdapterError('corrections name no model sha256');
   if (!Array.isArray(value.corrections)) throw new AdapterError('corrections: expected a "corrections" list');
   value.corrections.forEach((c, i) => {
-    if (!isObject(c) || typeof c.seriesInstanceUID !== 'string' || !Array.isArray(c.images)) throw new AdapterError(`corrections[${i}]: expected {seriesInstanceUID, images: [...]}`);
+    if (!isObject(c) || typeof c.seriesInstanceUID !== 'string' || !Array.isArray(c.images))
+      throw new AdapterError(`corrections[${i}]: expected {seriesInstanceUID, images: [...]}`);
     c.images.forEach((im, j) => {
-      if (!isObject(im) || typeof im.sopInstanceUID !== 'string' || typeof im.label !== 'string' || !isObject(im.embedding) || typeof im.embedding.q !== 'string' || typeof im.embedding.scale !== 'number') {
+      if (
+        !isObject(im) ||
+        typeof im.sopInstanceUID !== 'string' ||
+        typeof im.label !== 'string' ||
+        !isObject(im.embedding) ||
+        typeof im.embedding.q !== 'string' ||
+        typeof im.embedding.scale !== 'number'
+      ) {
         throw new AdapterError(`corrections[${i}].images[${j}]: expected {sopInstanceUID, frameNumber, label, embedding: {q, scale}}`);
       }
     });
@@ -66,7 +74,11 @@ export function correctedEmbeddings(file: CorrectionsFile, labelNames: readonly 
     for (const im of c.images) {
       const label = labelNames.indexOf(im.label);
       if (label < 0) throw new AdapterError(`correction ${c.id}: label ${im.label} is not one of the model's labels`);
-      latest.set(`${c.seriesInstanceUID}|${im.sopInstanceUID}#${im.frameNumber}`, { embedding: decodeEmbedding(im.embedding), label, series: c.seriesInstanceUID });
+      latest.set(`${c.seriesInstanceUID}|${im.sopInstanceUID}#${im.frameNumber}`, {
+        embedding: decodeEmbedding(im.embedding),
+        label,
+        series: c.seriesInstanceUID,
+      });
     }
   }
   return [...latest.values()];

@@ -39,7 +39,12 @@ export interface FitResult {
 }
 
 /** logits = W x + b for every row of X. */
-export function headLogits(head: LinearHead, embeddings: Float32Array, count: number, out = new Float32Array(count * head.classes)): Float32Array {
+export function headLogits(
+  head: LinearHead,
+  embeddings: Float32Array,
+  count: number,
+  out = new Float32Array(count * head.classes),
+): Float32Array {
   const { classes: k, dim: d, weights: W, bias } = head;
   for (let i = 0; i < count; i++) {
     const xo = i * d;
@@ -78,7 +83,14 @@ function pack(groups: TrainingGroup[], dim: number): Packed {
 }
 
 /** Loss and gradient at θ = [W (k·d), b (k)]. */
-function lossAndGradient(theta: Float64Array, base: LinearHead, data: Packed, lambda: number, mask: Float64Array | null, grad: Float64Array): number {
+function lossAndGradient(
+  theta: Float64Array,
+  base: LinearHead,
+  data: Packed,
+  lambda: number,
+  mask: Float64Array | null,
+  grad: Float64Array,
+): number {
   const { classes: k, dim: d } = base;
   const nW = k * d;
   const { X, y, w, n } = data;

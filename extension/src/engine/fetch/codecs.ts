@@ -78,10 +78,16 @@ function runCornerstoneDecoder(decoder: CornerstoneDecoder, encoded: Uint8Array,
 export async function decodeCompressed(codec: Codec, encoded: Uint8Array, layout: PixelLayout): Promise<DecodedNative> {
   switch (codec) {
     case 'rle':
-      return { bytes: decodeRle(encoded, layout.rows, layout.columns, layout.bitsAllocated, layout.samplesPerPixel), interleaved: true, colourIsRgb: false };
+      return {
+        bytes: decodeRle(encoded, layout.rows, layout.columns, layout.bitsAllocated, layout.samplesPerPixel),
+        interleaved: true,
+        colourIsRgb: false,
+      };
     case 'jpeg-baseline': {
       if (layout.bitsAllocated > 8 && (layout.bitsStored ?? 8) > 8) {
-        throw new PixelFormatError('12-bit JPEG (extended process) cannot be decoded in the client; ask the archive for uncompressed frames');
+        throw new PixelFormatError(
+          '12-bit JPEG (extended process) cannot be decoded in the client; ask the archive for uncompressed frames',
+        );
       }
       const m = await libjpegTurbo();
       return { bytes: runCornerstoneDecoder(new m.JPEGDecoder(), encoded, layout, 'JPEG'), interleaved: true, colourIsRgb: true };

@@ -70,7 +70,9 @@ export function getString(ds: DicomJsonDataset | undefined, tag: string): string
     // Person names are objects; we never need them, and never log them.
     return undefined;
   }
-  const s = String(v).replace(/[\0\s]+$/, '').trim();
+  const s = String(v)
+    .replace(/[\0\s]+$/, '')
+    .trim();
   return s.length > 0 ? s : undefined;
 }
 
@@ -78,7 +80,10 @@ export function getStrings(ds: DicomJsonDataset | undefined, tag: string): strin
   const v = values(ds, tag);
   if (!v) return undefined;
   // Some archives send multi-valued strings unsplit ("ORIGINAL\\PRIMARY").
-  return v.flatMap((x) => String(x).split('\\')).map((s) => s.trim()).filter((s) => s.length > 0);
+  return v
+    .flatMap((x) => String(x).split('\\'))
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 /** Numbers, whether the archive sent them as JSON numbers or as DS/IS strings. */

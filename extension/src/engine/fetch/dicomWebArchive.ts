@@ -57,8 +57,17 @@ interface XhrLike {
 type ClientRequest = { instance: XhrLike };
 interface DicomWebClientLike {
   searchForStudies(o: { queryParams?: Record<string, string>; request?: ClientRequest }): Promise<DicomJsonDataset[]>;
-  searchForSeries(o: { studyInstanceUID?: string; queryParams?: Record<string, string>; request?: ClientRequest }): Promise<DicomJsonDataset[]>;
-  searchForInstances(o: { studyInstanceUID: string; seriesInstanceUID: string; queryParams?: Record<string, string>; request?: ClientRequest }): Promise<DicomJsonDataset[]>;
+  searchForSeries(o: {
+    studyInstanceUID?: string;
+    queryParams?: Record<string, string>;
+    request?: ClientRequest;
+  }): Promise<DicomJsonDataset[]>;
+  searchForInstances(o: {
+    studyInstanceUID: string;
+    seriesInstanceUID: string;
+    queryParams?: Record<string, string>;
+    request?: ClientRequest;
+  }): Promise<DicomJsonDataset[]>;
   retrieveSeriesMetadata(o: { studyInstanceUID: string; seriesInstanceUID: string; request?: ClientRequest }): Promise<DicomJsonDataset[]>;
   storeInstances(o: { datasets: ArrayBuffer[]; studyInstanceUID?: string; request?: ClientRequest }): Promise<unknown>;
   /** dicomweb-client's generic GET (its retrieveInstance cannot ask for transfer-syntax=*). */
@@ -79,7 +88,8 @@ const TRANSCODE_REFUSED = new Set([400, 406, 415, 500, 501]);
 export class DicomWebArchive {
   readonly url: string;
   private readonly limiter: Limiter;
-  private readonly options: Required<Omit<DicomWebArchiveOptions, 'headers' | 'onRetry'>> & Pick<DicomWebArchiveOptions, 'headers' | 'onRetry'>;
+  private readonly options: Required<Omit<DicomWebArchiveOptions, 'headers' | 'onRetry'>> &
+    Pick<DicomWebArchiveOptions, 'headers' | 'onRetry'>;
   /** Series whose frames the archive would not transcode: go straight to their stored syntax. */
   private readonly originalSyntaxSeries = new Set<string>();
   /** Counters for reports and tests. */
@@ -110,11 +120,15 @@ export class DicomWebArchive {
   }
 
   searchInstances(studyInstanceUID: string, seriesInstanceUID: string, signal?: AbortSignal): Promise<DicomJsonDataset[]> {
-    return this.request('instance search', signal, (c, r) => c.searchForInstances({ studyInstanceUID, seriesInstanceUID, request: r })).then(asArray);
+    return this.request('instance search', signal, (c, r) =>
+      c.searchForInstances({ studyInstanceUID, seriesInstanceUID, request: r }),
+    ).then(asArray);
   }
 
   retrieveSeriesMetadata(studyInstanceUID: string, seriesInstanceUID: string, signal?: AbortSignal): Promise<DicomJsonDataset[]> {
-    return this.request('series metadata', signal, (c, r) => c.retrieveSeriesMetadata({ studyInstanceUID, seriesInstanceUID, request: r })).then(asArray);
+    return this.request('series metadata', signal, (c, r) =>
+      c.retrieveSeriesMetadata({ studyInstanceUID, seriesInstanceUID, request: r }),
+    ).then(asArray);
   }
 
   /**
@@ -138,11 +152,16 @@ export class DicomWebArchive {
   }
 
   /** The whole instance as stored (Part 10), for frames the archive cannot serve on their own. */
-  async retrieveInstance(ids: Pick<FrameMeta, 'studyInstanceUID' | 'seriesInstanceUID' | 'sopInstanceUID'>, signal?: AbortSignal): Promise<ArrayBuffer> {
+  async retrieveInstance(
+    ids: Pick<FrameMeta, 'studyInstanceUID' | 'seriesInstanceUID' | 'sopInstanceUID'>,
+    signal?: AbortSignal,
+  ): Promise<ArrayBuffer> {
     const url = `${this.url}/studies/${ids.studyInstanceUID}/series/${ids.seriesInstanceUID}/instances/${ids.sopInstanceUID}`;
     // As stored (transfer-syntax=*): without it the archive would transcode, which is what failed.
     const accept = 'multipart/related; type="application/dicom"; transfer-syntax=*';
-    const parts = await this.request('instance', signal, (c, r) => c._httpGet(url, { Accept: accept }, { ...r, responseType: 'arraybuffer' }));
+    const parts = await this.request('instance', signal, (c, r) =>
+      c._httpGet(url, { Accept: accept }, { ...r, responseType: 'arraybuffer' }),
+    );
     const body = Array.isArray(parts) ? parts[0] : parts;
     if (body instanceof ArrayBuffer) return body;
     if (ArrayBuffer.isView(body)) return (body.buffer as ArrayBuffer).slice(body.byteOffset, body.byteOffset + body.byteLength);
@@ -151,7 +170,10 @@ export class DicomWebArchive {
   }
 
   /** One frame, uncompressed when the archive can transcode, otherwise as stored. */
-  async retrieveFrame(frame: Pick<FrameMeta, 'studyInstanceUID' | 'seriesInstanceUID' | 'sopInstanceUID' | 'frameNumber'>, signal?: AbortSignal): Promise<RetrievedFrame> {
+  async retrieveFrame(
+    frame: Pick<FrameMeta, 'studyInstanceUID' | 'seriesInstanceUID' | 'sopInstanceUID' | 'frameNumber'>,
+    signal?: AbortSignal,
+  ): Promise<RetrievedFrame> {
     const mode = this.options.frameTransferSyntax;
     const tryUncompressed = mode === 'uncompressed' || (mode === 'auto' && !this.originalSyntaxSeries.has(frame.seriesInstanceUID));
     if (tryUncompressed) {
@@ -173,7 +195,9 @@ export class DicomWebArchive {
     mayFallBack: boolean,
   ): Promise<RetrievedFrame> {
     // A 500 to a transcoding request usually means "cannot transcode": fall back instead of retrying.
-    const shouldRetry = mayFallBack ? (e: unknown) => isRetryable(e) && !(e instanceof HttpError && TRANSCODE_REFUSED.has(e.status)) : undefined;
+    const shouldRetry = mayFallBack
+      ? (e: unknown) => isRetryable(e) && !(e instanceof HttpError && TRANSCODE_REFUSED.has(e.status))
+      : undefined;
     const parts = await this.request(
       'frame',
       signal,
@@ -194,7 +218,10 @@ export class DicomWebArchive {
     }
     const bytes = ArrayBuffer.isView(part) ? new Uint8Array(part.buffer, part.byteOffset, part.byteLength) : new Uint8Array(part);
     const declared = (part as { transferSyntaxUID?: string }).transferSyntaxUID;
-    return { bytes, transferSyntaxUID: declared && declared !== '*' ? declared : transferSyntaxUID === '*' ? undefined : transferSyntaxUID };
+    return {
+      bytes,
+      transferSyntaxUID: declared && declared !== '*' ? declared : transferSyntaxUID === '*' ? undefined : transferSyntaxUID,
+    };
   }
 
   private async headers(): Promise<HeaderMap> {
@@ -266,7 +293,13 @@ export class DicomWebArchive {
         }
         return req;
       };
-      const client = new api.DICOMwebClient({ url: this.url, headers, verbose: false, singlepart: false, requestHooks: [guard] }) as unknown as DicomWebClientLike;
+      const client = new api.DICOMwebClient({
+        url: this.url,
+        headers,
+        verbose: false,
+        singlepart: false,
+        requestHooks: [guard],
+      }) as unknown as DicomWebClientLike;
       let pending: Promise<T>;
       try {
         pending = call(client, { instance: xhr });
@@ -306,7 +339,7 @@ function toHttpError(error: unknown, url: string): Error {
 }
 
 export function describeError(error: unknown): string {
-  if (error instanceof HttpError) return error.status === 0 ? 'network error' : error.message.replace(/ for .*/, '') ;
+  if (error instanceof HttpError) return error.status === 0 ? 'network error' : error.message.replace(/ for .*/, '');
   if (error instanceof Error) return error.message;
   return String(error);
 }

@@ -2,17 +2,7 @@
  * WADO-RS series metadata (DICOM JSON model) → one FrameMeta per frame. Enhanced multi-frame
  * instances are expanded with their per-frame and shared functional groups.
  */
-import {
-  DicomJsonDataset,
-  Tags,
-  getBinary,
-  getNumber,
-  getNumbers,
-  getSequence,
-  getSequenceItem,
-  getString,
-  getStrings,
-} from './dicomJson';
+import { DicomJsonDataset, Tags, getBinary, getNumber, getNumbers, getSequence, getSequenceItem, getString, getStrings } from './dicomJson';
 import type { DecodableFrameMeta, PaletteLut } from './frameInfo';
 
 /** Why an instance produced no frames (not an image, or an image the engine cannot use). */
@@ -93,12 +83,7 @@ function instanceFrames(ds: DicomJsonDataset, sourceIndex: number): DecodableFra
 }
 
 /** A value from the first functional group (per-frame, then shared) whose macro holds it. */
-function fromGroups(
-  groups: Array<DicomJsonDataset | undefined>,
-  macroTag: string,
-  tag: string,
-  minLength: number,
-): number[] | undefined {
+function fromGroups(groups: Array<DicomJsonDataset | undefined>, macroTag: string, tag: string, minLength: number): number[] | undefined {
   for (const group of groups) {
     const item = getSequenceItem(group, macroTag);
     const v = getNumbers(item, tag);
@@ -160,7 +145,6 @@ function readPalette(ds: DicomJsonDataset): PaletteLut | undefined {
   if (!descriptor || descriptor.length < 3 || !red || !green || !blue) return undefined;
   const entries = descriptor[0] === 0 ? 65536 : descriptor[0];
   const bits = descriptor[2] === 8 && red.byteLength === entries ? 8 : 16;
-  const view = (b: Uint8Array) =>
-    bits === 8 ? b : new Uint16Array(b.slice().buffer, 0, Math.floor(b.byteLength / 2));
+  const view = (b: Uint8Array) => (bits === 8 ? b : new Uint16Array(b.slice().buffer, 0, Math.floor(b.byteLength / 2)));
   return { firstMapped: descriptor[1], entries, bits, red: view(red), green: view(green), blue: view(blue) };
 }

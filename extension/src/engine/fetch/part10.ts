@@ -58,14 +58,18 @@ export class Part10Error extends Error {
 export function parsePart10(buffer: ArrayBuffer, options: { headerOnly?: boolean } = {}): Part10Instance {
   let parsed: DcmjsDicomData;
   try {
-    parsed = dcmjsData.DicomMessage.readFile(buffer, options.headerOnly ? { untilTag: '7FE00010', includeUntilTagValue: false } : undefined);
+    parsed = dcmjsData.DicomMessage.readFile(
+      buffer,
+      options.headerOnly ? { untilTag: '7FE00010', includeUntilTagValue: false } : undefined,
+    );
   } catch (error) {
     throw new Part10Error(`not a readable DICOM file: ${(error as Error).message}`);
   }
   const transferSyntaxUID = getString(parsed.meta, Tags.TransferSyntaxUID) ?? '1.2.840.10008.1.2';
   const dataset: DicomJsonDataset = { ...parsed.dict, [Tags.TransferSyntaxUID]: { vr: 'UI', Value: [transferSyntaxUID] } };
   const { frames, skipped } = metadataToFramesWithReasons([dataset]);
-  const pixelDataShortBy = options.headerOnly || isEncapsulated(transferSyntaxUID) ? 0 : nativePixelDataShortfall(buffer, transferSyntaxUID);
+  const pixelDataShortBy =
+    options.headerOnly || isEncapsulated(transferSyntaxUID) ? 0 : nativePixelDataShortfall(buffer, transferSyntaxUID);
   return { transferSyntaxUID, dataset, frames, skipped, pixelDataShortBy };
 }
 
@@ -106,7 +110,9 @@ export function framePixelBytes(instance: Part10Instance, frame: DecodableFrameM
     const length = nativeFrameLength(frame);
     const start = (frame.frameNumber - 1) * length;
     if (start + length > held) {
-      throw new Part10Error(`pixel data is cut short: frame ${frame.frameNumber} needs bytes ${start}..${start + length}, the file has ${held}`);
+      throw new Part10Error(
+        `pixel data is cut short: frame ${frame.frameNumber} needs bytes ${start}..${start + length}, the file has ${held}`,
+      );
     }
     return all.subarray(start, start + length);
   }

@@ -7,7 +7,16 @@ import type { DecodableFrameMeta } from './frameInfo';
 
 export type PixelLayout = Pick<
   DecodableFrameMeta,
-  'rows' | 'columns' | 'bitsAllocated' | 'bitsStored' | 'highBit' | 'pixelRepresentation' | 'samplesPerPixel' | 'photometricInterpretation' | 'planarConfiguration' | 'palette'
+  | 'rows'
+  | 'columns'
+  | 'bitsAllocated'
+  | 'bitsStored'
+  | 'highBit'
+  | 'pixelRepresentation'
+  | 'samplesPerPixel'
+  | 'photometricInterpretation'
+  | 'planarConfiguration'
+  | 'palette'
 >;
 
 export class PixelFormatError extends Error {
@@ -20,7 +29,8 @@ export class PixelFormatError extends Error {
 /** Bytes of one frame in native layout (little-endian samples). */
 export function nativeFrameLength(layout: PixelLayout): number {
   // Uncompressed YBR_FULL_422 keeps one Cb/Cr pair per two pixels: 2 bytes per pixel.
-  if (layout.photometricInterpretation === 'YBR_FULL_422' && layout.samplesPerPixel === 3 && layout.bitsAllocated === 8) return layout.rows * layout.columns * 2;
+  if (layout.photometricInterpretation === 'YBR_FULL_422' && layout.samplesPerPixel === 3 && layout.bitsAllocated === 8)
+    return layout.rows * layout.columns * 2;
   if (layout.bitsAllocated === 1) return Math.ceil((layout.rows * layout.columns * layout.samplesPerPixel) / 8);
   return layout.rows * layout.columns * layout.samplesPerPixel * (layout.bitsAllocated / 8);
 }
@@ -51,7 +61,9 @@ export function nativeToPixelFrame(bytes: Uint8Array, layout: PixelLayout, plana
   const pixels = rows * columns;
   const needed = nativeFrameLength(layout);
   if (bytes.length < needed) {
-    throw new PixelFormatError(`pixel data too short: ${bytes.length} bytes for ${rows}x${columns}x${samplesPerPixel} at ${bitsAllocated} bits (${needed} needed)`);
+    throw new PixelFormatError(
+      `pixel data too short: ${bytes.length} bytes for ${rows}x${columns}x${samplesPerPixel} at ${bitsAllocated} bits (${needed} needed)`,
+    );
   }
   if (bitsAllocated === 1) {
     const out = new Uint8Array(pixels);
@@ -71,7 +83,8 @@ export function nativeToPixelFrame(bytes: Uint8Array, layout: PixelLayout, plana
 function readSamples(bytes: Uint8Array, layout: PixelLayout, count: number): PixelFrame['data'] {
   const { bitsAllocated, pixelRepresentation } = layout;
   const bitsStored = layout.bitsStored > 0 && layout.bitsStored <= bitsAllocated ? layout.bitsStored : bitsAllocated;
-  const highBit = layout.highBit !== undefined && layout.highBit >= bitsStored - 1 && layout.highBit < bitsAllocated ? layout.highBit : bitsStored - 1;
+  const highBit =
+    layout.highBit !== undefined && layout.highBit >= bitsStored - 1 && layout.highBit < bitsAllocated ? layout.highBit : bitsStored - 1;
   const signed = pixelRepresentation === 1;
   let raw: Uint8Array | Uint16Array | Uint32Array;
   if (bitsAllocated === 8) raw = bytes.subarray(0, count);
@@ -99,7 +112,7 @@ function readSamples(bytes: Uint8Array, layout: PixelLayout, count: number): Pix
   }
   // Sign-extend from bitsStored: move the sign bit to bit 31, then shift back arithmetically.
   const up = 32 - bitsStored;
-  for (let i = 0; i < count; i++) out[i] = (((raw[i] >>> shift) << up) >> up);
+  for (let i = 0; i < count; i++) out[i] = ((raw[i] >>> shift) << up) >> up;
   return out;
 }
 

@@ -20,7 +20,7 @@ export async function searchAllPages(search: QidoPageSearch, options: QidoPaging
   const pageSize = options.pageSize ?? 200;
   const seen = new Set<string>();
   const all: DicomJsonDataset[] = [];
-  for (let offset = 0; ; ) {
+  for (let offset = 0; ;) {
     const page = await search({ limit: String(pageSize), offset: String(offset) });
     if (page.length === 0) break;
     let added = 0;

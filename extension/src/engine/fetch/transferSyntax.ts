@@ -56,7 +56,7 @@ export function isEncapsulated(uid: string | undefined): boolean {
 export function sniffCodec(bytes: Uint8Array, expectedNativeLength?: number): Codec | undefined {
   if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
     // JPEG family: the first start-of-frame marker tells which process.
-    for (let i = 2; i + 3 < bytes.length && i < 65536; ) {
+    for (let i = 2; i + 3 < bytes.length && i < 65536;) {
       if (bytes[i] !== 0xff) {
         i++;
         continue;

@@ -51,7 +51,11 @@ export function softmaxRows(logits: ArrayLike<number>, count: number, k: number)
 /** Row-wise softmax of `count × k` logits divided by `temperature` (calibration; 1 = plain softmax). */
 export function softmaxRowsT(logits: ArrayLike<number>, count: number, k: number, temperature = 1): Float32Array {
   if (temperature === 1) return softmaxRows(logits, count, k);
-  return softmaxRows(Float32Array.from(logits, (v) => v / temperature), count, k);
+  return softmaxRows(
+    Float32Array.from(logits, (v) => v / temperature),
+    count,
+    k,
+  );
 }
 
 /** What one inference call gives per image: calibrated probabilities, and embeddings when the model has them. */
@@ -118,11 +122,15 @@ export class BodyRegionModel {
     const raw = await model.run(new Float32Array(3 * S * S), 1);
     if (raw.logits.length !== manifest.numClasses) {
       await model.dispose();
-      throw new ModelLoadError(`${manifest.file} outputs ${raw.logits.length} logits per image but labels.json has ${manifest.numClasses} labels`);
+      throw new ModelLoadError(
+        `${manifest.file} outputs ${raw.logits.length} logits per image but labels.json has ${manifest.numClasses} labels`,
+      );
     }
     if (raw.embeddings && raw.embeddings.length !== model.embeddingSize) {
       await model.dispose();
-      throw new ModelLoadError(`${manifest.file} outputs ${raw.embeddings.length} embedding values per image but model.json says embeddingSize = ${model.embeddingSize}`);
+      throw new ModelLoadError(
+        `${manifest.file} outputs ${raw.embeddings.length} embedding values per image but model.json says embeddingSize = ${model.embeddingSize}`,
+      );
     }
     return model;
   }

@@ -98,7 +98,8 @@ export function parseManifest(value: unknown, where = 'model.json'): ModelManife
   if (!positiveInt(m.numClasses)) throw new ModelLoadError(`${where}: numClasses ${String(m.numClasses)} is not a positive integer`);
   if (m.sha256 !== undefined && typeof m.sha256 !== 'string') throw new ModelLoadError(`${where}: "sha256" must be a string`);
   if (m.embeddingOutputName !== undefined) {
-    if (typeof m.embeddingOutputName !== 'string' || !m.embeddingOutputName) throw new ModelLoadError(`${where}: "embeddingOutputName" must be a string`);
+    if (typeof m.embeddingOutputName !== 'string' || !m.embeddingOutputName)
+      throw new ModelLoadError(`${where}: "embeddingOutputName" must be a string`);
     if (!positiveInt(m.embeddingSize)) throw new ModelLoadError(`${where}: embeddingOutputName needs a positive integer embeddingSize`);
   }
   if (m.temperature !== undefined && !(typeof m.temperature === 'number' && m.temperature > 0 && Number.isFinite(m.temperature))) {
@@ -128,7 +129,8 @@ export function parseHead(value: unknown, classes: number, dim: number, where = 
   }
   const head: LinearHead = { classes, dim, weights: new Float32Array(classes * dim), bias: Float32Array.from(bias) };
   weights.forEach((row, j) => {
-    if (!Array.isArray(row) || row.length !== dim) throw new ModelLoadError(`${where}: weights[${j}] has ${row?.length} values, embeddingSize is ${dim}`);
+    if (!Array.isArray(row) || row.length !== dim)
+      throw new ModelLoadError(`${where}: weights[${j}] has ${row?.length} values, embeddingSize is ${dim}`);
     head.weights.set(row, j * dim);
   });
   if (!head.weights.every(Number.isFinite) || !head.bias.every(Number.isFinite)) throw new ModelLoadError(`${where}: non-finite values`);

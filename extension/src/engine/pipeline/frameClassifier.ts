@@ -10,7 +10,8 @@ import type { SiteAdapter } from '../adapt/adapter';
 import { abortError, isAbort, message, ModelRunError } from './errors';
 
 /** What the pipeline needs of a model: BodyRegionModel, or anything with the same surface. */
-export type SliceClassifier = Pick<BodyRegionModel, 'classify' | 'labelNames' | 'inputSize' | 'manifest'> & Partial<Pick<BodyRegionModel, 'infer'>>;
+export type SliceClassifier = Pick<BodyRegionModel, 'classify' | 'labelNames' | 'inputSize' | 'manifest'> &
+  Partial<Pick<BodyRegionModel, 'infer'>>;
 
 /** A frame's model outputs known from earlier (a cached result): no fetch, no inference. */
 export interface KnownFrameOutputs {

@@ -27,7 +27,8 @@ function record(into: StackOutcomes, indices: number[], outcomes: FrameOutcome[]
   });
 }
 
-const emptyOutcomes = (stacks: Stack[]): StackOutcomes[] => stacks.map(() => ({ known: new Map(), errors: new Map(), embeddings: new Map() }));
+const emptyOutcomes = (stacks: Stack[]): StackOutcomes[] =>
+  stacks.map(() => ({ known: new Map(), errors: new Map(), embeddings: new Map() }));
 
 /** Every frame of every stack, in one run (one progress total). */
 export async function classifyExhaustive(stacks: Stack[], classifier: FrameClassifier): Promise<StackOutcomes[]> {
@@ -40,7 +41,12 @@ export async function classifyExhaustive(stacks: Stack[], classifier: FrameClass
 }
 
 /** Single images all at once (they have no neighbours to spare), then each stack coarse to fine. */
-export async function classifyFast(stacks: Stack[], classifier: FrameClassifier, labelNames: string[], sampleMm: number): Promise<StackOutcomes[]> {
+export async function classifyFast(
+  stacks: Stack[],
+  classifier: FrameClassifier,
+  labelNames: string[],
+  sampleMm: number,
+): Promise<StackOutcomes[]> {
   const out = emptyOutcomes(stacks);
   const singles = stacks.map((stack, s) => ({ stack, s })).filter(({ stack }) => stack.kind !== 'stack');
   classifier.total = singles.length;

@@ -127,9 +127,7 @@ export function preprocessFrame(
   const pad = slope > 0 ? lo : hi;
 
   const spacing = version === 'br-pre-2' ? knownSpacing(meta.pixelSpacing) : null;
-  const resized = spacing
-    ? physicalView(pixels, pad, size, spacing, slope, intercept)
-    : squareView(pixels, pad, size, slope, intercept);
+  const resized = spacing ? physicalView(pixels, pad, size, spacing, slope, intercept) : squareView(pixels, pad, size, slope, intercept);
   return writeChannels(resized, isCT, size, target, offset);
 }
 

@@ -18,7 +18,10 @@ export interface AlgorithmIdentity {
 
 /** Same model bytes and same adapter (or none on both sides): the SR's result stands for ours. */
 export function sameAlgorithm(a: AlgorithmIdentity, b: AlgorithmIdentity): boolean {
-  return a.modelSha256.toLowerCase() === b.modelSha256.toLowerCase() && (a.adapterSha256 ?? null)?.toLowerCase() === (b.adapterSha256 ?? null)?.toLowerCase();
+  return (
+    a.modelSha256.toLowerCase() === b.modelSha256.toLowerCase() &&
+    (a.adapterSha256 ?? null)?.toLowerCase() === (b.adapterSha256 ?? null)?.toLowerCase()
+  );
 }
 
 /** Algorithm Parameters (111002) are "name=value" texts; these are the names we write. */

@@ -118,7 +118,9 @@ class Content {
 
 /** Whether a dataset is one of our SRs (Enhanced SR with our document title). */
 export function isOurSr(dataset: Record<string, unknown>): boolean {
-  return str(dataset.SOPClassUID) === ENHANCED_SR_SOP_CLASS && sameCode(first(dataset.ConceptNameCodeSequence) as Code | undefined, C.report);
+  return (
+    str(dataset.SOPClassUID) === ENHANCED_SR_SOP_CLASS && sameCode(first(dataset.ConceptNameCodeSequence) as Code | undefined, C.report)
+  );
 }
 
 function parameters(root: Content): Map<string, string> {
@@ -216,7 +218,10 @@ export function decodeSr(dataset: Record<string, unknown>): DecodedSr | null {
     .filter((u): u is string => Boolean(u));
   if (evidence.length === 0) throw new SrDecodeError('the SR lists no instances of the source series');
 
-  const stacks = root.all(C.stack).map((it) => decodeStack(Content.of(it))).sort((a, b) => a.index - b.index);
+  const stacks = root
+    .all(C.stack)
+    .map((it) => decodeStack(Content.of(it)))
+    .sort((a, b) => a.index - b.index);
   const segments = root.all(C.segment).map((it) => decodeSegment(Content.of(it)));
   const tags = root.all(C.tag).map((it) => Content.of(it));
   const tagNamed = (name: string) => {

@@ -71,7 +71,17 @@ const COPIED = [
   'StudyDescription',
 ] as const;
 /** Type 2: present even when the source lacks them. */
-const TYPE2 = ['PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID', 'AccessionNumber'];
+const TYPE2 = [
+  'PatientName',
+  'PatientID',
+  'PatientBirthDate',
+  'PatientSex',
+  'StudyDate',
+  'StudyTime',
+  'ReferringPhysicianName',
+  'StudyID',
+  'AccessionNumber',
+];
 
 export class SrEncodeError extends Error {
   constructor(message: string) {
@@ -105,7 +115,13 @@ export function formatDs(value: number, decimals: number): string {
   return s;
 }
 
-function imageRef(concept: Code, sopInstanceUID: string, frameNumber: number, sopClassOf: Map<string, string>, multiFrame: Set<string>): Item {
+function imageRef(
+  concept: Code,
+  sopInstanceUID: string,
+  frameNumber: number,
+  sopClassOf: Map<string, string>,
+  multiFrame: Set<string>,
+): Item {
   const sopClass = sopClassOf.get(sopInstanceUID);
   if (!sopClass) throw new SrEncodeError(`image ${sopInstanceUID} is not among the series' instances`);
   const ref: Item = { ReferencedSOPClassUID: sopClass, ReferencedSOPInstanceUID: sopInstanceUID };
@@ -129,7 +145,12 @@ function stackItem(stack: ResultStack): Item {
   return container('CONTAINS', C.stack, content);
 }
 
-function segmentItem(segment: ResultSegment, last: { sopInstanceUID: string; frameNumber: number } | null, sopClassOf: Map<string, string>, multiFrame: Set<string>): Item {
+function segmentItem(
+  segment: ResultSegment,
+  last: { sopInstanceUID: string; frameNumber: number } | null,
+  sopClassOf: Map<string, string>,
+  multiFrame: Set<string>,
+): Item {
   const content = [
     code('CONTAINS', C.targetRegion, regionCode(segment.label)),
     num(C.stackIndex, segment.stackIndex, NO_UNITS),
@@ -162,10 +183,12 @@ function lastImageOf(result: SeriesResult, segment: ResultSegment): { sopInstanc
 /** The naturalized SR dataset (dcmjs names), for tests and for writing. */
 export function buildSrDataset(input: EncodeSrInput): Record<string, unknown> {
   const { result, algorithm } = input;
-  if (result.error !== null || !result.summary) throw new SrEncodeError(`series ${result.seriesInstanceUID} has no result to report (${result.error?.code ?? 'no summary'})`);
+  if (result.error !== null || !result.summary)
+    throw new SrEncodeError(`series ${result.seriesInstanceUID} has no result to report (${result.error?.code ?? 'no summary'})`);
   if (input.instances.length === 0) throw new SrEncodeError('the source series has no instances');
   const sourceStudy = input.source.StudyInstanceUID;
-  if (sourceStudy !== undefined && sourceStudy !== result.studyInstanceUID) throw new SrEncodeError('source attributes are of another study');
+  if (sourceStudy !== undefined && sourceStudy !== result.studyInstanceUID)
+    throw new SrEncodeError('source attributes are of another study');
   const summary = result.summary;
   const sopClassOf = new Map(input.instances.map((i) => [i.sopInstanceUID, i.sopClassUID]));
   const framesPer = new Map<string, number>();
@@ -210,7 +233,11 @@ export function buildSrDataset(input: EncodeSrInput): Record<string, unknown> {
   }
   content.push(tagItem('BodyPartExamined', summary.tags.bodyPartExamined), tagItem('SeriesDescription', summary.tags.seriesDescription));
   for (const flag of summary.qc) {
-    const parts = [text('CONTAINS', C.qcCode, flag.code), text('CONTAINS', C.qcSeverity, flag.severity), text('CONTAINS', C.qcMessage, flag.message)];
+    const parts = [
+      text('CONTAINS', C.qcCode, flag.code),
+      text('CONTAINS', C.qcSeverity, flag.severity),
+      text('CONTAINS', C.qcMessage, flag.message),
+    ];
     if (flag.stackIndex !== undefined) parts.push(num(C.stackIndex, flag.stackIndex, NO_UNITS));
     if (flag.label !== undefined) parts.push(code('CONTAINS', C.targetRegion, regionCode(flag.label)));
     content.push(container('CONTAINS', C.qcFlag, parts));
@@ -256,14 +283,21 @@ export function buildSrDataset(input: EncodeSrInput): Record<string, unknown> {
         ReferencedSeriesSequence: [
           {
             SeriesInstanceUID: result.seriesInstanceUID,
-            ReferencedSOPSequence: input.instances.map((i) => ({ ReferencedSOPClassUID: i.sopClassUID, ReferencedSOPInstanceUID: i.sopInstanceUID })),
+            ReferencedSOPSequence: input.instances.map((i) => ({
+              ReferencedSOPClassUID: i.sopClassUID,
+              ReferencedSOPInstanceUID: i.sopInstanceUID,
+            })),
           },
         ],
       },
     ],
     // SOP Common; our private coding scheme declared (PS3.3 C.12.1.1.8)
     CodingSchemeIdentificationSequence: [
-      { CodingSchemeDesignator: PRIVATE_SCHEME, CodingSchemeName: 'OHIF Body Region SR codes', CodingSchemeResponsibleOrganization: 'OHIF Body Region project' },
+      {
+        CodingSchemeDesignator: PRIVATE_SCHEME,
+        CodingSchemeName: 'OHIF Body Region SR codes',
+        CodingSchemeResponsibleOrganization: 'OHIF Body Region project',
+      },
     ],
     SOPClassUID: ENHANCED_SR_SOP_CLASS,
     SOPInstanceUID: input.sopInstanceUID ?? newSrUid(),

@@ -19,9 +19,11 @@ export function matchSr(sr: DecodedSr, series: SeriesNow, algorithm: AlgorithmId
   const now = new Set(series.instanceUids);
   const added = [...now].filter((uid) => !sr.referencedInstances.includes(uid)).length;
   const removed = sr.referencedInstances.filter((uid) => !now.has(uid)).length;
-  if (added || removed) return { status: 'outdated', reason: `the series changed since the SR was written (${added} instances added, ${removed} removed)` };
+  if (added || removed)
+    return { status: 'outdated', reason: `the series changed since the SR was written (${added} instances added, ${removed} removed)` };
   if (!sameAlgorithm(sr.algorithm, algorithm)) {
-    const adapter = (sr.algorithm.adapterSha256 ?? null) !== (algorithm.adapterSha256 ?? null) && sr.algorithm.modelSha256 === algorithm.modelSha256;
+    const adapter =
+      (sr.algorithm.adapterSha256 ?? null) !== (algorithm.adapterSha256 ?? null) && sr.algorithm.modelSha256 === algorithm.modelSha256;
     return {
       status: 'outdated',
       reason: adapter

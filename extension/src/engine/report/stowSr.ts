@@ -8,7 +8,8 @@ import { AbortError, HttpError } from '../fetch/retry';
 import { encodeSr, newSrUid, type EncodeSrInput } from './encodeSr';
 import { findSeriesSr, type StudySrs } from './findSrs';
 
-export type StowOutcome = { written: true; sopInstanceUID: string; seriesInstanceUID: string } | { written: false; existingSopInstanceUID: string };
+export type StowOutcome =
+  { written: true; sopInstanceUID: string; seriesInstanceUID: string } | { written: false; existingSopInstanceUID: string };
 
 export class SrStoreError extends Error {
   constructor(
@@ -24,7 +25,8 @@ export class SrStoreError extends Error {
 /** Why an archive refused a STOW, in words. */
 export function describeStoreFailure(error: unknown, url: string): string {
   if (error instanceof HttpError) {
-    if (error.status === 401 || error.status === 403) return `the archive ${url} refused to store the SR (HTTP ${error.status}: not allowed to write; check the authorization or the archive's write permissions)`;
+    if (error.status === 401 || error.status === 403)
+      return `the archive ${url} refused to store the SR (HTTP ${error.status}: not allowed to write; check the authorization or the archive's write permissions)`;
     if (error.status === 405 || error.status === 501) return `the archive ${url} does not accept STOW-RS (HTTP ${error.status})`;
     if (error.status === 409) return `the archive ${url} refused the SR: ${error.message}`;
     if (error.status >= 500) return `the archive ${url} failed to store the SR (HTTP ${error.status}; it may be read-only or unavailable)`;
@@ -42,7 +44,11 @@ export async function stowSeriesSr(
   const { result } = input;
   const existing = await findSeriesSr(
     archive,
-    { studyInstanceUID: result.studyInstanceUID, seriesInstanceUID: result.seriesInstanceUID, instanceUids: input.instances.map((i) => i.sopInstanceUID) },
+    {
+      studyInstanceUID: result.studyInstanceUID,
+      seriesInstanceUID: result.seriesInstanceUID,
+      instanceUids: input.instances.map((i) => i.sopInstanceUID),
+    },
     input.algorithm,
     options,
   );

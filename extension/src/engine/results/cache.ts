@@ -37,8 +37,7 @@ export function resultsCacheKey(k: ResultsCacheKey): string {
 }
 
 export type CacheLookup =
-  | { hit: true; result: SeriesResult }
-  | { hit: false; reason: 'absent' | 'corrupt' | 'unavailable'; detail?: string };
+  { hit: true; result: SeriesResult } | { hit: false; reason: 'absent' | 'corrupt' | 'unavailable'; detail?: string };
 
 interface StoredEntry {
   key: string;
@@ -57,7 +56,8 @@ export function checkStoredEntry(value: string, key: string, k: ResultsCacheKey)
   // The key travels with the value: an entry copied or shifted under another key is not served.
   if (entry.key !== key) return 'entry belongs to another key';
   const problems = validateSeriesResult(entry.result);
-  if (problems.length) return `not a ${SERIES_RESULT_SCHEMA} value (${problems[0]}${problems.length > 1 ? `, +${problems.length - 1} more` : ''})`;
+  if (problems.length)
+    return `not a ${SERIES_RESULT_SCHEMA} value (${problems[0]}${problems.length > 1 ? `, +${problems.length - 1} more` : ''})`;
   const r = entry.result;
   if (r.seriesInstanceUID !== k.seriesInstanceUID) return 'result is of another series';
   if (!r.model || r.model.id !== k.model.id || r.model.version !== k.model.version) return 'result is of another model';

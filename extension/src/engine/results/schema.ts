@@ -19,7 +19,12 @@ const Str = Type.String();
 export const CodedConceptSchema = Type.Object({ scheme: Str, code: Str, meaning: Type.Optional(Str) });
 export type CodedConcept = Static<typeof CodedConceptSchema>;
 
-export const OrientationSchema = Type.Union([Type.Literal('axial'), Type.Literal('sagittal'), Type.Literal('coronal'), Type.Literal('oblique')]);
+export const OrientationSchema = Type.Union([
+  Type.Literal('axial'),
+  Type.Literal('sagittal'),
+  Type.Literal('coronal'),
+  Type.Literal('oblique'),
+]);
 export type Orientation = Static<typeof OrientationSchema>;
 
 export const StackQcSchema = Type.Object({
@@ -239,7 +244,10 @@ export interface StudySummary {
 
 /** `/images/2/probabilities/0` → `$.images[2].probabilities[0]`. */
 function jsonPath(pointer: string): string {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   return '$' + parts.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
 }
 
@@ -252,7 +260,8 @@ function schemaProblems(schema: TSchema, value: unknown, prefix = '', seen = new
   for (const e of Value.Errors(schema, value)) {
     const path = prefix + e.path;
     const variants = (e.schema as { anyOf?: TSchema[] }).anyOf;
-    const nonNull = variants?.length === 2 && variants.some((v) => v[Kind] === 'Null') ? variants.find((v) => v[Kind] !== 'Null') : undefined;
+    const nonNull =
+      variants?.length === 2 && variants.some((v) => v[Kind] === 'Null') ? variants.find((v) => v[Kind] !== 'Null') : undefined;
     if (e.type === ValueErrorType.Union && nonNull && e.value !== null) {
       out.push(...schemaProblems(nonNull, e.value, path, seen));
     } else if (!seen.has(path)) {

@@ -101,18 +101,54 @@ function qcFlags(input: SeriesSummaryInput, segments: ResultSegment[]): QcFlag[]
     if (stack.kind !== 'stack') return;
     const { qc } = stack;
     const n = stack.frames.length;
-    if (qc.reversed) flags.push({ code: 'reversed-stack', severity: 'info', stackIndex, message: `stack ${stackIndex}: archive order runs against anatomical order (superior → inferior)` });
-    if (qc.gapsAfter.length) flags.push({ code: 'gaps', severity: 'warning', stackIndex, message: `stack ${stackIndex}: ${qc.gapsAfter.length} gap(s) larger than 1.5 × the ${stack.spacingMm?.toFixed(2)} mm spacing` });
-    if (qc.irregularSpacing) flags.push({ code: 'irregular-spacing', severity: 'warning', stackIndex, message: `stack ${stackIndex}: slice spacing varies by more than 10 %` });
-    if (qc.duplicatesDropped) flags.push({ code: 'duplicates', severity: 'info', stackIndex, message: `stack ${stackIndex}: ${qc.duplicatesDropped} frame(s) at an already occupied position were left out` });
-    if (n < MIN_STACK_SLICES) flags.push({ code: 'too-few-slices', severity: 'info', stackIndex, message: `stack ${stackIndex}: only ${n} slices` });
+    if (qc.reversed)
+      flags.push({
+        code: 'reversed-stack',
+        severity: 'info',
+        stackIndex,
+        message: `stack ${stackIndex}: archive order runs against anatomical order (superior → inferior)`,
+      });
+    if (qc.gapsAfter.length)
+      flags.push({
+        code: 'gaps',
+        severity: 'warning',
+        stackIndex,
+        message: `stack ${stackIndex}: ${qc.gapsAfter.length} gap(s) larger than 1.5 × the ${stack.spacingMm?.toFixed(2)} mm spacing`,
+      });
+    if (qc.irregularSpacing)
+      flags.push({
+        code: 'irregular-spacing',
+        severity: 'warning',
+        stackIndex,
+        message: `stack ${stackIndex}: slice spacing varies by more than 10 %`,
+      });
+    if (qc.duplicatesDropped)
+      flags.push({
+        code: 'duplicates',
+        severity: 'info',
+        stackIndex,
+        message: `stack ${stackIndex}: ${qc.duplicatesDropped} frame(s) at an already occupied position were left out`,
+      });
+    if (n < MIN_STACK_SLICES)
+      flags.push({ code: 'too-few-slices', severity: 'info', stackIndex, message: `stack ${stackIndex}: only ${n} slices` });
   });
   const orientations = new Set(stacks.filter((s) => s.kind === 'stack').map((s) => s.orientation));
-  if (orientations.size > 1) flags.push({ code: 'mixed-orientations', severity: 'info', message: `series holds ${[...orientations].join(', ')} stacks` });
+  if (orientations.size > 1)
+    flags.push({ code: 'mixed-orientations', severity: 'info', message: `series holds ${[...orientations].join(', ')} stacks` });
   const noGeometry = stacks.filter((s) => s.orientation === 'unknown').length;
-  if (noGeometry && images.length > 1) flags.push({ code: 'no-geometry', severity: 'warning', message: `${noGeometry} image(s) without position/orientation were classified one by one` });
+  if (noGeometry && images.length > 1)
+    flags.push({
+      code: 'no-geometry',
+      severity: 'warning',
+      message: `${noGeometry} image(s) without position/orientation were classified one by one`,
+    });
   const failed = images.filter((im) => im.error).length;
-  if (failed) flags.push({ code: 'frames-failed', severity: 'warning', message: `${failed} of ${images.length} image(s) could not be fetched or decoded` });
+  if (failed)
+    flags.push({
+      code: 'frames-failed',
+      severity: 'warning',
+      message: `${failed} of ${images.length} image(s) could not be fetched or decoded`,
+    });
 
   for (const s of segments) {
     if (s.label === OTHER) continue;
@@ -122,13 +158,31 @@ function qcFlags(input: SeriesSummaryInput, segments: ResultSegment[]): QcFlag[]
       // Only a segment with neighbours on both sides is complete; one at a stack end may be cut off.
       const interior = s.firstIndex > 0 && s.lastIndex < stack.frames.length - 1;
       if (s.lengthMm > limits.max) {
-        flags.push({ code: 'implausible-length', severity: 'warning', stackIndex: s.stackIndex, label: s.label, message: `${s.label} spans ${s.lengthMm.toFixed(0)} mm (expected at most ${limits.max} mm)` });
+        flags.push({
+          code: 'implausible-length',
+          severity: 'warning',
+          stackIndex: s.stackIndex,
+          label: s.label,
+          message: `${s.label} spans ${s.lengthMm.toFixed(0)} mm (expected at most ${limits.max} mm)`,
+        });
       } else if (interior && s.lengthMm < limits.min) {
-        flags.push({ code: 'implausible-length', severity: 'warning', stackIndex: s.stackIndex, label: s.label, message: `${s.label} spans only ${s.lengthMm.toFixed(0)} mm between its neighbours (expected at least ${limits.min} mm)` });
+        flags.push({
+          code: 'implausible-length',
+          severity: 'warning',
+          stackIndex: s.stackIndex,
+          label: s.label,
+          message: `${s.label} spans only ${s.lengthMm.toFixed(0)} mm between its neighbours (expected at least ${limits.min} mm)`,
+        });
       }
     }
     if (s.confidence < LOW_CONFIDENCE) {
-      flags.push({ code: 'low-confidence', severity: 'info', stackIndex: s.stackIndex, label: s.label, message: `${s.label} (slices ${s.firstIndex}–${s.lastIndex}) has mean confidence ${s.confidence.toFixed(2)}` });
+      flags.push({
+        code: 'low-confidence',
+        severity: 'info',
+        stackIndex: s.stackIndex,
+        label: s.label,
+        message: `${s.label} (slices ${s.firstIndex}–${s.lastIndex}) has mean confidence ${s.confidence.toFixed(2)}`,
+      });
     }
   }
   return flags;
@@ -149,9 +203,16 @@ export function summariseSeries(input: SeriesSummaryInput): SeriesSummary {
     seriesDescription: compareTag(input.seriesDescription, significantRegions),
   };
   const qc = qcFlags(input, segments);
-  for (const [name, tag] of [['BodyPartExamined', tags.bodyPartExamined], ['SeriesDescription', tags.seriesDescription]] as const) {
+  for (const [name, tag] of [
+    ['BodyPartExamined', tags.bodyPartExamined],
+    ['SeriesDescription', tags.seriesDescription],
+  ] as const) {
     if (tag.status === 'disagree') {
-      qc.push({ code: 'tag-disagreement', severity: 'warning', message: `${name} "${tag.value}" names ${tag.regions.join(', ')}; the images show ${significantRegions.join(', ') || 'no region'}` });
+      qc.push({
+        code: 'tag-disagreement',
+        severity: 'warning',
+        message: `${name} "${tag.value}" names ${tag.regions.join(', ')}; the images show ${significantRegions.join(', ') || 'no region'}`,
+      });
     }
   }
   return { regions, mainRegion, extents, significantRegions, annexL: annexLTerm(significantRegions), tags, qc };

@@ -16,10 +16,7 @@ export interface BreakdownRow {
   accuracyDecoded: number;
 }
 
-export function breakdown<T extends ScoredImage & { seriesId: string }>(
-  images: readonly T[],
-  keyOf: (image: T) => string,
-): BreakdownRow[] {
+export function breakdown<T extends ScoredImage & { seriesId: string }>(images: readonly T[], keyOf: (image: T) => string): BreakdownRow[] {
   const groups = new Map<string, T[]>();
   for (const image of images) {
     const key = keyOf(image);

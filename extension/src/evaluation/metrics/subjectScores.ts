@@ -57,8 +57,16 @@ export function scoreImages(
     else bySubject.set(image.subject, [image]);
   }
   const subjects: SubjectMatrices[] = [...bySubject.values()].map((list) => ({
-    raw: confusionMatrix(list.map((i) => i.truth), list.map((i) => i.raw), k),
-    decoded: confusionMatrix(list.map((i) => i.truth), list.map((i) => i.decoded), k),
+    raw: confusionMatrix(
+      list.map((i) => i.truth),
+      list.map((i) => i.raw),
+      k,
+    ),
+    decoded: confusionMatrix(
+      list.map((i) => i.truth),
+      list.map((i) => i.decoded),
+      k,
+    ),
   }));
   const subjectsPerClass = labelNames.map((_, c) => [...bySubject.values()].filter((l) => l.some((i) => i.truth === c)).length);
 
@@ -94,9 +102,9 @@ export function scoreImages(
       precision: validated ? d.precision : null,
       recall: validated ? d.recall : null,
       f1: validated ? d.f1 : null,
-      precisionCi: validated ? intervals[2 + 3 * c] ?? null : null,
-      recallCi: validated ? intervals[3 + 3 * c] ?? null : null,
-      f1Ci: validated ? intervals[4 + 3 * c] ?? null : null,
+      precisionCi: validated ? (intervals[2 + 3 * c] ?? null) : null,
+      recallCi: validated ? (intervals[3 + 3 * c] ?? null) : null,
+      f1Ci: validated ? (intervals[4 + 3 * c] ?? null) : null,
       raw: {
         predicted: r.predicted,
         precision: validated ? r.precision : null,

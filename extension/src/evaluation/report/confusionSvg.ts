@@ -16,9 +16,7 @@ function shade(fraction: number, diagonal: boolean): string {
 }
 
 export function confusionSvg(labels: readonly string[], matrix: readonly (readonly number[])[], title: string): string {
-  const shown = labels
-    .map((_, i) => i)
-    .filter((i) => matrix[i].some((v) => v > 0) || matrix.some((row) => row[i] > 0));
+  const shown = labels.map((_, i) => i).filter((i) => matrix[i].some((v) => v > 0) || matrix.some((row) => row[i] > 0));
   const cell = 34;
   const left = 110;
   const top = 130;
@@ -43,7 +41,9 @@ export function confusionSvg(labels: readonly string[], matrix: readonly (readon
       const x = left + j * cell;
       const v = matrix[r][c];
       const fraction = rowTotal === 0 ? 0 : v / rowTotal;
-      out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${v === 0 ? 'white' : shade(fraction, r === c)}" stroke="#ccc"/>`);
+      out.push(
+        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${v === 0 ? 'white' : shade(fraction, r === c)}" stroke="#ccc"/>`,
+      );
       if (v > 0) {
         const colour = fraction > 0.6 ? 'white' : 'black';
         out.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" fill="${colour}">${v}</text>`);
@@ -52,9 +52,6 @@ export function confusionSvg(labels: readonly string[], matrix: readonly (readon
   });
   const total = matrix.reduce((a, row) => a + row.reduce((b, v) => b + v, 0), 0);
   const trace = matrix.reduce((a, row, i) => a + row[i], 0);
-  out.push(
-    `<text x="10" y="${height - 16}" fill="#555">${trace} of ${total} images on the diagonal</text>`,
-    `</svg>`,
-  );
+  out.push(`<text x="10" y="${height - 16}" fill="#555">${trace} of ${total} images on the diagonal</text>`, `</svg>`);
   return out.join('\n') + '\n';
 }

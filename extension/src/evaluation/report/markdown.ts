@@ -33,7 +33,9 @@ function breakdownTable(title: string, rows: readonly BreakdownRow[]): string[] 
     '',
     '| group | images | subjects | series | accuracy raw | accuracy decoded |',
     '|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${cellText(r.key)} | ${r.images} | ${r.subjects} | ${r.series} | ${pct(r.accuracy)} | ${pct(r.accuracyDecoded)} |`),
+    ...rows.map(
+      (r) => `| ${cellText(r.key)} | ${r.images} | ${r.subjects} | ${r.series} | ${pct(r.accuracy)} | ${pct(r.accuracyDecoded)} |`,
+    ),
     '',
   ];
 }
@@ -66,9 +68,16 @@ export function reportMarkdown(r: EvaluationReport): string {
       (r.data.modality ? `, modality ${r.data.modality}` : '') +
       (r.data.seriesFilter ? `, series ${r.data.seriesFilter.join(', ')}` : ''),
     `- Engine mode: ${r.data.mode}` +
-      (r.data.mode === 'fast' ? ` (${r.counts.imagesClassified} of ${r.counts.images} images classified; the others take their decoded label, also as "raw": compare decoded numbers)` : ' (every image classified)'),
+      (r.data.mode === 'fast'
+        ? ` (${r.counts.imagesClassified} of ${r.counts.images} images classified; the others take their decoded label, also as "raw": compare decoded numbers)`
+        : ' (every image classified)'),
     `- Counts: ${r.counts.series} series (${r.counts.stacks} stacks decoded as sequences, ${r.counts.singleImages} single images), ${r.counts.images} images, ${r.counts.subjects} subjects; ` +
-      modalities.map((m) => `${m} ${r.counts.byModality[m].series} series / ${r.counts.byModality[m].images} images / ${r.counts.byModality[m].subjects} subjects`).join('; ') +
+      modalities
+        .map(
+          (m) =>
+            `${m} ${r.counts.byModality[m].series} series / ${r.counts.byModality[m].images} images / ${r.counts.byModality[m].subjects} subjects`,
+        )
+        .join('; ') +
       `; ${r.counts.eightBitCtSeries} 8-bit CT series re-mapped to HU as in training`,
     `- Runtime: ${num(r.runtimeSeconds)} s in all (${num(r.msPerImage)} ms per image, reading, preprocessing, inference and decoding)`,
     `- Intervals: 95 % percentile bootstrap over subjects, ${r.bootstrap.reps} resamples, seed ${r.bootstrap.seed}`,

@@ -49,9 +49,7 @@ export function buildByRegionProtocol(chosen: RegionCandidate[], source: 'pixels
   const viewports = chosen.map((c) => {
     const selectorId = `region${c.region}`;
     displaySetSelectors[selectorId] = {
-      seriesMatchingRules: [
-        { attribute: 'SeriesInstanceUID', constraint: { equals: { value: c.seriesInstanceUID } }, required: true },
-      ],
+      seriesMatchingRules: [{ attribute: 'SeriesInstanceUID', constraint: { equals: { value: c.seriesInstanceUID } }, required: true }],
     };
     return {
       viewportOptions: {
@@ -86,7 +84,12 @@ export function buildByRegionProtocol(chosen: RegionCandidate[], source: 'pixels
         viewportStructure: { layoutType: 'grid', properties: { rows, columns } },
         viewports: viewports.length
           ? viewports
-          : [{ viewportOptions: { viewportType: 'stack', toolGroupId: 'default', allowUnmatchedView: true }, displaySets: [{ id: 'anyImages' }] }],
+          : [
+              {
+                viewportOptions: { viewportType: 'stack', toolGroupId: 'default', allowUnmatchedView: true },
+                displaySets: [{ id: 'anyImages' }],
+              },
+            ],
       },
     ],
   };

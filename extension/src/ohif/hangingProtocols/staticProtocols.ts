@@ -3,7 +3,14 @@
  * through the custom attributes `bodyRegion` (main region of a display set) and `bodyRegions` (all
  * its regions), which read the classification results and fall back on DICOM tags before results.
  */
-import { ATTRIBUTE_REGION, ATTRIBUTE_REGIONS, PROTOCOL_BY_REGION, PROTOCOL_MR_JOINTS, PROTOCOL_WHOLE_BODY, PROTOCOL_WHOLE_BODY_PET } from '../ids';
+import {
+  ATTRIBUTE_REGION,
+  ATTRIBUTE_REGIONS,
+  PROTOCOL_BY_REGION,
+  PROTOCOL_MR_JOINTS,
+  PROTOCOL_WHOLE_BODY,
+  PROTOCOL_WHOLE_BODY_PET,
+} from '../ids';
 import { buildByRegionProtocol } from './buildByRegionProtocol';
 
 const stackViewport = (viewportId: string, extra: Record<string, unknown> = {}) => ({
@@ -15,7 +22,26 @@ const stackViewport = (viewportId: string, extra: Record<string, unknown> = {}) 
 });
 
 /** Custom attributes return '' / [] when nothing is known (the host's validators choke on null). */
-const KNOWN_REGIONS = ['HEAD', 'NECK', 'CHEST', 'BREAST', 'ABDOMEN', 'PELVIS', 'SPINE', 'SHOULDER', 'ARM', 'ELBOW', 'WRIST', 'HAND', 'HIP', 'THIGH', 'KNEE', 'LEG', 'ANKLE', 'FOOT'];
+const KNOWN_REGIONS = [
+  'HEAD',
+  'NECK',
+  'CHEST',
+  'BREAST',
+  'ABDOMEN',
+  'PELVIS',
+  'SPINE',
+  'SHOULDER',
+  'ARM',
+  'ELBOW',
+  'WRIST',
+  'HAND',
+  'HIP',
+  'THIGH',
+  'KNEE',
+  'LEG',
+  'ANKLE',
+  'FOOT',
+];
 
 const hasImages = { attribute: 'numImageFrames', constraint: { greaterThan: { value: 0 } }, required: true };
 
@@ -54,7 +80,10 @@ const wholeBodySelectors = {
   },
 };
 
-const ctViewport = { viewportOptions: stackViewport('body-region-wb-ct', { initialImageOptions: { preset: 'middle' } }), displaySets: [{ id: 'wholeBodyCT' }] };
+const ctViewport = {
+  viewportOptions: stackViewport('body-region-wb-ct', { initialImageOptions: { preset: 'middle' } }),
+  displaySets: [{ id: 'wholeBodyCT' }],
+};
 
 /** Whole-body CT navigation: the CT that covers the most trunk regions. */
 export const wholeBodyProtocol = {
@@ -84,7 +113,10 @@ export const wholeBodyPetProtocol = {
       viewportStructure: { layoutType: 'grid', properties: { rows: 1, columns: 2 } },
       viewports: [
         ctViewport,
-        { viewportOptions: stackViewport('body-region-wb-pt', { initialImageOptions: { preset: 'middle' } }), displaySets: [{ id: 'wholeBodyPT' }] },
+        {
+          viewportOptions: stackViewport('body-region-wb-pt', { initialImageOptions: { preset: 'middle' } }),
+          displaySets: [{ id: 'wholeBodyPT' }],
+        },
       ],
     },
   ],

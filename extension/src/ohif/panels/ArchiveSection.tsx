@@ -13,7 +13,16 @@ const style = {
   name: { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' as const, color: '#d1d5db' },
   outdated: { color: '#fbbf24' },
   error: { color: '#fca5a5' },
-  button: { background: '#1f2937', color: '#e5e7eb', border: '1px solid #374151', borderRadius: 4, padding: '2px 6px', fontSize: 11, cursor: 'pointer', marginTop: 6 },
+  button: {
+    background: '#1f2937',
+    color: '#e5e7eb',
+    border: '1px solid #374151',
+    borderRadius: 4,
+    padding: '2px 6px',
+    fontSize: 11,
+    cursor: 'pointer',
+    marginTop: 6,
+  },
 };
 
 export function sourceLabel(s: SeriesSource): string {
@@ -36,7 +45,9 @@ export function ArchiveSection({ sources, series, onSave }: ArchiveSectionProps)
   const snapshot = useSyncExternalStore(sources.subscribe.bind(sources), () => sources.getSnapshot());
   const known = series.filter((s) => snapshot.series[s.seriesInstanceUID]);
   if (!known.length && !snapshot.writeBack) return null;
-  const unsaved = known.filter((s) => s.status === 'done' && snapshot.series[s.seriesInstanceUID].source !== 'archive' && !snapshot.series[s.seriesInstanceUID].saved);
+  const unsaved = known.filter(
+    (s) => s.status === 'done' && snapshot.series[s.seriesInstanceUID].source !== 'archive' && !snapshot.series[s.seriesInstanceUID].saved,
+  );
   const saving = snapshot.save.status === 'saving';
   return (
     <div style={style.box} data-testid="br-archive">
@@ -58,11 +69,23 @@ export function ArchiveSection({ sources, series, onSave }: ArchiveSectionProps)
       })}
       {snapshot.writeBack && (
         <div>
-          <button type="button" style={style.button} onClick={onSave} disabled={saving || unsaved.length === 0} data-testid="br-save-archive" title="Store the results as DICOM SRs in the archive">
+          <button
+            type="button"
+            style={style.button}
+            onClick={onSave}
+            disabled={saving || unsaved.length === 0}
+            data-testid="br-save-archive"
+            title="Store the results as DICOM SRs in the archive"
+          >
             Save to archive
           </button>
           {snapshot.save.message && (
-            <div style={snapshot.save.status === 'error' ? style.error : undefined} role={snapshot.save.status === 'error' ? 'alert' : undefined} data-testid="br-save-status" data-status={snapshot.save.status}>
+            <div
+              style={snapshot.save.status === 'error' ? style.error : undefined}
+              role={snapshot.save.status === 'error' ? 'alert' : undefined}
+              data-testid="br-save-status"
+              data-status={snapshot.save.status}
+            >
               {snapshot.save.message}
             </div>
           )}

@@ -41,7 +41,14 @@ export function BodyRegionPanel(props: BodyRegionPanelProps): React.ReactElement
             </button>
           )}
           {onExport && (
-            <button type="button" className="br-action" onClick={onExport} data-testid="br-export" disabled={!done} title="Export the results as JSON">
+            <button
+              type="button"
+              className="br-action"
+              onClick={onExport}
+              data-testid="br-export"
+              disabled={!done}
+              title="Export the results as JSON"
+            >
               Export
             </button>
           )}
@@ -89,7 +96,11 @@ function StudySummary({ state }: { state: StudyView }): React.ReactElement | nul
   if (!summary || (!summary.annexL && !summary.regions.length)) return null;
   return (
     <div className="br-summary" data-testid="br-summary">
-      <div className="br-summary-term" data-testid="br-summary-term" title={summary.annexL ? `DICOM Annex L term: ${summary.annexL}` : undefined}>
+      <div
+        className="br-summary-term"
+        data-testid="br-summary-term"
+        title={summary.annexL ? `DICOM Annex L term: ${summary.annexL}` : undefined}
+      >
         {summary.annexL ? annexLName(summary.annexL) : summary.regions.map(regionName).join(' + ')}
       </div>
       <div className="br-summary-sub">

@@ -82,10 +82,23 @@ export function CorrectionsSection(props: CorrectionsSectionProps): React.ReactE
                 ))}
             </select>
           </label>
-          <button type="button" className="br-action" data-testid="br-move-boundary" disabled={!target.canMoveBoundary} onClick={props.onMoveBoundary} title="Move the segment's boundary to the current slice">
+          <button
+            type="button"
+            className="br-action"
+            data-testid="br-move-boundary"
+            disabled={!target.canMoveBoundary}
+            onClick={props.onMoveBoundary}
+            title="Move the segment's boundary to the current slice"
+          >
             Boundary here
           </button>
-          <button type="button" className="br-action" data-testid="br-mark-other" onClick={props.onMarkOther} title="Not a body region of the model: mark the whole series OTHER">
+          <button
+            type="button"
+            className="br-action"
+            data-testid="br-mark-other"
+            onClick={props.onMarkOther}
+            title="Not a body region of the model: mark the whole series OTHER"
+          >
             Series is OTHER
           </button>
         </div>
@@ -104,15 +117,29 @@ export function CorrectionsSection(props: CorrectionsSectionProps): React.ReactE
         <button type="button" className="br-action" data-testid="br-reset" disabled={corrections.length === 0} onClick={props.onReset}>
           Reset
         </button>
-        <button type="button" className="br-action" data-testid="br-corrections-export" disabled={corrections.length === 0} onClick={props.onExport}>
+        <button
+          type="button"
+          className="br-action"
+          data-testid="br-corrections-export"
+          disabled={corrections.length === 0}
+          onClick={props.onExport}
+        >
           Export
         </button>
         <button type="button" className="br-action" data-testid="br-corrections-import" onClick={() => fileInput.current?.click()}>
           Import
         </button>
-        <input ref={fileInput} type="file" accept="application/json,.json" hidden data-testid="br-corrections-file" onChange={(e) => void importFile(e.target.files?.[0])} />
+        <input
+          ref={fileInput}
+          type="file"
+          accept="application/json,.json"
+          hidden
+          data-testid="br-corrections-file"
+          onChange={(e) => void importFile(e.target.files?.[0])}
+        />
         <label title="Classify with the site adapter">
-          <input type="checkbox" data-testid="br-adapter-toggle" checked={enabled} onChange={(e) => props.onToggle(e.target.checked)} /> adapt
+          <input type="checkbox" data-testid="br-adapter-toggle" checked={enabled} onChange={(e) => props.onToggle(e.target.checked)} />{' '}
+          adapt
         </label>
       </div>
     </div>

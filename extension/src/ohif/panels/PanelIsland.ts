@@ -18,7 +18,11 @@ export type IslandRenderer = (hostProps: Record<string, unknown>) => React.React
 
 const SELF_TEST_MS = 5000;
 
-export function createIslandComponent(displayName: string, renderIsland: IslandRenderer, css?: string): React.ComponentClass<Record<string, unknown>> {
+export function createIslandComponent(
+  displayName: string,
+  renderIsland: IslandRenderer,
+  css?: string,
+): React.ComponentClass<Record<string, unknown>> {
   class Island extends React.Component<Record<string, unknown>> {
     static displayName = displayName;
     private root: Root | null = null;

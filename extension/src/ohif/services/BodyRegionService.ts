@@ -107,7 +107,10 @@ export class BodyRegionService {
   /** Moves queued series to the front (e.g. the ones now shown in viewports). */
   prioritise(seriesInstanceUIDs: string[]): void {
     const wanted = new Set(seriesInstanceUIDs);
-    this.queue = [...this.queue.filter((j) => wanted.has(j.seriesInstanceUID)), ...this.queue.filter((j) => !wanted.has(j.seriesInstanceUID))];
+    this.queue = [
+      ...this.queue.filter((j) => wanted.has(j.seriesInstanceUID)),
+      ...this.queue.filter((j) => !wanted.has(j.seriesInstanceUID)),
+    ];
   }
 
   /** Stops the running series and drops the queue; finished results stay. */

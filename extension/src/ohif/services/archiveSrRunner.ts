@@ -52,7 +52,11 @@ export class ArchiveSrRunner implements ClassificationRunner {
     if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
     let outdated: string[] = [];
     if (srs && algorithm && evidence) {
-      const choice = chooseSr(srs.ours, { seriesInstanceUID: job.seriesInstanceUID, instanceUids: evidence.instances.map((i) => i.sopInstanceUID) }, algorithm);
+      const choice = chooseSr(
+        srs.ours,
+        { seriesInstanceUID: job.seriesInstanceUID, instanceUids: evidence.instances.map((i) => i.sopInstanceUID) },
+        algorithm,
+      );
       if (choice.current) {
         this.readBack++;
         const n = choice.current.result.timing.framesTotal;
@@ -135,7 +139,13 @@ export function algorithmIdentityFrom(assetBase: string, fetchImpl: typeof fetch
       const m = (await response.json()) as Record<string, unknown>;
       if (typeof m.modelId !== 'string' || typeof m.version !== 'string' || typeof m.sha256 !== 'string') return null;
       // No site adapter is loaded by the viewer yet: SRs written with one are outdated here.
-      return { modelId: m.modelId, version: m.version, modelSha256: m.sha256.toLowerCase(), preprocessing: String(m.preprocessing ?? ''), adapterSha256: null };
+      return {
+        modelId: m.modelId,
+        version: m.version,
+        modelSha256: m.sha256.toLowerCase(),
+        preprocessing: String(m.preprocessing ?? ''),
+        adapterSha256: null,
+      };
     })().catch((error: unknown) => {
       identity = null;
       throw error;

@@ -5,7 +5,11 @@ import type { SeriesJob } from './BodyRegionService';
 export const CLASSIFIED_MODALITIES = ['CT', 'MR'];
 
 export function isClassifiable(ds: OhifDisplaySet): boolean {
-  return !ds.unsupported && CLASSIFIED_MODALITIES.includes(String(ds.Modality ?? '').toUpperCase()) && (ds.numImageFrames ?? ds.instances?.length ?? 0) > 0;
+  return (
+    !ds.unsupported &&
+    CLASSIFIED_MODALITIES.includes(String(ds.Modality ?? '').toUpperCase()) &&
+    (ds.numImageFrames ?? ds.instances?.length ?? 0) > 0
+  );
 }
 
 export function bodyPartOf(ds: OhifDisplaySet): string | null {

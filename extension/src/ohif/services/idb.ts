@@ -17,7 +17,12 @@ export const idbDone = (tx: IDBTransaction): Promise<void> =>
  * Opens (version 1, created by `upgrade`) a database; `onVersionChange` runs after the connection
  * closed because another tab upgrades it (the caller reopens next time).
  */
-export async function openIdb(factory: IDBFactory | undefined, name: string, upgrade: (db: IDBDatabase) => void, onVersionChange: () => void): Promise<IDBDatabase> {
+export async function openIdb(
+  factory: IDBFactory | undefined,
+  name: string,
+  upgrade: (db: IDBDatabase) => void,
+  onVersionChange: () => void,
+): Promise<IDBDatabase> {
   const f = factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
   if (!f) throw new Error('IndexedDB is not available in this browser');
   const open = f.open(name, 1);

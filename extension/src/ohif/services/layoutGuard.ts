@@ -15,12 +15,18 @@ export class LayoutGuard {
   private openedAt: number | null = null;
   private changedByUser = false;
 
-  constructor(private readonly ctx: OhifContext, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly ctx: OhifContext,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   start(): void {
     const { hangingProtocolService, viewportGridService } = this.ctx.servicesManager.services;
     const onChange = () => this.onLayoutEvent();
-    const sub = (service: { subscribe?: (e: string, cb: () => void) => OhifSubscription; EVENTS?: Record<string, string> }, event: string | undefined) => {
+    const sub = (
+      service: { subscribe?: (e: string, cb: () => void) => OhifSubscription; EVENTS?: Record<string, string> },
+      event: string | undefined,
+    ) => {
       if (event && service?.subscribe) this.subscriptions.push(service.subscribe(event, onChange));
     };
     sub(hangingProtocolService, hangingProtocolService?.EVENTS?.PROTOCOL_CHANGED);

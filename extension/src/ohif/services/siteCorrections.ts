@@ -71,7 +71,8 @@ export class CorrectionsStore {
   /** Adds an export's corrections (same ids replace); refuses one made with another model. */
   async import(site: string, value: unknown, modelSha256: string): Promise<number> {
     const file = parseCorrections(value);
-    if (file.model.sha256 !== modelSha256) throw new Error(`these corrections were made with another model (sha256 ${file.model.sha256.slice(0, 12)}…)`);
+    if (file.model.sha256 !== modelSha256)
+      throw new Error(`these corrections were made with another model (sha256 ${file.model.sha256.slice(0, 12)}…)`);
     for (const c of file.corrections) await this.add(site, c);
     return file.corrections.length;
   }
@@ -125,7 +126,10 @@ export class SiteAdaptation {
   async refit(): Promise<SiteAdapter | null> {
     const corrections = await this.store.list(this.site);
     this.corrections = corrections.length;
-    const items = correctedEmbeddings({ schema: 'body-region-corrections/1', model: this.model, exportedAt: '', corrections }, this.model.labelNames);
+    const items = correctedEmbeddings(
+      { schema: 'body-region-corrections/1', model: this.model, exportedAt: '', corrections },
+      this.model.labelNames,
+    );
     this.adapter =
       items.length === 0
         ? null

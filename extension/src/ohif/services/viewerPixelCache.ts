@@ -18,7 +18,10 @@ export interface CornerstoneLike {
   cache?: { getImage?: (imageId: string) => CornerstoneImage | undefined };
 }
 
-export function viewerImageId(wadoRoot: string, r: Pick<PixelsRequest, 'studyInstanceUID' | 'seriesInstanceUID' | 'sopInstanceUID' | 'frameNumber'>): string {
+export function viewerImageId(
+  wadoRoot: string,
+  r: Pick<PixelsRequest, 'studyInstanceUID' | 'seriesInstanceUID' | 'sopInstanceUID' | 'frameNumber'>,
+): string {
   const root = wadoRoot.replace(/\/+$/, '');
   return `wadors:${root}/studies/${r.studyInstanceUID}/series/${r.seriesInstanceUID}/instances/${r.sopInstanceUID}/frames/${r.frameNumber}`;
 }
@@ -34,7 +37,7 @@ export function cachedFrame(cornerstone: CornerstoneLike | undefined, imageId: s
   if (!image || image.color) return null;
   const pixels = image.getPixelData();
   if (!pixels || pixels.length !== image.rows * image.columns) return null;
-  const scaling = image.preScale?.scaled ? image.preScale.scalingParameters ?? {} : null;
+  const scaling = image.preScale?.scaled ? (image.preScale.scalingParameters ?? {}) : null;
   if (scaling?.suvbw) return null;
   if (scaling) {
     const slope = scaling.rescaleSlope ?? 1;
@@ -45,6 +48,9 @@ export function cachedFrame(cornerstone: CornerstoneLike | undefined, imageId: s
     return { rows: image.rows, columns: image.columns, data };
   }
   // A copy: the answer's buffer is transferred to the worker and must not be the cache's own.
-  const copy = pixels instanceof Int16Array || pixels instanceof Uint16Array || pixels instanceof Uint8Array || pixels instanceof Int8Array ? pixels.slice() : Float32Array.from(pixels);
+  const copy =
+    pixels instanceof Int16Array || pixels instanceof Uint16Array || pixels instanceof Uint8Array || pixels instanceof Int8Array
+      ? pixels.slice()
+      : Float32Array.from(pixels);
   return { rows: image.rows, columns: image.columns, data: copy };
 }

@@ -24,7 +24,10 @@ export class ViewerSession {
   /** How many times the by-region layout was applied (tests wait on it instead of on time). */
   layoutsApplied = 0;
 
-  constructor(private readonly ctx: OhifContext, private readonly service: BodyRegionService) {
+  constructor(
+    private readonly ctx: OhifContext,
+    private readonly service: BodyRegionService,
+  ) {
     this.guard = new LayoutGuard(ctx);
   }
 
@@ -79,7 +82,8 @@ export class ViewerSession {
     const { hangingProtocolService } = this.ctx.servicesManager.services;
     const active = hangingProtocolService.getActiveProtocol?.()?.protocol?.id;
     if (!force && active && active !== PROTOCOL_BY_REGION) return false;
-    const candidates: RegionCandidate[] = source === 'pixels' ? candidatesFromResults(this.ctx, this.service) : candidatesFromTags(this.ctx);
+    const candidates: RegionCandidate[] =
+      source === 'pixels' ? candidatesFromResults(this.ctx, this.service) : candidatesFromTags(this.ctx);
     const chosen = bestPerRegion(candidates);
     if (!chosen.length) return false;
     const signature = chosen.map((c) => `${c.region}:${c.seriesInstanceUID}:${c.imageIndex}`).join('|');
@@ -149,7 +153,8 @@ export class ViewerSession {
     const shown = new Set(displaySetsInViewports(this.ctx));
     const all = activeDisplaySets(this.ctx).filter(isClassifiable);
     // Only the study the viewer opened: prior studies loaded in the study browser are not ours to label.
-    const activeStudy: string | undefined = this.ctx.servicesManager.services.hangingProtocolService.getState?.()?.activeStudyUID || all[0]?.StudyInstanceUID;
+    const activeStudy: string | undefined =
+      this.ctx.servicesManager.services.hangingProtocolService.getState?.()?.activeStudyUID || all[0]?.StudyInstanceUID;
     const displaySets = all.filter((ds) => ds.StudyInstanceUID === activeStudy);
     const inView = displaySets.filter((ds) => shown.has(ds.displaySetInstanceUID));
     const rest = displaySets
@@ -168,8 +173,8 @@ export class ViewerSession {
   private linkDisplaySets(): void {
     for (const ds of activeDisplaySets(this.ctx)) {
       const known = this.service.getSeries(ds.SeriesInstanceUID);
-      if (known && !known.displaySetInstanceUID && isClassifiable(ds)) this.service.linkDisplaySet(ds.SeriesInstanceUID, ds.displaySetInstanceUID);
+      if (known && !known.displaySetInstanceUID && isClassifiable(ds))
+        this.service.linkDisplaySet(ds.SeriesInstanceUID, ds.displaySetInstanceUID);
     }
   }
 }
-

@@ -12,7 +12,11 @@ import { metadataToFrames } from '../../engine/fetch/metadataToFrames';
 import type { FrameMeta, LabelsFile, PixelFrame, PixelSource } from '../../engine/types';
 import type { ClassifyRequest, PixelsAnswer, WorkerRequest, WorkerResponse } from './protocol';
 
-const scope = self as unknown as { postMessage: (m: WorkerResponse) => void; onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null; crossOriginIsolated?: boolean };
+const scope = self as unknown as {
+  postMessage: (m: WorkerResponse) => void;
+  onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;
+  crossOriginIsolated?: boolean;
+};
 const controllers = new Map<number, AbortController>();
 let modelPromise: Promise<BodyRegionModel> | null = null;
 const pixelAnswers = new Map<number, (frame: PixelsAnswer['frame']) => void>();
@@ -45,7 +49,10 @@ function askViewer(jobId: number, frame: FrameMeta): Promise<PixelsAnswer['frame
 
 /** The viewer's cache first (single-sample frames of the expected size), then the archive. */
 class ViewerFirstPixelSource implements PixelSource {
-  constructor(private readonly jobId: number, private readonly archive: PixelSource) {}
+  constructor(
+    private readonly jobId: number,
+    private readonly archive: PixelSource,
+  ) {}
 
   async getPixels(frame: FrameMeta, signal?: AbortSignal): Promise<PixelFrame> {
     if (frame.samplesPerPixel === 1) {
