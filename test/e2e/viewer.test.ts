@@ -255,9 +255,14 @@ describe('MR study in the prebuilt viewer', () => {
     const other = state.series.find((s) => s.status === 'done' && !active.seriesInstanceUIDs.includes(s.seriesInstanceUID))!;
     const target = other.segments.findIndex((g) => g.label !== 'OTHER');
     await page.locator(`[data-series-uid="${other.seriesInstanceUID}"] [data-testid="br-region"][data-segment-index="${target}"]`).click();
-    const now = await until('the active viewport to show the other series', async () => {
+    // The viewport shows the series first and lands on the region's first slice a moment later.
+    const wanted = other.segments[target].firstSopInstanceUID;
+    const now = await until('the active viewport to show the other series at the region', async () => {
       const v = (await viewports(page)).find((x) => x.active);
-      return v?.seriesInstanceUIDs.includes(other.seriesInstanceUID) && v.imageId ? v : null;
+      return v?.seriesInstanceUIDs.includes(other.seriesInstanceUID) && v.imageId && sopOf(v.imageId) === wanted ? v : null;
+    }).catch(async (error: unknown) => {
+      const v = (await viewports(page)).find((x) => x.active);
+      throw new Error(`${(error as Error).message}; the active viewport shows ${JSON.stringify(v)} instead of ${wanted}`, { cause: error });
     });
     expect(now.viewportId).toBe(active.viewportId);
     expect(now.seriesInstanceUIDs).toEqual([other.seriesInstanceUID]);
