@@ -23,6 +23,7 @@ import {
   screenshot,
   serviceState,
   startViewer,
+  until,
   waitForClassification,
   type BrowserProfile,
   type ServiceSnapshot,
@@ -227,6 +228,10 @@ describe('our SRs in the viewer', () => {
       expect(profile.errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
       // Stock OHIF fetches the same frames of the short series on its own (its thumbnail): our
       // extension, reading the SR, added none.
+      // (The thumbnail loads on its own schedule: wait for it rather than read the list at once.)
+      await until("the stock viewer to fetch the short series' thumbnail frames", async () =>
+        shortFramesWithSr.every((p) => framePaths(requests, short.seriesInstanceUID).includes(p)),
+      );
       const stock = framePaths(requests, short.seriesInstanceUID);
       for (const p of shortFramesWithSr) expect(stock).toContain(p);
     } finally {
