@@ -3,7 +3,8 @@
  * one SR per series written on the archive of the job, with the worker's headers, even when a
  * worker is SIGKILLed in the middle; a second `enqueue` skips every series by its SR; a job run
  * again writes no second SR; an archive that refuses STOW dead-letters the series with the reason,
- * keeps the JSON Lines, and `retry-failed` writes the SRs once the archive accepts them.
+ * keeps the JSON Lines, and `retry-failed` writes the SRs once the archive accepts them; a passing
+ * STOW fault (503) is retried.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -219,3 +220,20 @@ test('an archive that refuses STOW: dead-letter with the reason, JSON Lines kept
   for (const uids of srs.values()) expect(uids).toHaveLength(1);
   expect(seriesLines(out)).toHaveLength(2); // no second line
 }, 120000);
+
+test('a passing STOW fault (503) is retried with backoff like any archive fault: one SR, one line', async () => {
+  const flaky = await storeStudy(1);
+  const out = path.join(work, 'flaky.jsonl');
+  expect((await enqueue('flaky', ['--study', flaky.study, '--backoff', '100'])).stderr).toMatch(/1 enqueued/);
+  let refusals = 0;
+  proxy.plan = (req) => (req.method === 'POST' && refusals++ === 0 ? { kind: 'status', status: 503 } : { kind: 'forward' });
+  try {
+    const run = await runWorkerToEnd('flaky', out);
+    expect(run.code).toBe(0);
+    expect(run.log).toMatch(/archive fault \(\d more tries, with backoff\): the archive .* failed to store the SR \(HTTP 503/);
+  } finally {
+    proxy.plan = () => ({ kind: 'forward' });
+  }
+  expect(seriesLines(out)).toHaveLength(1);
+  expect([...(await srsBySeries([flaky.study])).values()]).toEqual([[expect.any(String)]]);
+}, 60000);
