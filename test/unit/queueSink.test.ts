@@ -33,17 +33,17 @@ describe('JsonlResultSink', () => {
   it('writes a series once per model; a second write of the same outcome is a no-op, also from a fresh sink', async () => {
     const file = path.join(dir, 'out.jsonl');
     const a = new JsonlResultSink(file, MODEL);
-    expect(await a.isDone('1.2.1')).toBe(false);
+    expect(await a.isDone({ seriesInstanceUID: '1.2.1' })).toBe(false);
     expect(await a.write(success(1))).toBe(true);
     expect(await a.write(success(1))).toBe(false);
     // Another worker (a fresh sink on the same file) sees it.
     const b = new JsonlResultSink(file, MODEL);
-    expect(await b.isDone('1.2.1')).toBe(true);
+    expect(await b.isDone({ seriesInstanceUID: '1.2.1' })).toBe(true);
     expect(await b.write(success(1))).toBe(false);
     expect(lines(file)).toHaveLength(1);
     expect(JSON.parse(lines(file)[0]).model).toEqual({ id: 'm', version: '1', sha256: MODEL.sha256 });
     // Another model's sink does not count it as done.
-    expect(await new JsonlResultSink(file, OTHER).isDone('1.2.1')).toBe(false);
+    expect(await new JsonlResultSink(file, OTHER).isDone({ seriesInstanceUID: '1.2.1' })).toBe(false);
   });
 
   it('a failure is written once per error code; a later success is appended and wins', async () => {
@@ -51,9 +51,9 @@ describe('JsonlResultSink', () => {
     const sink = new JsonlResultSink(file, MODEL);
     expect(await sink.write(failure(2))).toBe(true);
     expect(await sink.write(failure(2))).toBe(false);
-    expect(await sink.isDone('1.2.2')).toBe(false);
+    expect(await sink.isDone({ seriesInstanceUID: '1.2.2' })).toBe(false);
     expect(await sink.write(success(2))).toBe(true);
-    expect(await sink.isDone('1.2.2')).toBe(true);
+    expect(await sink.isDone({ seriesInstanceUID: '1.2.2' })).toBe(true);
     expect(await sink.write(failure(2))).toBe(false);
     expect(lines(file)).toHaveLength(2);
   });
@@ -62,7 +62,7 @@ describe('JsonlResultSink', () => {
     const file = path.join(dir, 'out.jsonl');
     fs.writeFileSync(file, `${JSON.stringify(success(3))}\n{"schema":"body-region-result/1","seriesIn`);
     const sink = new JsonlResultSink(file, MODEL);
-    expect(await sink.isDone('1.2.3')).toBe(true);
+    expect(await sink.isDone({ seriesInstanceUID: '1.2.3' })).toBe(true);
     expect(await sink.write(success(4))).toBe(true);
     const all = lines(file);
     expect(all).toHaveLength(3);
@@ -81,7 +81,7 @@ describe('JsonlResultSink', () => {
         .sort(),
     );
     await writer.write(success(0));
-    expect(await reader.isDone('1.2.0')).toBe(true);
+    expect(await reader.isDone({ seriesInstanceUID: '1.2.0' })).toBe(true);
     expect(reader.doneSeries().size).toBe(21);
   });
 

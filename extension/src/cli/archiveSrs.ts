@@ -101,9 +101,8 @@ export class ArchiveSrs {
       this.opts.warn(`series ${result.seriesInstanceUID}: ${result.timing.framesFailed} images failed, no SR written for it`);
       return;
     }
-    const { PixelData: _pixels, ...source } = naturalizeDicomJson(metadata[0]);
     const list = this.pending.get(result.studyInstanceUID) ?? [];
-    list.push({ result, instances: instancesOf(metadata), source });
+    list.push({ result, ...srEvidenceOf(metadata) });
     this.pending.set(result.studyInstanceUID, list);
   }
 
@@ -177,8 +176,14 @@ export class ArchiveSrs {
   }
 }
 
+/** What an SR of the series copies from its metadata: every instance, and one instance's attributes (no pixels). */
+export function srEvidenceOf(metadata: DicomJsonDataset[]): { instances: SourceInstance[]; source: Record<string, unknown> } {
+  const { PixelData: _pixels, ...source } = naturalizeDicomJson(metadata[0]);
+  return { instances: instancesOf(metadata), source };
+}
+
 /** Every instance the series metadata lists (the SR's evidence). */
-function instancesOf(metadata: DicomJsonDataset[]): SourceInstance[] {
+export function instancesOf(metadata: DicomJsonDataset[]): SourceInstance[] {
   return metadata
     .map((d) => ({ sopInstanceUID: getString(d, Tags.SOPInstanceUID) ?? '', sopClassUID: getString(d, Tags.SOPClassUID) ?? '' }))
     .filter((i) => i.sopInstanceUID && i.sopClassUID);

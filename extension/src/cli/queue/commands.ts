@@ -1,7 +1,8 @@
 /** The `body-region queue …` subcommands (docs/CLI.md, docs/ARCHIVE.md). */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type IORedis from 'ioredis';
-import { DEFAULT_MODEL_DIR } from '../../engine/infer/loadModelNode';
+import { DEFAULT_MODEL_DIR, readManifest } from '../../engine/infer/loadModelNode';
+import { algorithmIdentityOf } from '../archiveSrs';
 import { CliError, ExitCode } from '../exitCodes';
 import { parseHeaders } from '../headers';
 import { loadModel, modelKeyOfDir } from '../loadModel';
@@ -10,7 +11,8 @@ import { drainQueue, formatStatus, queueStatus, retryFailed } from './admin';
 import { enqueueSeries } from './enqueue';
 import { DEFAULT_POLICY, DEFAULT_QUEUE } from './jobs';
 import { closeRedis, connectRedis, redactedRedisUrl, REDIS_PASSWORD_ENV, type RedisFlags } from './redisConnection';
-import { JsonlResultSink } from './resultSink';
+import { AllSinks, JsonlResultSink, type SeriesResultSink } from './resultSink';
+import { SrResultSink } from './srResultSink';
 import { runWorker } from './worker';
 
 interface QueueFlags extends RedisFlags {
@@ -58,6 +60,7 @@ export function addQueueCommands(program: Command, setExit: Run): void {
       .option('--since <date>', 'studies with a StudyDate on or after this day (YYYY-MM-DD)', sinceDate)
       .option('--study <uid>', 'StudyInstanceUID (repeatable)', collect)
       .option('--out <file>', 'JSON Lines of the workers: series with a successful line of this model are skipped')
+      .option('--no-read-back', "do not look for our SRs in the archive (by default series with this model's current SR are skipped)")
       .option('--model <dir>', 'the model the jobs are for (its sha256 is part of each job id)', DEFAULT_MODEL_DIR)
       .option('--header <header>', 'HTTP header for the archive (repeatable; never logged)', collect)
       .option('--retries <n>', 'retries per archive request', int(0), 3)
@@ -72,6 +75,10 @@ export function addQueueCommands(program: Command, setExit: Run): void {
       .command('worker')
       .description('classify series from the queue until stopped (SIGTERM: finish or release the current jobs)')
       .option('--out <file>', 'JSON Lines output, shared safely by the workers of a machine (required)')
+      .option(
+        '--stow',
+        'also store each result as a DICOM SR on the archive of the job (STOW-RS; never twice for the same instances and model)',
+      )
       .addOption(
         new Option('--mode <mode>', 'fast: samples and refines boundaries; exhaustive: every image')
           .choices(['exhaustive', 'fast'])
@@ -156,6 +163,7 @@ interface EnqueueFlags extends QueueFlags {
   since?: string;
   study?: string[];
   out?: string;
+  readBack: boolean;
   model: string;
   header?: string[];
   retries: number;
@@ -187,11 +195,12 @@ async function enqueueCommand(flags: EnqueueFlags): Promise<number> {
       modelKey,
       policy: { attempts: flags.attempts, backoffMs: flags.backoff },
       done,
+      srAlgorithm: flags.readBack ? algorithmIdentityOf(await manifestOf(flags.model), flags.model) : undefined,
       pageSize: flags.pageSize,
       log,
     });
     process.stderr.write(
-      `body-region: ${r.studies} studies, ${r.series} series: ${r.added} enqueued in ${flags.queue} on ${redactedRedisUrl(flags.redis)}, ${r.alreadyQueued} already in the queue, ${r.alreadyDone} already done, ${r.otherModality} not CT/MR\n`,
+      `body-region: ${r.studies} studies, ${r.series} series: ${r.added} enqueued in ${flags.queue} on ${redactedRedisUrl(flags.redis)}, ${r.alreadyQueued} already in the queue, ${r.alreadyDone} already done${r.srDone ? ` (${r.srDone} by their SR in the archive)` : ''}, ${r.otherModality} not CT/MR\n`,
     );
     return r.series === 0 ? ExitCode.NothingFound : ExitCode.Ok;
   } finally {
@@ -201,6 +210,7 @@ async function enqueueCommand(flags: EnqueueFlags): Promise<number> {
 
 interface WorkerFlags extends QueueFlags {
   out?: string;
+  stow?: boolean;
   mode: 'exhaustive' | 'fast';
   model: string;
   concurrency: number;
@@ -223,8 +233,11 @@ async function workerCommand(flags: WorkerFlags): Promise<number> {
   const model = await loadModel(flags.model);
   // Workers outlive Redis restarts: wait for the first answer longer than a short-lived command.
   const connection = await connectRedis(flags, 60000);
-  const sink = new JsonlResultSink(flags.out, modelKey);
   const log = (line: string) => flags.quiet || process.stderr.write(`body-region: ${line}\n`);
+  // JSON Lines first: a result is kept there even when the archive refuses its SR.
+  const srs = flags.stow ? new SrResultSink(algorithmIdentityOf(model.manifest, flags.model), log) : null;
+  const jsonl = new JsonlResultSink(flags.out, modelKey);
+  const sink: SeriesResultSink = srs ? new AllSinks([jsonl, srs]) : jsonl;
   try {
     const stats = await runWorker({
       connection,
@@ -244,12 +257,20 @@ async function workerCommand(flags: WorkerFlags): Promise<number> {
       exitWhenIdle: Boolean(flags.exitWhenIdle),
       log,
     });
-    process.stderr.write(`body-region: worker stopped: ${JSON.stringify(stats)}\n`);
+    process.stderr.write(`body-region: worker stopped: ${JSON.stringify(srs ? { ...stats, srs: srs.counts } : stats)}\n`);
     return stats.deadLettered > 0 ? ExitCode.SomeSeriesFailed : ExitCode.Ok;
   } finally {
     await sink.close();
     await closeRedis(connection);
     await model.dispose().catch(() => undefined);
+  }
+}
+
+async function manifestOf(dir: string) {
+  try {
+    return await readManifest(dir);
+  } catch (error) {
+    throw new CliError(`model failed to load from ${dir}: ${(error as Error).message}`, ExitCode.ModelFailed);
   }
 }
 

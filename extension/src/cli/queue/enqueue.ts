@@ -1,15 +1,18 @@
 /**
  * `body-region queue enqueue`: one job per CT/MR series of the chosen studies. Re-runnable at any
  * time: a series with a job id already in Redis (waiting, active, done or failed) is not added
- * again, and a series with a successful line of the same model in `--out` is skipped.
+ * again, and a series with a successful line of the same model in `--out`, or with our current SR
+ * of the model in the archive (same instances), is skipped.
  */
 import { Queue } from 'bullmq';
 import type IORedis from 'ioredis';
 import { DicomWebArchive, describeError } from '../../engine/fetch/dicomWebArchive';
+import type { AlgorithmIdentity } from '../../engine/report/algorithmIdentity';
 import { AbortError, HttpError } from '../../engine/fetch/retry';
 import { listSeriesOfStudy, listStudyUids, type SeriesRef, type StudySelection } from '../archiveListing';
 import { CliError, ExitCode } from '../exitCodes';
 import type { ModelKey } from '../loadModel';
+import { seriesWithCurrentSr } from './srResultSink';
 import { jobOptions, QUEUED_MODALITIES, seriesJobId, type JobPolicy, type SeriesJobData } from './jobs';
 
 export interface EnqueueOptions {
@@ -24,6 +27,8 @@ export interface EnqueueOptions {
   policy: JobPolicy;
   /** Series already done (successful lines of this model in --out). */
   done: Set<string>;
+  /** Look for our SRs of this algorithm in the archive: series with a current one are done too. */
+  srAlgorithm?: AlgorithmIdentity;
   pageSize?: number;
   signal?: AbortSignal;
   log: (line: string) => void;
@@ -34,6 +39,8 @@ export interface EnqueueReport {
   series: number;
   otherModality: number;
   alreadyDone: number;
+  /** Of alreadyDone: by our current SR in the archive. */
+  srDone: number;
   alreadyQueued: number;
   added: number;
 }
@@ -43,7 +50,7 @@ const BATCH = 500;
 export async function enqueueSeries(opts: EnqueueOptions): Promise<EnqueueReport> {
   const archive = new DicomWebArchive({ url: opts.url, headers: opts.headers, retries: opts.retries, timeoutMs: opts.timeoutMs });
   const queue = new Queue<SeriesJobData>(opts.queueName, { connection: opts.connection });
-  const report: EnqueueReport = { studies: 0, series: 0, otherModality: 0, alreadyDone: 0, alreadyQueued: 0, added: 0 };
+  const report: EnqueueReport = { studies: 0, series: 0, otherModality: 0, alreadyDone: 0, srDone: 0, alreadyQueued: 0, added: 0 };
   try {
     let studies: string[];
     try {
@@ -64,12 +71,17 @@ export async function enqueueSeries(opts: EnqueueOptions): Promise<EnqueueReport
       } catch (error) {
         throw archiveError(opts.url, error);
       }
+      const todo: SeriesRef[] = [];
       for (const s of series) {
         report.series++;
         if (!QUEUED_MODALITIES.has(s.modality)) report.otherModality++;
         else if (opts.done.has(s.seriesInstanceUID)) report.alreadyDone++;
-        else pending.push(s);
+        else todo.push(s);
       }
+      const withSr = await srDoneOf(archive, study, todo, opts);
+      report.alreadyDone += withSr.size;
+      report.srDone += withSr.size;
+      pending.push(...todo.filter((s) => !withSr.has(s.seriesInstanceUID)));
       if (pending.length >= BATCH) await flush();
     }
     await flush();
@@ -94,6 +106,24 @@ async function addBatch(queue: Queue<SeriesJobData>, opts: EnqueueOptions, refs:
   );
   report.added += fresh.length;
   opts.log(`enqueued ${report.added} series so far (${report.alreadyQueued} already in the queue, ${report.alreadyDone} already done)`);
+}
+
+/** Series of the study with our current SR; a failed look is a warning (the series is enqueued). */
+async function srDoneOf(archive: DicomWebArchive, study: string, todo: SeriesRef[], opts: EnqueueOptions): Promise<Set<string>> {
+  if (!opts.srAlgorithm || todo.length === 0) return new Set();
+  try {
+    return await seriesWithCurrentSr(
+      archive,
+      study,
+      todo.map((s) => s.seriesInstanceUID),
+      opts.srAlgorithm,
+      opts.signal,
+    );
+  } catch (error) {
+    if (error instanceof AbortError) throw error;
+    opts.log(`warning: could not look for SRs in study ${study}: ${describeError(error)}; its series are enqueued`);
+    return new Set();
+  }
 }
 
 function archiveError(url: string, error: unknown): Error {

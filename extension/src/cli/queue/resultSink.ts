@@ -2,36 +2,54 @@
  * Where a queue worker puts its results. A sink must make writes idempotent per series and model:
  * a worker killed after writing but before acknowledging its job leaves the job "stalled", another
  * worker runs it again, asks `isDone` first, and writing twice must not give a second line (or SR).
- * JSON Lines now; a DICOM SR (STOW-RS) sink implements the same interface.
+ * JSON Lines (here) and DICOM SRs on the archive (srResultSink.ts, `--stow`).
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { DicomWebArchive } from '../../engine/fetch/dicomWebArchive';
+import type { DicomJsonDataset } from '../../engine/fetch/dicomJson';
 import type { SeriesResult } from '../../engine/results/schema';
 import { SERIES_RESULT_SCHEMA } from '../../engine/results/schema';
 import type { ModelKey } from '../loadModel';
 
+/** The series of a job, and the archive it is read from (with the worker's authorization). */
+export interface SeriesJob {
+  studyInstanceUID: string;
+  seriesInstanceUID: string;
+  archive: DicomWebArchive;
+}
+
 export interface SeriesResultSink {
-  /** A successful result of this series by this model is already there. */
-  isDone(seriesInstanceUID: string): Promise<boolean>;
+  /** A successful result of this series by this model is already there (asked before each job). */
+  isDone(job: SeriesJob): Promise<boolean>;
+  /** Series metadata the sink fetched in isDone, for the classification to reuse (taken once). */
+  takeMetadata?(job: SeriesJob): DicomJsonDataset[] | undefined;
   /**
    * Stores the result unless the same outcome of the same series and model is already there (a
    * success, or a failure with the same code); true when it was stored now.
    */
-  write(result: SeriesResult): Promise<boolean>;
+  write(result: SeriesResult, job: SeriesJob): Promise<boolean>;
   close(): Promise<void>;
 }
 
-/** Several sinks (e.g. JSON Lines and SR): done when every one is, written to each. */
+/** Several sinks (e.g. JSON Lines, then SR): done when every one is, written to each in order. */
 export class AllSinks implements SeriesResultSink {
   constructor(private readonly sinks: SeriesResultSink[]) {}
-  async isDone(uid: string): Promise<boolean> {
-    for (const sink of this.sinks) if (!(await sink.isDone(uid))) return false;
-    return true;
+  async isDone(job: SeriesJob): Promise<boolean> {
+    // Every sink is asked (no short cut): the SR sink looks up what its write needs.
+    let all = true;
+    for (const sink of this.sinks) all = (await sink.isDone(job)) && all;
+    return all;
   }
-  async write(result: SeriesResult): Promise<boolean> {
+  takeMetadata(job: SeriesJob): DicomJsonDataset[] | undefined {
+    let found: DicomJsonDataset[] | undefined;
+    for (const sink of this.sinks) found = sink.takeMetadata?.(job) ?? found;
+    return found;
+  }
+  async write(result: SeriesResult, job: SeriesJob): Promise<boolean> {
     let any = false;
-    for (const sink of this.sinks) any = (await sink.write(result)) || any;
+    for (const sink of this.sinks) any = (await sink.write(result, job)) || any;
     return any;
   }
   async close(): Promise<void> {
@@ -75,9 +93,9 @@ export class JsonlResultSink implements SeriesResultSink {
     this.refresh();
   }
 
-  async isDone(seriesInstanceUID: string): Promise<boolean> {
+  async isDone(job: Pick<SeriesJob, 'seriesInstanceUID'>): Promise<boolean> {
     this.refresh();
-    return this.outcomes.get(seriesInstanceUID) === null;
+    return this.outcomes.get(job.seriesInstanceUID) === null;
   }
 
   /** Series done by this model, as of now (for `enqueue`). */

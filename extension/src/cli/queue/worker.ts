@@ -8,6 +8,7 @@
  * - SIGTERM/SIGINT: no new jobs; running ones finish within `--grace`, else go back to the queue.
  * - A SIGKILLed worker's jobs stay locked until their lock expires (`--lock-ms`); then another
  *   worker's stalled-job check puts them back, and the sink's isDone skips what was already written.
+ * - `--stow`: the SR sink stores an SR per series on the archive; see srResultSink.ts for its faults.
  */
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type IORedis from 'ioredis';
@@ -92,12 +93,13 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerStats> {
           `wrong-model: enqueued for model sha ${d.modelSha256.slice(0, 12)}, this worker has ${opts.modelKey.sha256.slice(0, 12)}`,
         );
       }
-      if (await opts.sink.isDone(d.seriesInstanceUID)) {
+      const { archive, pixels } = archiveFor(opts.url ?? d.url);
+      const series = { studyInstanceUID: d.studyInstanceUID, seriesInstanceUID: d.seriesInstanceUID, archive };
+      if (await opts.sink.isDone(series)) {
         stats.skippedDone++;
         opts.log(`${d.seriesInstanceUID}: already in the output, skipped`);
         return { regions: null, skipped: true };
       }
-      const { archive, pixels } = archiveFor(opts.url ?? d.url);
       const label = { index: 0, total: 0, seriesInstanceUID: d.seriesInstanceUID, modality: d.modality };
       let result;
       try {
@@ -109,6 +111,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerStats> {
           progress: quiet,
           label,
           archiveFaults: 'throw',
+          metadata: opts.sink.takeMetadata?.(series),
         });
       } catch (error) {
         if (error instanceof AbortError && release.signal.aborted && token) {
@@ -118,16 +121,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerStats> {
           opts.log(`${d.seriesInstanceUID}: released back to the queue`);
           throw new WaitingError();
         }
-        if (error instanceof ArchiveFault) {
-          const left = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
-          if (left > 0) stats.retried++;
-          opts.log(
-            `${d.seriesInstanceUID}: archive fault (${left > 0 ? `${left} more tries, with backoff` : 'no tries left: dead-letter'}): ${error.message}`,
-          );
-        }
         throw error;
       }
-      const written = await opts.sink.write(result);
+      const written = await opts.sink.write(result, series);
       if (isFailure(result)) {
         opts.log(`${d.seriesInstanceUID}: dead-letter: ${result.error!.code}: ${result.error!.message}`);
         throw new UnrecoverableError(`${result.error!.code}: ${result.error!.message}`);
@@ -138,7 +134,18 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerStats> {
       );
       return { regions: result.regions, skipped: false };
     } catch (error) {
-      if (error instanceof UnrecoverableError) stats.deadLettered++;
+      // Archive faults (reading the series, or storing its SR) are retried with backoff by the queue.
+      if (error instanceof ArchiveFault) {
+        const left = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
+        if (left > 0) stats.retried++;
+        opts.log(
+          `${d.seriesInstanceUID}: archive fault (${left > 0 ? `${left} more tries, with backoff` : 'no tries left: dead-letter'}): ${error.message}`,
+        );
+      }
+      if (error instanceof UnrecoverableError) {
+        stats.deadLettered++;
+        if (error.message.startsWith('sr-refused')) opts.log(`${d.seriesInstanceUID}: dead-letter: ${error.message}`);
+      }
       throw error;
     } finally {
       lastEnd = Date.now();
