@@ -9,5 +9,8 @@ module.exports = {
   // Integration and e2e suites start real servers; give them room on a 2-core machine.
   testTimeout: 120000,
   maxWorkers: 1,
+  // The queue suites' ioredis clients keep reconnecting for minutes after their throwaway
+  // redis-server is stopped, which kept jest from exiting (every test had passed). Exit when done.
+  forceExit: true,
   reporters: ['default', '<rootDir>/test/helpers/summaryReporter.js'],
 };
