@@ -1,7 +1,8 @@
 /** The model of a CLI run, with the CLI's exit code when it cannot be loaded. */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { BodyRegionModel, ModelManifest } from '../engine/infer/BodyRegionModel';
+import type { BodyRegionModel } from '../engine/infer/BodyRegionModel';
+import { parseManifest } from '../engine/infer/manifest';
 import { loadModelFromDir } from '../engine/infer/loadModelNode';
 import { CliError, ExitCode } from './exitCodes';
 import { sha256OfFile } from './resultsCacheFile';
@@ -24,7 +25,7 @@ export interface ModelKey {
 /** Reads model.json and hashes the ONNX file it names, without starting onnxruntime. */
 export function modelKeyOfDir(dir: string): ModelKey {
   try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as ModelManifest;
+    const manifest = parseManifest(JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')));
     const sha256 = sha256OfFile(path.join(dir, manifest.file));
     return { id: manifest.modelId, version: manifest.version, sha256 };
   } catch (error) {

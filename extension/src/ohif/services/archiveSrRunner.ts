@@ -15,6 +15,7 @@ import type { SeriesResult } from '../../engine/results/schema';
 import type { ClassificationRunner, SeriesJob } from './BodyRegionService';
 import type { RawSeriesResult } from './resultView';
 import type { ResultSources } from './resultSources';
+import { parseManifest } from '../../engine/infer/manifest';
 
 export interface SeriesEvidence {
   instances: SourceInstance[];
@@ -136,14 +137,14 @@ export function algorithmIdentityFrom(assetBase: string, fetchImpl: typeof fetch
     identity ??= (async () => {
       const response = await fetchImpl(new URL('model.json', assetBase).href, { cache: 'no-cache' });
       if (!response.ok) throw new Error(`model.json: HTTP ${response.status}`);
-      const m = (await response.json()) as Record<string, unknown>;
-      if (typeof m.modelId !== 'string' || typeof m.version !== 'string' || typeof m.sha256 !== 'string') return null;
+      const m = parseManifest(await response.json());
+      if (!m.sha256) return null;
       // No site adapter is loaded by the viewer yet: SRs written with one are outdated here.
       return {
         modelId: m.modelId,
         version: m.version,
         modelSha256: m.sha256.toLowerCase(),
-        preprocessing: String(m.preprocessing ?? ''),
+        preprocessing: m.preprocessing,
         adapterSha256: null,
       };
     })().catch((error: unknown) => {
