@@ -2,7 +2,7 @@
  * A site's corrections in the viewer: stored per site in IndexedDB (on this machine only), listed,
  * undone, reset, exported and imported as `body-region-corrections/1`, and turned into the site
  * adapter (engine `fitAdapter`) after each change. No OHIF or React here: the panel and the worker
- * wiring use it (the panel UI is not built yet; see docs/ADAPTATION.md).
+ * wiring use it (services/siteController.ts).
  */
 import { fitAdapter, SiteAdapter } from '../../engine/adapt/adapter';
 import { correctionsFile } from '../../engine/adapt/correctionActions';

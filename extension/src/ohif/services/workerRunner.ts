@@ -5,6 +5,7 @@
 import type { ClassificationRunner, SeriesJob } from './BodyRegionService';
 import { ModelUnavailableError } from './BodyRegionService';
 import type { RawSeriesResult } from './resultView';
+import type { AdapterFile } from '../../engine/adapt/adapter';
 import type { PixelsAnswer, PixelsRequest, WorkerRequest, WorkerResponse } from '../worker/protocol';
 
 export interface WorkerRunnerOptions {
@@ -17,6 +18,8 @@ export interface WorkerRunnerOptions {
   mode?: 'exhaustive' | 'fast';
   /** A frame the viewer already decoded (cornerstone cache), or null: the worker then fetches it. */
   viewerFrame?: (request: PixelsRequest) => PixelsAnswer['frame'];
+  /** The site adapter in use now (siteSession.ts), or null. */
+  adapter?: () => AdapterFile | null;
 }
 
 interface Pending {
@@ -53,6 +56,7 @@ export class WorkerRunner implements ClassificationRunner {
         seriesInstanceUID: job.seriesInstanceUID,
         assetBase: this.options.assetBase,
         mode: this.options.mode,
+        adapter: this.options.adapter?.() ?? null,
       });
     });
   }

@@ -5,6 +5,7 @@
  */
 import { classifySeries } from '../../engine/pipeline';
 import { BodyRegionModel } from '../../engine/infer/BodyRegionModel';
+import { SiteAdapter } from '../../engine/adapt/adapter';
 import { parseManifest } from '../../engine/infer/manifest';
 import { DicomWebArchive } from '../../engine/fetch/dicomWebArchive';
 import { DicomWebPixelSource } from '../../engine/fetch/DicomWebPixelSource';
@@ -104,11 +105,14 @@ async function classify(request: ClassifyRequest): Promise<void> {
     const metadata = await archive.retrieveSeriesMetadata(request.studyInstanceUID, request.seriesInstanceUID, controller.signal);
     const frames = metadataToFrames(metadata);
     post({ type: 'progress', jobId: request.jobId, done: 0, total: frames.length });
+    const adapter = request.adapter ? new SiteAdapter(request.adapter) : null;
+    adapter?.checkModel(model);
     const result = await classifySeries({
       frames,
       pixels: new ViewerFirstPixelSource(request.jobId, new DicomWebPixelSource(archive)),
       model,
       mode: request.mode,
+      adapter,
       signal: controller.signal,
       onProgress: (p) => post({ type: 'progress', jobId: request.jobId, done: p.done, total: p.total }),
     });

@@ -1,5 +1,6 @@
 /** Messages between the viewer (main thread) and the classification worker. */
 import type { RawSeriesResult } from '../services/resultView';
+import type { AdapterFile } from '../../engine/adapt/adapter';
 
 export interface ClassifyRequest {
   type: 'classify';
@@ -13,6 +14,8 @@ export interface ClassifyRequest {
   /** Where model.json, labels.json, the ONNX model and onnxruntime's wasm files are served. */
   assetBase: string;
   mode?: 'exhaustive' | 'fast';
+  /** The site adapter to classify with (fitted on the main thread from the site's corrections), or none. */
+  adapter?: AdapterFile | null;
 }
 
 export interface CancelRequest {
