@@ -24,12 +24,12 @@ import { buildTinyModelDir, huForLabel, type TinyModelDir } from '../helpers/tin
 
 const hu = (label: string) => huForLabel(LABEL_NAMES.indexOf(label));
 
-function chestLooking(prefix: string, n: number) {
+function chestLooking(prefix: string, n: number, labelAt: (i: number) => string = () => 'CHEST') {
   const frames = axialSeries(
     Array.from({ length: n }, (_, i) => 5 * i),
     prefix,
   ).map((f) => ({ ...f, seriesInstanceUID: `${prefix}.series` }));
-  return { frames, pixels: new SyntheticPixelSource(new Map(frames.map((f, i) => [f.sopInstanceUID, hu('CHEST') + 4 * (i % 3)]))) };
+  return { frames, pixels: new SyntheticPixelSource(new Map(frames.map((f, i) => [f.sopInstanceUID, hu(labelAt(i)) + 4 * (i % 3)]))) };
 }
 
 /** fetch over the model folder (file: URLs), as the viewer's fetch over the served assets. */
@@ -71,20 +71,40 @@ describe('site corrections wired to the panel and the runner', () => {
     fs.rmSync(bare.dir, { recursive: true, force: true });
   });
 
+  test('"boundary here" extends the current segment to the slice the viewport shows', async () => {
+    const { service, site, classify, show } = setup(new IDBFactory(), (i) => (i < 5 ? 'ABDOMEN' : 'CHEST'));
+    expect((await classify('two')).sort()).toEqual(['ABDOMEN', 'CHEST']);
+    const segments = service.getSeries('two.series')!.segments;
+    const chest = segments.findIndex((s) => s.label === 'CHEST');
+    service.setCursor({ seriesInstanceUID: 'two.series', segmentIndex: chest });
+    const result = service.getRawResults()[0] as unknown as { images: Array<{ sopInstanceUID: string; sliceIndex: number }> };
+    const inside = result.images.find((im) => im.sliceIndex === segments[chest].firstIndex)!;
+    show({ sopInstanceUID: inside.sopInstanceUID, frameNumber: 1 });
+    expect(site.target()?.canMoveBoundary).toBe(false);
+    const { firstIndex, lastIndex } = segments[chest];
+    const outside = result.images.find((im) => im.sliceIndex === (firstIndex >= 2 ? firstIndex - 2 : lastIndex + 2))!;
+    show({ sopInstanceUID: outside.sopInstanceUID, frameNumber: 1 });
+    expect(site.target()).toMatchObject({ label: 'CHEST', canMoveBoundary: true });
+    await site.moveBoundary();
+    expect(site.getSnapshot().corrections.map((c) => c.text)).toEqual(['CHEST boundary moved (2 images)']);
+    expect(site.getSnapshot().status).toBe('site-adapted (1 correction)');
+  });
+
   afterAll(async () => {
     await model?.dispose();
     fs.rmSync(tiny.dir, { recursive: true, force: true });
   });
 
-  function setup(factory = new IDBFactory()) {
+  function setup(factory = new IDBFactory(), labelAt?: (i: number) => string) {
     const service = new BodyRegionService();
     const downloads: string[] = [];
     let reruns = 0;
+    let current: { sopInstanceUID: string; frameNumber: number } | null = null;
     const site: SiteController = new SiteController({
       service,
       store: new CorrectionsStore({ factory }),
       model: async () => siteModel,
-      currentImage: () => null,
+      currentImage: () => current,
       rerun: () => reruns++,
       download: (_name, text) => downloads.push(text),
     });
@@ -93,7 +113,7 @@ describe('site corrections wired to the panel and the runner', () => {
       classify: async (j) => {
         const file = site.adapterFile();
         const result = await classifySeries({
-          ...chestLooking(j.seriesInstanceUID.replace(/\.series$/, ''), 10),
+          ...chestLooking(j.seriesInstanceUID.replace(/\.series$/, ''), 10, labelAt),
           model,
           adapter: file ? new SiteAdapter(file) : null,
         });
@@ -108,7 +128,8 @@ describe('site corrections wired to the panel and the runner', () => {
         });
         service.classifyStudy(`${prefix}.study`, [job(prefix)]);
       });
-    return { service, site, downloads, classify, reruns: () => reruns, factory };
+    const show = (image: typeof current) => (current = image);
+    return { service, site, downloads, classify, reruns: () => reruns, factory, show };
   }
 
   test('correct a segment: stored, listed, adapter fitted, the next study reads as corrected; undo, export, import, off', async () => {
