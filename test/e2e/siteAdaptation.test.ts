@@ -10,7 +10,16 @@ import { sha256OfFile } from '../../extension/src/cli/resultsCacheFile';
 import { newUid } from '../helpers/dicomFactory';
 import { labelledSeries } from '../helpers/srFixtures';
 import { buildTinyModelDir, type TinyModelDir } from '../helpers/tinyModel';
-import { openStudy, screenshot, serviceState, startViewer, until, waitForClassification, type ViewerFixture } from './viewerFixture';
+import {
+  extensionStats,
+  openStudy,
+  screenshot,
+  serviceState,
+  startViewer,
+  until,
+  waitForClassification,
+  type ViewerFixture,
+} from './viewerFixture';
 
 jest.setTimeout(300000);
 
@@ -57,12 +66,18 @@ describe('site adaptation in the viewer', () => {
     expect(await regions(viewer)).toEqual(['CHEST']);
     expect(await page.locator('[data-testid="br-adapted"]').count()).toBe(0);
 
+    const framesBefore = (await extensionStats(page)).framesFromViewer;
+    const frameRequests: string[] = [];
+    page.on('request', (r) => void (r.url().includes('/frames/') && frameRequests.push(r.url())));
     await page.locator('[data-testid="br-region"]').first().click();
     await page.locator('[data-testid="br-correct-region"]').selectOption('ABDOMEN');
     await page.locator('[data-testid="br-adapted"]', { hasText: 'site-adapted (1 correction)' }).waitFor({ timeout: 30000 });
     expect(await page.locator('[data-testid="br-corrections-list"] li').allTextContents()).toEqual(['CHEST → ABDOMEN (8 images)']);
     // The open study is classified again with the adapter.
     await until('study A re-classified as ABDOMEN', async () => (await regions(viewer)).join() === 'ABDOMEN', 60000);
+    // ... from the embeddings its first result kept: no pixels asked of the viewer or the archive.
+    expect((await extensionStats(page)).framesFromViewer).toBe(framesBefore);
+    expect(frameRequests).toEqual([]);
     await screenshot(page, 'site-adapted');
 
     await openStudy(viewer, studyB);

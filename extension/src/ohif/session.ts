@@ -47,6 +47,7 @@ export function startSession(ctx: OhifContext): ViewerSession {
           ? null
           : cachedFrame((globalThis as { cornerstone?: CornerstoneLike }).cornerstone, viewerImageId(dataSourceRoot(ctx), request)),
       adapter: () => site.adapterFile(),
+      known: (seriesInstanceUID) => site.earlierResult(seriesInstanceUID),
     });
     runtime.runner = runner;
     const cached = withBrowserResultsCache(runner, base, runtime.configuration, () => site.adapterId());

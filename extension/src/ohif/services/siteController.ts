@@ -12,6 +12,7 @@ import type { SeriesResult } from '../../engine/results/schema';
 import type { LabelsFile } from '../../engine/types';
 import type { CorrectionListItem, CorrectionTarget } from '../panels/CorrectionsSection';
 import type { BodyRegionService } from './BodyRegionService';
+import type { RawSeriesResult } from './resultView';
 import { CorrectionsStore, SiteAdaptation, type SiteModel } from './siteCorrections';
 
 /** model.json's head and replay set beside it → the model the adapter is fitted for; null when it ships no head. */
@@ -79,6 +80,8 @@ export class SiteController {
   private model: SiteModel | null = null;
   private ready: Promise<void> | null = null;
   private nextId = 0;
+  /** The open study's results before the latest change: their embeddings are re-decoded, not recomputed. */
+  private earlier = new Map<string, RawSeriesResult>();
 
   constructor(private readonly deps: SiteControllerDeps) {
     this.store = deps.store ?? new CorrectionsStore();
@@ -116,6 +119,11 @@ export class SiteController {
 
   adapterId(): string | null {
     return this.adaptation?.current?.id ?? null;
+  }
+
+  /** The series' result from before the latest change (with embeddings), or null. */
+  earlierResult(seriesInstanceUID: string): RawSeriesResult | null {
+    return this.earlier.get(seriesInstanceUID) ?? null;
   }
 
   /** The panel's current segment as a correction target, or null. */
@@ -192,6 +200,7 @@ export class SiteController {
       await apply();
       await this.adaptation.refit();
       await this.publish(null);
+      this.earlier = new Map(this.deps.service.getRawResults().map((r) => [r.seriesInstanceUID, r]));
       this.deps.rerun();
     } catch (error) {
       this.publishError(error);

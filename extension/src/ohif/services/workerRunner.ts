@@ -20,6 +20,8 @@ export interface WorkerRunnerOptions {
   viewerFrame?: (request: PixelsRequest) => PixelsAnswer['frame'];
   /** The site adapter in use now (siteSession.ts), or null. */
   adapter?: () => AdapterFile | null;
+  /** An earlier result of the series whose kept embeddings the worker may re-decode instead of classifying again. */
+  known?: (seriesInstanceUID: string) => RawSeriesResult | null;
 }
 
 interface Pending {
@@ -57,6 +59,7 @@ export class WorkerRunner implements ClassificationRunner {
         assetBase: this.options.assetBase,
         mode: this.options.mode,
         adapter: this.options.adapter?.() ?? null,
+        known: this.options.known?.(job.seriesInstanceUID) ?? null,
       });
     });
   }

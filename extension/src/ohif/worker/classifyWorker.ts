@@ -6,6 +6,8 @@
 import { classifySeries } from '../../engine/pipeline';
 import { BodyRegionModel } from '../../engine/infer/BodyRegionModel';
 import { SiteAdapter } from '../../engine/adapt/adapter';
+import { knownOutputsFromResult } from '../../engine/results/knownOutputs';
+import type { SeriesResult } from '../../engine/results/schema';
 import { parseManifest } from '../../engine/infer/manifest';
 import { DicomWebArchive } from '../../engine/fetch/dicomWebArchive';
 import { DicomWebPixelSource } from '../../engine/fetch/DicomWebPixelSource';
@@ -113,6 +115,7 @@ async function classify(request: ClassifyRequest): Promise<void> {
       model,
       mode: request.mode,
       adapter,
+      known: request.known ? knownOutputsFromResult(request.known as unknown as SeriesResult) : undefined,
       signal: controller.signal,
       onProgress: (p) => post({ type: 'progress', jobId: request.jobId, done: p.done, total: p.total }),
     });

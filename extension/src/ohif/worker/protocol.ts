@@ -16,6 +16,8 @@ export interface ClassifyRequest {
   mode?: 'exhaustive' | 'fast';
   /** The site adapter to classify with (fitted on the main thread from the site's corrections), or none. */
   adapter?: AdapterFile | null;
+  /** An earlier result of this series with its embeddings: re-decoded with the adapter, no pixels fetched. */
+  known?: RawSeriesResult | null;
 }
 
 export interface CancelRequest {
