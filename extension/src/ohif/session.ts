@@ -35,7 +35,13 @@ export function startSession(ctx: OhifContext): ViewerSession {
     const base = configured
       ? new URL(configured.endsWith('/') ? configured : `${configured}/`, globalThis.location.href).href
       : assetBase();
-    const site = siteController(ctx, base, () => runtime.session?.classifyStudy());
+    // The adapter is fitted in the classification worker (the same one; no second model load).
+    const site = siteController(
+      ctx,
+      base,
+      () => runtime.session?.classifyStudy(),
+      (input) => runner!.fit(input),
+    );
     runner = new WorkerRunner({
       workerUrl: new URL(WORKER_FILE, base).href,
       assetBase: base,

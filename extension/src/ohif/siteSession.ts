@@ -3,6 +3,7 @@ import type { OhifContext } from './ohifTypes';
 import { runtime } from './runtime';
 import { downloadJson } from './exportResults';
 import { loadSiteModel, SiteController } from './services/siteController';
+import type { AdapterFitter } from './services/siteCorrections';
 
 let controller: SiteController | null = null;
 
@@ -15,7 +16,7 @@ function currentImage(ctx: OhifContext): { sopInstanceUID: string; frameNumber: 
   return match ? { sopInstanceUID: match[1], frameNumber: Number(match[2] ?? 1) } : null;
 }
 
-export function siteController(ctx: OhifContext, assetBase: string, rerun: () => void): SiteController {
+export function siteController(ctx: OhifContext, assetBase: string, rerun: () => void, fit: AdapterFitter): SiteController {
   if (!controller) {
     controller = new SiteController({
       service: runtime.service,
@@ -23,6 +24,7 @@ export function siteController(ctx: OhifContext, assetBase: string, rerun: () =>
       currentImage: () => currentImage(ctx),
       rerun,
       download: downloadJson,
+      fit,
     });
     void controller.start();
   }

@@ -13,7 +13,7 @@ import type { LabelsFile } from '../../engine/types';
 import type { CorrectionListItem, CorrectionTarget } from '../panels/CorrectionsSection';
 import type { BodyRegionService } from './BodyRegionService';
 import type { RawSeriesResult } from './resultView';
-import { CorrectionsStore, SiteAdaptation, type SiteModel } from './siteCorrections';
+import { CorrectionsStore, SiteAdaptation, type AdapterFitter, type SiteModel } from './siteCorrections';
 
 /** model.json's head and replay set beside it → the model the adapter is fitted for; null when it ships no head. */
 export async function loadSiteModel(assetBase: string, fetchImpl: typeof fetch = fetch): Promise<SiteModel | null> {
@@ -56,6 +56,8 @@ export interface SiteControllerDeps {
   /** Classifies the open study again (with the adapter now in use). */
   rerun: () => void;
   download: (fileName: string, text: string) => void;
+  /** Where the adapter is fitted (the viewer: its worker); default here. */
+  fit?: AdapterFitter;
   now?: () => Date;
 }
 
@@ -101,7 +103,7 @@ export class SiteController {
       try {
         this.model = await this.deps.model();
         if (!this.model) return;
-        this.adaptation = new SiteAdaptation(this.store, this.site, this.model);
+        this.adaptation = new SiteAdaptation(this.store, this.site, this.model, this.deps.fit);
         await this.adaptation.refit();
         await this.publish(null);
       } catch (error) {

@@ -5,7 +5,7 @@
  */
 import { classifySeries } from '../../engine/pipeline';
 import { BodyRegionModel } from '../../engine/infer/BodyRegionModel';
-import { SiteAdapter } from '../../engine/adapt/adapter';
+import { fitAdapter, SiteAdapter } from '../../engine/adapt/adapter';
 import { knownOutputsFromResult } from '../../engine/results/knownOutputs';
 import type { SeriesResult } from '../../engine/results/schema';
 import { parseManifest } from '../../engine/infer/manifest';
@@ -134,4 +134,16 @@ scope.onmessage = (event) => {
     pixelAnswers.delete(request.requestId);
   } else if (request.type === 'cancel') controllers.get(request.jobId)?.abort();
   else if (request.type === 'classify') void classify(request);
+  else if (request.type === 'fit') {
+    try {
+      scope.postMessage({ type: 'fitted', jobId: request.jobId, adapter: fitAdapter(request.input) });
+    } catch (error) {
+      scope.postMessage({
+        type: 'error',
+        jobId: request.jobId,
+        message: (error as Error)?.message ?? String(error),
+        modelUnavailable: false,
+      });
+    }
+  }
 };

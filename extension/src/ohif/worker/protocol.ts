@@ -1,6 +1,6 @@
 /** Messages between the viewer (main thread) and the classification worker. */
 import type { RawSeriesResult } from '../services/resultView';
-import type { AdapterFile } from '../../engine/adapt/adapter';
+import type { AdapterFile, FitAdapterInput } from '../../engine/adapt/adapter';
 
 export interface ClassifyRequest {
   type: 'classify';
@@ -32,7 +32,14 @@ export interface PixelsAnswer {
   frame: { rows: number; columns: number; data: Float32Array | Int16Array | Uint16Array | Uint8Array | Int8Array } | null;
 }
 
-export type WorkerRequest = ClassifyRequest | CancelRequest | PixelsAnswer;
+/** Fit the site adapter (a second of CPU with a full replay set: not on the viewer's main thread). */
+export interface FitRequest {
+  type: 'fit';
+  jobId: number;
+  input: Omit<FitAdapterInput, 'now'>;
+}
+
+export type WorkerRequest = ClassifyRequest | CancelRequest | PixelsAnswer | FitRequest;
 
 /** The worker asks whether the viewer already holds a frame (its cornerstone cache). */
 export interface PixelsRequest {
@@ -49,4 +56,5 @@ export type WorkerResponse =
   | PixelsRequest
   | { type: 'progress'; jobId: number; done: number; total: number }
   | { type: 'result'; jobId: number; result: RawSeriesResult }
+  | { type: 'fitted'; jobId: number; adapter: AdapterFile }
   | { type: 'error'; jobId: number; message: string; modelUnavailable: boolean };
