@@ -107,8 +107,8 @@ export class SiteController {
         await this.adaptation.refit();
         await this.publish(null);
       } catch (error) {
-        this.ready = null;
-        this.publishError(error);
+        // No corrections on this page (the classification reports a broken model itself).
+        console.warn(`[body-region] site corrections unavailable: ${(error as Error)?.message ?? String(error)}`);
       }
     })();
     return this.ready;
