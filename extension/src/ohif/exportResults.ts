@@ -18,14 +18,19 @@ export function resultsDocument(service: BodyRegionService): Record<string, unkn
 /** Offers the document as a file download; returns it too (scripts, tests). */
 export function downloadResults(service: BodyRegionService): Record<string, unknown> {
   const doc = resultsDocument(service);
-  const blob = new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' });
+  downloadJson(`body-regions-${doc.studyInstanceUID ?? 'study'}.json`, JSON.stringify(doc, null, 2));
+  return doc;
+}
+
+/** Offers JSON text as a file download. */
+export function downloadJson(fileName: string, text: string): void {
+  const blob = new Blob([text], { type: 'application/json' });
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
-  a.download = `body-regions-${doc.studyInstanceUID ?? 'study'}.json`;
+  a.download = fileName;
   document.body.appendChild(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
-  return doc;
 }

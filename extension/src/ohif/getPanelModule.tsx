@@ -9,6 +9,8 @@ import { PANEL_CSS } from './panels/panelStyles';
 import { jumpToRegion } from './services/navigation';
 import { downloadResults } from './exportResults';
 import { startSession } from './session';
+import { currentSiteController } from './siteSession';
+import { CORRECTIONS_CSS } from './panels/CorrectionsSection';
 
 function hint(keys: string[]): string {
   return keys.map((k) => k.replace('alt+', 'Alt+').replace('down', '↓').replace('up', '↑')).join(', ');
@@ -21,11 +23,12 @@ export function getPanelModule(ctx: OhifContext) {
     cancel: () => runtime.service.cancel(),
     exportResults: () => downloadResults(runtime.service),
     shortcutHint: `${hint(HOTKEYS.previousRegion)} / ${hint(HOTKEYS.nextRegion)}`,
+    site: currentSiteController,
   };
   const component = createIslandComponent(
     'BodyRegionPanel',
     () => <ConnectedPanel service={runtime.service} actions={actions} />,
-    PANEL_CSS,
+    PANEL_CSS + CORRECTIONS_CSS,
   );
   return [
     {

@@ -8,6 +8,7 @@ import { assetBase } from './assetBase';
 import { summariseForPanel } from './services/summaryView';
 import { cachedFrame, CornerstoneLike, viewerImageId } from './services/viewerPixelCache';
 import { resultSources, withArchiveSrs } from './archiveSession';
+import { siteController } from './siteSession';
 
 export const WORKER_FILE = 'body-region-worker.js';
 
@@ -34,6 +35,13 @@ export function startSession(ctx: OhifContext): ViewerSession {
     const base = configured
       ? new URL(configured.endsWith('/') ? configured : `${configured}/`, globalThis.location.href).href
       : assetBase();
+    // The adapter is fitted in the classification worker (the same one; no second model load).
+    const site = siteController(
+      ctx,
+      base,
+      () => runtime.session?.classifyStudy(),
+      (input) => runner!.fit(input),
+    );
     runner = new WorkerRunner({
       workerUrl: new URL(WORKER_FILE, base).href,
       assetBase: base,
@@ -44,11 +52,20 @@ export function startSession(ctx: OhifContext): ViewerSession {
         runtime.configuration.reuseViewerCache === false
           ? null
           : cachedFrame((globalThis as { cornerstone?: CornerstoneLike }).cornerstone, viewerImageId(dataSourceRoot(ctx), request)),
+      adapter: () => site.adapterFile(),
+      known: (seriesInstanceUID) => site.earlierResult(seriesInstanceUID),
     });
     runtime.runner = runner;
-    const cached = withBrowserResultsCache(runner, base, runtime.configuration);
+    const cached = withBrowserResultsCache(runner, base, runtime.configuration, () => site.adapterId());
+    const archived = withArchiveSrs(cached, ctx, base, { root: () => dataSourceRoot(ctx), headers: () => authHeaders(ctx) });
+    // The archive's SRs hold the shipped model's results: a site-adapted viewer classifies itself.
     runtime.service.setRunner(
-      withArchiveSrs(cached, ctx, base, { root: () => dataSourceRoot(ctx), headers: () => authHeaders(ctx) }),
+      {
+        classify: async (job, onProgress, signal) => {
+          await site.start(); // the stored corrections' adapter applies from the first series on
+          return (site.adapterId() ? cached : archived).classify(job, onProgress, signal);
+        },
+      },
       summariseForPanel,
     );
   }

@@ -3,7 +3,9 @@ import React, { useSyncExternalStore } from 'react';
 import { BodyRegionPanel } from './BodyRegionPanel';
 import type { BodyRegionService } from '../services/BodyRegionService';
 import { ArchiveSection } from './ArchiveSection';
+import { CorrectionsSection } from './CorrectionsSection';
 import { resultSources, saveStudyToArchive } from '../archiveSession';
+import type { SiteController } from '../services/siteController';
 
 export interface PanelActions {
   selectRegion: (seriesInstanceUID: string, segmentIndex: number) => void;
@@ -11,6 +13,8 @@ export interface PanelActions {
   cancel: () => void;
   exportResults: () => void;
   shortcutHint?: string;
+  /** The site corrections (made when a study opens), or null before. */
+  site?: () => SiteController | null;
 }
 
 export function ConnectedPanel({ service, actions }: { service: BodyRegionService; actions: PanelActions }): React.ReactElement {
@@ -18,6 +22,7 @@ export function ConnectedPanel({ service, actions }: { service: BodyRegionServic
     (onChange) => service.subscribe(service.EVENTS.STATE_CHANGED, onChange).unsubscribe,
     () => service.getState(),
   );
+  const site = actions.site?.() ?? null;
   return (
     <BodyRegionPanel
       state={state}
@@ -26,7 +31,42 @@ export function ConnectedPanel({ service, actions }: { service: BodyRegionServic
       onCancel={actions.cancel}
       onExport={actions.exportResults}
       shortcutHint={actions.shortcutHint}
-      footer={<ArchiveSection sources={resultSources} series={state.series} onSave={() => void saveStudyToArchive()} />}
+      footer={
+        <>
+          <ArchiveSection sources={resultSources} series={state.series} onSave={() => void saveStudyToArchive()} />
+          {site && <ConnectedCorrections site={site} />}
+        </>
+      }
     />
+  );
+}
+
+/** The corrections section bound to the site controller; re-rendered with the panel (the cursor moves there). */
+export function ConnectedCorrections({ site }: { site: SiteController }): React.ReactElement | null {
+  const snapshot = useSyncExternalStore(site.subscribe, site.getSnapshot);
+  if (!snapshot.available) return null;
+  return (
+    <>
+      <CorrectionsSection
+        labels={snapshot.labels}
+        target={site.target()}
+        corrections={snapshot.corrections}
+        status={snapshot.status}
+        enabled={snapshot.enabled}
+        onSetRegion={(label) => void site.setRegion(label)}
+        onMoveBoundary={() => void site.moveBoundary()}
+        onMarkOther={() => void site.markOther()}
+        onUndo={() => void site.undo()}
+        onReset={() => void site.reset()}
+        onToggle={(enabled) => void site.setEnabled(enabled)}
+        onExport={() => void site.exportFile()}
+        onImport={(text) => void site.importText(text)}
+      />
+      {snapshot.error && (
+        <div className="br-error" role="alert" data-testid="br-corrections-error">
+          {snapshot.error}
+        </div>
+      )}
+    </>
   );
 }

@@ -17,6 +17,8 @@ export interface CachingRunnerOptions {
   /** The model the inner runner will use; rejecting means "no caching" (the inner runner reports). */
   model: () => Promise<ModelIdentity>;
   mode: 'exhaustive' | 'fast';
+  /** Id of the site adapter the inner runner classifies with now (results are cached per adapter). */
+  adapter?: () => string | null;
   onWarning?: (message: string) => void;
 }
 
@@ -64,7 +66,12 @@ export class CachingRunner implements ClassificationRunner {
 
   private async key(job: SeriesJob): Promise<ResultsCacheKey | null> {
     try {
-      return { seriesInstanceUID: job.seriesInstanceUID, model: await this.options.model(), mode: this.options.mode };
+      return {
+        seriesInstanceUID: job.seriesInstanceUID,
+        model: await this.options.model(),
+        mode: this.options.mode,
+        adapter: this.options.adapter?.() ?? null,
+      };
     } catch (error) {
       this.options.onWarning?.(`results cache off for this series: ${(error as Error)?.message ?? String(error)}`);
       return null;
@@ -80,6 +87,7 @@ export function withBrowserResultsCache(
   inner: ClassificationRunner,
   assetBase: string,
   configuration: { mode?: 'exhaustive' | 'fast'; resultsCache?: boolean } = {},
+  adapter?: () => string | null,
 ): ClassificationRunner {
   if (configuration.resultsCache === false) return inner;
   return new CachingRunner({
@@ -87,6 +95,7 @@ export function withBrowserResultsCache(
     store: new IndexedDbResultsCacheStore(),
     model: modelIdentityFrom(assetBase),
     mode: configuration.mode ?? 'exhaustive',
+    adapter,
     onWarning: (message) => console.warn(`[body-region] ${message}`),
   });
 }

@@ -2,9 +2,9 @@
  * A site's corrections in the viewer: stored per site in IndexedDB (on this machine only), listed,
  * undone, reset, exported and imported as `body-region-corrections/1`, and turned into the site
  * adapter (engine `fitAdapter`) after each change. No OHIF or React here: the panel and the worker
- * wiring use it (the panel UI is not built yet; see docs/ADAPTATION.md).
+ * wiring use it (services/siteController.ts).
  */
-import { fitAdapter, SiteAdapter } from '../../engine/adapt/adapter';
+import { fitAdapter, SiteAdapter, type AdapterFile, type FitAdapterInput } from '../../engine/adapt/adapter';
 import { correctionsFile } from '../../engine/adapt/correctionActions';
 import { correctedEmbeddings, parseCorrections, type Correction, type CorrectionsFile } from '../../engine/adapt/corrections';
 import { correctionSet } from '../../engine/adapt/trainingSet';
@@ -110,6 +110,9 @@ export interface SiteModel {
   replay: ReplaySet | null;
 }
 
+/** Fits an adapter: here by default; the viewer hands it to its worker (off the main thread). */
+export type AdapterFitter = (input: FitAdapterInput) => Promise<AdapterFile>;
+
 /** The adapter of a site's corrections (null without any, or when switched off), and the panel's words for it. */
 export class SiteAdaptation {
   enabled = true;
@@ -120,6 +123,7 @@ export class SiteAdaptation {
     private readonly store: CorrectionsStore,
     private readonly site: string,
     private readonly model: SiteModel,
+    private readonly fit: AdapterFitter = async (input) => fitAdapter(input),
   ) {}
 
   /** Re-fits from the stored corrections (after each correction, undo, import or reset). */
@@ -134,7 +138,7 @@ export class SiteAdaptation {
       items.length === 0
         ? null
         : new SiteAdapter(
-            fitAdapter({
+            await this.fit({
               head: this.model.head,
               temperature: this.model.temperature,
               replay: this.model.replay,

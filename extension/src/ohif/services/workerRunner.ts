@@ -5,6 +5,7 @@
 import type { ClassificationRunner, SeriesJob } from './BodyRegionService';
 import { ModelUnavailableError } from './BodyRegionService';
 import type { RawSeriesResult } from './resultView';
+import type { AdapterFile, FitAdapterInput } from '../../engine/adapt/adapter';
 import type { PixelsAnswer, PixelsRequest, WorkerRequest, WorkerResponse } from '../worker/protocol';
 
 export interface WorkerRunnerOptions {
@@ -17,10 +18,14 @@ export interface WorkerRunnerOptions {
   mode?: 'exhaustive' | 'fast';
   /** A frame the viewer already decoded (cornerstone cache), or null: the worker then fetches it. */
   viewerFrame?: (request: PixelsRequest) => PixelsAnswer['frame'];
+  /** The site adapter in use now (siteSession.ts), or null. */
+  adapter?: () => AdapterFile | null;
+  /** An earlier result of the series whose kept embeddings the worker may re-decode instead of classifying again. */
+  known?: (seriesInstanceUID: string) => RawSeriesResult | null;
 }
 
 interface Pending {
-  resolve: (r: RawSeriesResult) => void;
+  resolve: (r: RawSeriesResult | AdapterFile) => void;
   reject: (e: Error) => void;
   onProgress: (done: number, total: number) => void;
 }
@@ -38,7 +43,7 @@ export class WorkerRunner implements ClassificationRunner {
     const worker = this.ensureWorker();
     const jobId = this.nextJobId++;
     return new Promise<RawSeriesResult>((resolve, reject) => {
-      this.pending.set(jobId, { resolve, reject, onProgress });
+      this.pending.set(jobId, { resolve: (r) => resolve(r as RawSeriesResult), reject, onProgress });
       signal.addEventListener('abort', () => {
         this.post(worker, { type: 'cancel', jobId });
         this.pending.delete(jobId);
@@ -53,7 +58,19 @@ export class WorkerRunner implements ClassificationRunner {
         seriesInstanceUID: job.seriesInstanceUID,
         assetBase: this.options.assetBase,
         mode: this.options.mode,
+        adapter: this.options.adapter?.() ?? null,
+        known: this.options.known?.(job.seriesInstanceUID) ?? null,
       });
+    });
+  }
+
+  /** Fits the site adapter in the worker. */
+  fit(input: Omit<FitAdapterInput, 'now'>): Promise<AdapterFile> {
+    const worker = this.ensureWorker();
+    const jobId = this.nextJobId++;
+    return new Promise<AdapterFile>((resolve, reject) => {
+      this.pending.set(jobId, { resolve: (r) => resolve(r as AdapterFile), reject, onProgress: () => undefined });
+      this.post(worker, { type: 'fit', jobId, input });
     });
   }
 
@@ -108,6 +125,7 @@ export class WorkerRunner implements ClassificationRunner {
     }
     this.pending.delete(message.jobId);
     if (message.type === 'result') pending.resolve(message.result);
+    else if (message.type === 'fitted') pending.resolve(message.adapter);
     else if (message.modelUnavailable) this.discardWorker(pending, new ModelUnavailableError(message.message));
     else pending.reject(new Error(message.message));
   }

@@ -5,6 +5,9 @@
  */
 import { classifySeries } from '../../engine/pipeline';
 import { BodyRegionModel } from '../../engine/infer/BodyRegionModel';
+import { fitAdapter, SiteAdapter } from '../../engine/adapt/adapter';
+import { knownOutputsFromResult } from '../../engine/results/knownOutputs';
+import type { SeriesResult } from '../../engine/results/schema';
 import { parseManifest } from '../../engine/infer/manifest';
 import { DicomWebArchive } from '../../engine/fetch/dicomWebArchive';
 import { DicomWebPixelSource } from '../../engine/fetch/DicomWebPixelSource';
@@ -104,11 +107,15 @@ async function classify(request: ClassifyRequest): Promise<void> {
     const metadata = await archive.retrieveSeriesMetadata(request.studyInstanceUID, request.seriesInstanceUID, controller.signal);
     const frames = metadataToFrames(metadata);
     post({ type: 'progress', jobId: request.jobId, done: 0, total: frames.length });
+    const adapter = request.adapter ? new SiteAdapter(request.adapter) : null;
+    adapter?.checkModel(model);
     const result = await classifySeries({
       frames,
       pixels: new ViewerFirstPixelSource(request.jobId, new DicomWebPixelSource(archive)),
       model,
       mode: request.mode,
+      adapter,
+      known: request.known ? knownOutputsFromResult(request.known as unknown as SeriesResult) : undefined,
       signal: controller.signal,
       onProgress: (p) => post({ type: 'progress', jobId: request.jobId, done: p.done, total: p.total }),
     });
@@ -127,4 +134,16 @@ scope.onmessage = (event) => {
     pixelAnswers.delete(request.requestId);
   } else if (request.type === 'cancel') controllers.get(request.jobId)?.abort();
   else if (request.type === 'classify') void classify(request);
+  else if (request.type === 'fit') {
+    try {
+      scope.postMessage({ type: 'fitted', jobId: request.jobId, adapter: fitAdapter(request.input) });
+    } catch (error) {
+      scope.postMessage({
+        type: 'error',
+        jobId: request.jobId,
+        message: (error as Error)?.message ?? String(error),
+        modelUnavailable: false,
+      });
+    }
+  }
 };

@@ -1,5 +1,6 @@
 /** Messages between the viewer (main thread) and the classification worker. */
 import type { RawSeriesResult } from '../services/resultView';
+import type { AdapterFile, FitAdapterInput } from '../../engine/adapt/adapter';
 
 export interface ClassifyRequest {
   type: 'classify';
@@ -13,6 +14,10 @@ export interface ClassifyRequest {
   /** Where model.json, labels.json, the ONNX model and onnxruntime's wasm files are served. */
   assetBase: string;
   mode?: 'exhaustive' | 'fast';
+  /** The site adapter to classify with (fitted on the main thread from the site's corrections), or none. */
+  adapter?: AdapterFile | null;
+  /** An earlier result of this series with its embeddings: re-decoded with the adapter, no pixels fetched. */
+  known?: RawSeriesResult | null;
 }
 
 export interface CancelRequest {
@@ -27,7 +32,14 @@ export interface PixelsAnswer {
   frame: { rows: number; columns: number; data: Float32Array | Int16Array | Uint16Array | Uint8Array | Int8Array } | null;
 }
 
-export type WorkerRequest = ClassifyRequest | CancelRequest | PixelsAnswer;
+/** Fit the site adapter (a second of CPU with a full replay set: not on the viewer's main thread). */
+export interface FitRequest {
+  type: 'fit';
+  jobId: number;
+  input: Omit<FitAdapterInput, 'now'>;
+}
+
+export type WorkerRequest = ClassifyRequest | CancelRequest | PixelsAnswer | FitRequest;
 
 /** The worker asks whether the viewer already holds a frame (its cornerstone cache). */
 export interface PixelsRequest {
@@ -44,4 +56,5 @@ export type WorkerResponse =
   | PixelsRequest
   | { type: 'progress'; jobId: number; done: number; total: number }
   | { type: 'result'; jobId: number; result: RawSeriesResult }
+  | { type: 'fitted'; jobId: number; adapter: AdapterFile }
   | { type: 'error'; jobId: number; message: string; modelUnavailable: boolean };
