@@ -116,3 +116,39 @@ test('save, then a new page reads the SR back without classifying; saving again 
   expect(await runnerWith(new CountingRunner(), sources2).saveToArchive([result], [job])).toBe(0);
   expect(proxy.requests.filter((r) => r.method === 'POST').length).toBe(before);
 });
+
+test('a site-adapted result is saved under its adapter, so a viewer without that adapter does not take it as current', async () => {
+  const otherStudy = newUid();
+  const series = await labelledSeries([['CHEST', 4]], { studyInstanceUID: otherStudy, spacingMm: 20 });
+  const model = await loadModelFromDir(tiny.dir);
+  const own = await classifyFiles(series, model);
+  await model.dispose();
+  await archive().store(series.files);
+  const adapted = { ...own.result, adapter: { id: 'a'.repeat(16), corrections: 3, series: 1 } };
+  const otherJob: SeriesJob = {
+    studyInstanceUID: otherStudy,
+    seriesInstanceUID: series.seriesInstanceUID,
+    description: 'chest',
+    modality: 'CT',
+  };
+  const runner = (inner: CountingRunner, sources: ResultSources) =>
+    new ArchiveSrRunner({
+      inner,
+      archive: () => new DicomWebArchive({ url: archive().dicomWebUrl }),
+      algorithm: async () => algorithmIdentityOf(tiny.manifest, tiny.dir),
+      evidence: () => ({ instances: own.instances, source: own.source }),
+      sources,
+    });
+  const sources = new ResultSources();
+  sources.setSeries(otherJob.seriesInstanceUID, { source: 'computed', outdated: [] });
+  expect(await runner(new CountingRunner(), sources).saveToArchive([adapted as unknown as RawSeriesResult], [otherJob])).toBe(1);
+  const stored = (await findStudySrs(new DicomWebArchive({ url: archive().dicomWebUrl }), otherStudy)).ours;
+  expect(stored).toHaveLength(1);
+  expect(stored[0].algorithm.adapterSha256).toBe('a'.repeat(16));
+  // The plain model on a new page: the SR is not its result, so the series is classified again.
+  const fresh = new CountingRunner();
+  const later = new ResultSources();
+  await runner(fresh, later).classify(otherJob, () => undefined, signal());
+  expect(fresh.calls).toBe(1);
+  expect(later.getSnapshot().series[otherJob.seriesInstanceUID].source).not.toBe('archive');
+});

@@ -103,7 +103,9 @@ export class ArchiveSrRunner implements ClassificationRunner {
         const job = jobs.find((j) => j.seriesInstanceUID === result.seriesInstanceUID);
         const evidence = job ? this.options.evidence(job) : null;
         if (!evidence) continue;
-        const outcome = await stowSeriesSr(archive, { result, ...evidence, algorithm, studyAnnexL }, { study });
+        // A site-adapted result names its adapter, so that no viewer takes it for the shipped model's.
+        const identity = { ...algorithm, adapterSha256: result.adapter?.id ?? null };
+        const outcome = await stowSeriesSr(archive, { result, ...evidence, algorithm: identity, studyAnnexL }, { study });
         const uid = outcome.written ? outcome.sopInstanceUID : outcome.existingSopInstanceUID;
         if (outcome.written) written++;
         sources.markSaved(result.seriesInstanceUID, uid);
