@@ -9,6 +9,7 @@ import { summariseForPanel } from './services/summaryView';
 import { cachedFrame, CornerstoneLike, viewerImageId } from './services/viewerPixelCache';
 import { resultSources, withArchiveSrs } from './archiveSession';
 import { siteController } from './siteSession';
+import type { ClassificationRunner } from './services/BodyRegionService';
 
 export const WORKER_FILE = 'body-region-worker.js';
 
@@ -59,15 +60,17 @@ export function startSession(ctx: OhifContext): ViewerSession {
     const cached = withBrowserResultsCache(runner, base, runtime.configuration, () => site.adapterId());
     const archived = withArchiveSrs(cached, ctx, base, { root: () => dataSourceRoot(ctx), headers: () => authHeaders(ctx) });
     // The archive's SRs hold the shipped model's results: a site-adapted viewer classifies itself.
-    runtime.service.setRunner(
-      {
-        classify: async (job, onProgress, signal) => {
-          await site.start(); // the stored corrections' adapter applies from the first series on
-          return (site.adapterId() ? cached : archived).classify(job, onProgress, signal);
-        },
+    const viewerRunner: ClassificationRunner & { readonly hits?: number } = {
+      classify: async (job, onProgress, signal) => {
+        await site.start(); // the stored corrections' adapter applies from the first series on
+        return (site.adapterId() ? cached : archived).classify(job, onProgress, signal);
       },
-      summariseForPanel,
-    );
+      // results-cache hits, whichever path served them (the soak e2e reads this)
+      get hits() {
+        return (cached as { hits?: number }).hits;
+      },
+    };
+    runtime.service.setRunner(viewerRunner, summariseForPanel);
   }
   resultSources.reset();
   runtime.session = new ViewerSession(ctx, runtime.service);
