@@ -1,7 +1,10 @@
 /** Spawned `body-region queue worker` processes and the JSON Lines they write, for queue tests and the bench. */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
+import { makeSeries, newUid } from './dicomFactory';
 import { CLI_BIN } from './runCli';
+import { LABEL_NAMES } from './synthetic';
+import { huForLabel } from './tinyModel';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -35,4 +38,26 @@ export async function waitFor(what: string, condition: () => boolean, timeoutMs:
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** One study of `nSeries` tiny 3-slice CT series that the tiny model reads as PELVIS and CHEST in turn. */
+export async function makeTinyStudy(
+  nSeries: number,
+  studyInstanceUID = newUid(),
+): Promise<{ studyInstanceUID: string; series: string[]; files: Uint8Array[] }> {
+  const series: string[] = [];
+  const files: Uint8Array[] = [];
+  for (let i = 0; i < nSeries; i++) {
+    const built = await makeSeries({
+      studyInstanceUID,
+      seriesNumber: i + 1,
+      slices: 3,
+      rows: 16,
+      columns: 16,
+      pixel: () => huForLabel(LABEL_NAMES.indexOf(i % 2 ? 'CHEST' : 'PELVIS')),
+    });
+    series.push(built.seriesInstanceUID);
+    files.push(...built.files);
+  }
+  return { studyInstanceUID, series, files };
 }

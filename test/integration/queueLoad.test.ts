@@ -6,14 +6,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { makeSeries, newUid } from '../helpers/dicomFactory';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 import { useArchive } from '../helpers/orthancFixture';
-import { seriesLines, spawnWorker, waitFor } from '../helpers/queueRun';
+import { makeTinyStudy, seriesLines, spawnWorker, waitFor } from '../helpers/queueRun';
 import { useRedis } from '../helpers/redisFixture';
 import { ensureCliBuilt, runCli, runCliWithStdout } from '../helpers/runCli';
-import { LABEL_NAMES } from '../helpers/synthetic';
-import { buildTinyModelDir, huForLabel, type TinyModelDir } from '../helpers/tinyModel';
+import { buildTinyModelDir, type TinyModelDir } from '../helpers/tinyModel';
 
 const PASSWORD = `pw-${process.pid}-${Date.now()}`;
 const archive = useArchive();
@@ -31,19 +29,9 @@ beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'queue-load-'));
   const files: Uint8Array[] = [];
   for (let s = 0; s < 8; s++) {
-    const studyInstanceUID = newUid();
-    for (let i = 0; i < 5; i++) {
-      const built = await makeSeries({
-        studyInstanceUID,
-        seriesNumber: i + 1,
-        slices: 3,
-        rows: 16,
-        columns: 16,
-        pixel: () => huForLabel(LABEL_NAMES.indexOf(i % 2 ? 'CHEST' : 'PELVIS')),
-      });
-      series.push(built.seriesInstanceUID);
-      files.push(...built.files);
-    }
+    const study = await makeTinyStudy(5);
+    series.push(...study.series);
+    files.push(...study.files);
   }
   await archive().store(files);
   for (const uid of series.slice(0, 3)) flaky.set(uid, 0);

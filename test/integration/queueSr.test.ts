@@ -13,15 +13,13 @@ import { DicomWebArchive } from '../../extension/src/engine/fetch/dicomWebArchiv
 import { findStudySrs } from '../../extension/src/engine/report/findSrs';
 import { algorithmIdentityOf } from '../../extension/src/cli/archiveSrs';
 import { installXhrPolyfill } from '../../extension/src/cli/xhrPolyfill';
-import { makeSeries, newUid } from '../helpers/dicomFactory';
 import { expectValidSr } from '../helpers/dciodvfy';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 import { useArchive } from '../helpers/orthancFixture';
-import { seriesLines, spawnWorker, waitFor } from '../helpers/queueRun';
+import { makeTinyStudy, seriesLines, spawnWorker, waitFor } from '../helpers/queueRun';
 import { useRedis } from '../helpers/redisFixture';
 import { ensureCliBuilt, runCli, runCliWithStdout } from '../helpers/runCli';
-import { LABEL_NAMES } from '../helpers/synthetic';
-import { buildTinyModelDir, huForLabel, type TinyModelDir } from '../helpers/tinyModel';
+import { buildTinyModelDir, type TinyModelDir } from '../helpers/tinyModel';
 
 const archive = useArchive();
 const redis = useRedis();
@@ -36,23 +34,9 @@ const direct = () => new DicomWebArchive({ url: archive().dicomWebUrl });
 const posts = () => proxy.requests.filter((r) => r.method === 'POST');
 
 async function storeStudy(nSeries: number): Promise<{ study: string; series: string[] }> {
-  const studyInstanceUID = newUid();
-  const files: Uint8Array[] = [];
-  const uids: string[] = [];
-  for (let i = 0; i < nSeries; i++) {
-    const built = await makeSeries({
-      studyInstanceUID,
-      seriesNumber: i + 1,
-      slices: 3,
-      rows: 16,
-      columns: 16,
-      pixel: () => huForLabel(LABEL_NAMES.indexOf(i % 2 ? 'CHEST' : 'PELVIS')),
-    });
-    uids.push(built.seriesInstanceUID);
-    files.push(...built.files);
-  }
+  const { studyInstanceUID, series, files } = await makeTinyStudy(nSeries);
   await archive().store(files);
-  return { study: studyInstanceUID, series: uids };
+  return { study: studyInstanceUID, series };
 }
 
 /** Our SRs in the archive (QIDO per study), by the series they label. */
