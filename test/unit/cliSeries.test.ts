@@ -7,6 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { groupBySeries } from '../../extension/src/cli/classifyFiles';
 import { ProgressReporter } from '../../extension/src/cli/progress';
+import { describeOutcome } from '../../extension/src/cli/seriesRunner';
+import type { SeriesResult } from '../../extension/src/engine/results/schema';
 import { makeSeries } from '../helpers/dicomFactory';
 import { runCli } from '../helpers/runCli';
 
@@ -31,6 +33,37 @@ describe('progress lines', () => {
     progress.startSeries(label);
     progress.endSeries(label, 'CHEST, 3 images');
     expect(out.text()).toMatch(/^\[1\/2\] 1\.2\.3 CT: CHEST, 3 images \(0\.\d s\)\n$/);
+  });
+});
+
+describe('the outcome line of a classified series', () => {
+  // Only the fields the line reads: the rest of a result is beside the point here.
+  const result = (segments: Array<{ label: string; confidence: number }>) =>
+    ({
+      regions: [...new Set(segments.map((s) => s.label))],
+      segments,
+      images: new Array(12).fill({}),
+      timing: { framesFailed: 0 },
+    }) as unknown as SeriesResult;
+
+  it('marks a region "uncertain" when none of its segments is confident', () => {
+    const line = describeOutcome(
+      result([
+        { label: 'CHEST', confidence: 0.93 },
+        { label: 'ABDOMEN', confidence: 0.41 },
+      ]),
+    );
+    expect(line).toBe('CHEST, ABDOMEN (uncertain), 12 images');
+  });
+
+  it('states a region plainly when one of its segments is confident', () => {
+    const line = describeOutcome(
+      result([
+        { label: 'HEAD', confidence: 0.3 },
+        { label: 'HEAD', confidence: 0.8 },
+      ]),
+    );
+    expect(line).toBe('HEAD, 12 images');
   });
 });
 

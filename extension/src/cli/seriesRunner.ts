@@ -7,6 +7,7 @@ import { classifySeries, summariseStudy, type SliceClassifier } from '../engine/
 import type { ResultErrorCode, SeriesResult } from '../engine/results/schema';
 import { failedSeriesResult, type SeriesIdentity } from '../engine/results/failedResult';
 import { AbortError } from '../engine/fetch/retry';
+import { LOW_CONFIDENCE } from '../engine/summarise/summariseSeries';
 import type { FrameMeta, PixelSource } from '../engine/types';
 import type { SkippedInstance } from '../engine/fetch/metadataToFrames';
 import type { ProgressReporter, SeriesLabel } from './progress';
@@ -69,12 +70,23 @@ export async function runSeries(
   }
 }
 
-/** One line of stderr for a finished series: regions, or the reason it failed. */
+/**
+ * One line of stderr for a finished series: regions, or the reason it failed. A region whose
+ * segments all have a low calibrated confidence is marked "uncertain" rather than stated as fact.
+ */
 export function describeOutcome(result: SeriesResult): string {
   if (result.error) return `${result.error.code}: ${result.error.message}`;
   const term = result.summary?.annexL ? ` (${result.summary.annexL.term})` : '';
   const failed = result.timing.framesFailed ? `, ${result.timing.framesFailed} images failed` : '';
-  return `${result.regions.join(', ') || 'no region'}${term}, ${result.images.length} images${failed}`;
+  const uncertain = uncertainRegions(result);
+  const regions = result.regions.map((r) => (uncertain.has(r) ? `${r} (uncertain)` : r));
+  return `${regions.join(', ') || 'no region'}${term}, ${result.images.length} images${failed}`;
+}
+
+/** Regions none of whose segments reach the summary's low-confidence threshold. */
+function uncertainRegions(result: SeriesResult): Set<string> {
+  const confident = new Set(result.segments.filter((s) => s.confidence >= LOW_CONFIDENCE).map((s) => s.label));
+  return new Set(result.segments.map((s) => s.label).filter((label) => !confident.has(label)));
 }
 
 /** Non-image series are reported, not counted as failures of the tool. */
