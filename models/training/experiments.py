@@ -37,6 +37,8 @@ CANDIDATES = {
     # plus 8-bit default-window exports of real-HU CT (10 %) and more CT->pseudo-MR (30 %)
     "P1-plain-s-128-phys-phantom": dict(arch="plain-s", size=128, phantom_frac=0.12, physical=True,
                                         eight_bit_p=0.1, pseudo_mr_p=0.3),
+    # round 4: A3 plus SynthSeg-style MR renders of every region (render_phantoms.py --contrast mr)
+    "M1-plain-s-128-tight-phantom-mr": dict(arch="plain-s", size=128, phantom_frac=0.2, mr_renders=True),
 }
 FOLDS = 5
 
@@ -44,10 +46,13 @@ FOLDS = 5
 def run_job(spec: str, out: str, cache: str, steps: int, budget: float, final_steps: int, final_budget: float) -> None:
     parts = spec.split(":")
     cand, kind = parts[0], parts[1]
+    seed = int(parts[3]) if kind == "cv" and len(parts) > 3 else 0   # cand:cv:fold:seed (seed-noise runs)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     torch.set_num_threads(int(os.environ.get("BR_THREADS", "1")))
-    phantom = os.path.join(os.path.dirname(cache), "phantom_128.npz")
-    d = load_data(cache, phantom if CANDIDATES[cand].get("phantom_frac") else None).to(dev)
+    renders = [os.path.join(os.path.dirname(cache), "phantom_128.npz")] if CANDIDATES[cand].get("phantom_frac") else []
+    if CANDIDATES[cand].get("mr_renders"):
+        renders.append(os.path.join(os.path.dirname(cache), "phantom_mr_128.npz"))
+    d = load_data(cache, renders).to(dev)
     split = d.meta["split"]
     real = ~d.render.cpu().numpy()
     if kind == "dev":
@@ -60,7 +65,7 @@ def run_job(spec: str, out: str, cache: str, steps: int, budget: float, final_st
     else:
         tr, te = np.arange(len(split)), np.zeros(0, np.int64)
     final = kind == "final"
-    cfg = Config(**CANDIDATES[cand], steps=final_steps if final else steps,
+    cfg = Config(**{k: v for k, v in CANDIDATES[cand].items() if k != "mr_renders"}, seed=seed, steps=final_steps if final else steps,
                  time_budget=final_budget if final else budget)
     t0 = time.time()
     model = train(d, tr, cfg, dev, log_every=0)
@@ -71,7 +76,7 @@ def run_job(spec: str, out: str, cache: str, steps: int, budget: float, final_st
         res["logits"] = z.round(4).tolist()
         res["prob"] = torch.softmax(torch.from_numpy(z), 1).numpy().round(4).tolist()
     if kind == "cv":   # fold twins: models that never saw the held-out sources (adaptation evidence)
-        torch.save(model.cpu().state_dict(), os.path.join(out, f"{cand}.cv{parts[2]}.pt"))
+        torch.save(model.cpu().state_dict(), os.path.join(out, f"{cand}.cv{parts[2]}" + (f".seed{seed}" if seed else "") + ".pt"))
     if final:
         torch.save(model.cpu().state_dict(), os.path.join(out, f"{cand}.final.pt"))
     json.dump(res, open(os.path.join(out, spec.replace(":", "_") + ".json"), "w"))

@@ -1,5 +1,12 @@
-"""CT-like limb renders from the ICRP 110 voxel phantoms (../shared/data/phantoms), for the classes with
-little or no real data (arm segments and joints, ankle, foot; single-limb leg fields of view).
+"""Renders from the ICRP 110 voxel phantoms (../shared/data/phantoms).
+
+`--contrast ct` (default): CT-like limb renders, for the classes with little or no real data (arm
+segments and joints, ankle, foot; single-limb leg fields of view).
+`--contrast mr`: MR-like renders of every region in the spirit of SynthSeg: each image draws one MR
+contrast family (T1, T2, PD, fat-suppressed, post-contrast) and then a separate random intensity
+for every organ label, so that the net learns anatomy (shape, layout, size) rather than one fixed
+tissue ordering; trunk regions get a body-sized field of view, limbs a one-limb one (sometimes both
+legs), as the scans are made.
 
 Each render: one region slab of REGIONS.md (regions_*.csv `region_suggestion` rows), one side, a
 random tissue->HU table, sub-voxel texture noise, a dedicated limb field of view (the other limbs and
@@ -31,6 +38,8 @@ BONES = {
 FOV_MM = {"SHOULDER": (160, 240), "UPPER_ARM": (100, 180), "ELBOW": (100, 170), "FOREARM": (90, 160),
           "WRIST": (80, 140), "HAND": (90, 170), "HIP": (170, 260), "THIGH": (150, 260), "KNEE": (120, 190),
           "LOWER_LEG": (120, 200), "ANKLE": (110, 180), "FOOT": (130, 220)}
+FOV_MM_TRUNK = {"HEAD": (180, 260), "NECK": (180, 300), "CHEST": (300, 480), "ABDOMEN": (300, 480),
+                "PELVIS": (300, 480)}
 ARM_CLASSES = {"UPPER_ARM", "ELBOW", "FOREARM", "WRIST", "HAND"}
 LEG_CLASSES = {"THIGH", "KNEE", "LOWER_LEG", "ANKLE", "FOOT"}
 HU_RANGES = {"air": (-1000, -1000), "lung": (-850, -750), "adipose": (-120, -80), "marrow_fatty": (-100, 0),
@@ -54,7 +63,42 @@ def hu_table(rng: np.random.RandomState, cls: list[str]) -> np.ndarray:
     return t
 
 
-def render(ph: str, label: str, side: str, z0: int, z1: int, n: int, size: int, rng) -> list[tuple[np.ndarray, str, int, float]]:
+# MR contrast families: per tissue class, the range of the class mean (0..1); organs then jitter around it
+MR_FAMILIES = {
+    "T1": {"adipose": (0.75, 1.0), "marrow_fatty": (0.7, 1.0), "spongiosa": (0.5, 0.8), "soft_tissue": (0.25, 0.5),
+           "skin": (0.3, 0.5), "blood": (0.05, 0.5), "gi_contents": (0.1, 0.6), "urine": (0.05, 0.2),
+           "cartilage": (0.3, 0.5), "lung": (0.0, 0.08)},
+    "T2": {"adipose": (0.55, 0.9), "marrow_fatty": (0.5, 0.85), "spongiosa": (0.35, 0.65), "soft_tissue": (0.15, 0.5),
+           "skin": (0.2, 0.45), "blood": (0.05, 0.9), "gi_contents": (0.2, 1.0), "urine": (0.8, 1.0),
+           "cartilage": (0.35, 0.7), "lung": (0.0, 0.08)},
+    "PD": {"adipose": (0.65, 0.95), "marrow_fatty": (0.6, 0.9), "spongiosa": (0.45, 0.7), "soft_tissue": (0.35, 0.6),
+           "skin": (0.4, 0.6), "blood": (0.1, 0.7), "gi_contents": (0.3, 0.8), "urine": (0.5, 0.9),
+           "cartilage": (0.45, 0.75), "lung": (0.0, 0.1)},
+    "FS": {"adipose": (0.02, 0.2), "marrow_fatty": (0.02, 0.2), "spongiosa": (0.05, 0.25), "soft_tissue": (0.15, 0.45),
+           "skin": (0.2, 0.5), "blood": (0.1, 0.9), "gi_contents": (0.2, 1.0), "urine": (0.6, 1.0),
+           "cartilage": (0.3, 0.7), "lung": (0.0, 0.08)},
+    "T1C": {"adipose": (0.02, 0.25), "marrow_fatty": (0.05, 0.3), "spongiosa": (0.1, 0.35), "soft_tissue": (0.25, 0.6),
+            "skin": (0.3, 0.6), "blood": (0.6, 1.0), "gi_contents": (0.1, 0.5), "urine": (0.05, 0.8),
+            "cartilage": (0.2, 0.45), "lung": (0.0, 0.08)},
+}
+
+
+def mr_table(rng: np.random.RandomState, cls: list[str]) -> np.ndarray:
+    """Per image: a contrast family, a class mean per tissue class, and an independent jitter per organ."""
+    fam = MR_FAMILIES[list(MR_FAMILIES)[rng.randint(len(MR_FAMILIES))]]
+    per_class = {c: rng.uniform(*r) for c, r in fam.items()}
+    t = np.zeros(len(cls), np.float32)
+    for i, c in enumerate(cls):
+        if c in per_class:
+            t[i] = np.clip(per_class[c] + rng.normal(0, 0.08), 0, 1)
+        elif c in ("cortical_bone", "teeth"):
+            t[i] = rng.uniform(0, 0.06)
+    t[0] = 0.0
+    return t * 1000
+
+
+def render(ph: str, label: str, side: str, z0: int, z1: int, n: int, size: int, rng,
+           contrast: str = "ct") -> list[tuple[np.ndarray, str, int, float]]:
     d = np.load(os.path.join(PH, f"icrp110_{ph.lower()}.npz"))
     organ, (dz, dy, dx) = d["organ"], d["spacing_mm"]
     cls = tissue_classes()
@@ -68,8 +112,11 @@ def render(ph: str, label: str, side: str, z0: int, z1: int, n: int, size: int, 
         keep = np.isin(organ, ARM_IDS) & side_mask
     elif label in LEG_CLASSES:
         keep = np.broadcast_to(side_mask, organ.shape)
+    two_legs = label in LEG_CLASSES and contrast == "mr" and rng.rand() < 0.3
+    if two_legs:
+        keep = np.ones_like(organ, dtype=bool)
     org = np.where(keep, organ, 0)
-    bones = np.isin(org, BONES[label])
+    bones = np.isin(org, BONES[label]) if label in BONES else (org > 0)
     out = []
     for _ in range(n):
         z = rng.randint(z0, z1 + 1)
@@ -77,13 +124,19 @@ def render(ph: str, label: str, side: str, z0: int, z1: int, n: int, size: int, 
         if not sl.any():
             continue
         cy, cx = [float(v.mean()) for v in np.nonzero(sl)]
-        fov = rng.uniform(*FOV_MM[label])
+        fov = rng.uniform(*(FOV_MM.get(label) or FOV_MM_TRUNK[label])) * (1.8 if two_legs else 1.0)
+        if two_legs:   # centre between the legs
+            cx = float(np.nonzero(org[z] > 0)[1].mean())
         # HU only in the box the field of view can reach (the whole volume is slow)
         rz, ry, rx = int(0.8 * fov / dz) + 2, int(0.8 * fov / dy) + 2, int(0.8 * fov / dx) + 2
         bz0, by0, bx0 = max(z - rz, 0), max(int(cy) - ry, 0), max(int(cx) - rx, 0)
         sub = org[bz0:z + rz + 1, by0:int(cy) + ry + 1, bx0:int(cx) + rx + 1]
-        hu = hu_table(rng, cls)[sub]
-        hu = hu + rng.normal(0, rng.uniform(5, 25), hu.shape).astype(np.float32) * (sub > 0)
+        if contrast == "mr":
+            hu = mr_table(rng, cls)[sub]
+            hu = hu + rng.normal(0, rng.uniform(5, 40), hu.shape).astype(np.float32) * (sub > 0)
+        else:
+            hu = hu_table(rng, cls)[sub]
+            hu = hu + rng.normal(0, rng.uniform(5, 25), hu.shape).astype(np.float32) * (sub > 0)
         cy += rng.uniform(-0.1, 0.1) * fov / dy
         cx += rng.uniform(-0.1, 0.1) * fov / dx
         ang = rng.uniform(-np.pi / 12, np.pi / 12)
@@ -99,28 +152,32 @@ def render(ph: str, label: str, side: str, z0: int, z1: int, n: int, size: int, 
         else:  # sagittal: rows superior->inferior, columns anterior->posterior
             coords = [z - r_mm / dz, cy + c_mm / dy, np.full_like(r_mm, cx)]
         coords = [coords[0] - bz0, coords[1] - by0, coords[2] - bx0]
-        img = ndimage.map_coordinates(hu, coords, order=1, mode="constant", cval=-1000.0)
+        img = ndimage.map_coordinates(hu, coords, order=1, mode="constant", cval=0.0 if contrast == "mr" else -1000.0)
         img = ndimage.gaussian_filter(img, rng.uniform(0.3, 1.2))
         out.append((img.astype(np.float32), ori, int(z), float(fov)))
     return out
 
 
-def main(per_slice: int, size: int, out_path: str, seed: int = 0) -> None:
+def main(per_slice: int, size: int, out_path: str, seed: int = 0, contrast: str = "ct") -> None:
     rng = np.random.RandomState(seed)
     images, meta = [], {k: [] for k in ("label", "subject", "source", "modality", "split", "series", "slice",
                                          "orientation", "kind", "eight_bit", "rows", "cols", "lo", "hi", "fov_mm")}
     for ph in ("AM", "AF"):
         for r in csv.DictReader(open(os.path.join(PH, f"regions_{ph.lower()}.csv"))):
-            if r["kind"] != "region_suggestion" or r["name"] not in BONES or r["side"] not in ("R", "L"):
+            if r["kind"] != "region_suggestion":
+                continue
+            limb = r["name"] in BONES and r["side"] in ("R", "L")
+            trunk = contrast == "mr" and r["name"] in FOV_MM_TRUNK and r["side"] == "-"
+            if not (limb or trunk):
                 continue
             z0, z1 = int(r["z_first"]), int(r["z_last"])
             n = per_slice * (z1 - z0 + 1)
             n = int(np.clip(n, 24, 60))
-            for img, ori, z, fov in render(ph, r["name"], r["side"], z0, z1, n, size, rng):
-                codes, lo, hi = encode(img, True)
+            for img, ori, z, fov in render(ph, r["name"], r["side"], z0, z1, n, size, rng, contrast):
+                codes, lo, hi = encode(img, contrast == "ct")
                 images.append(codes)
                 for k, v in (("label", LABELS.index(r["name"])), ("subject", "phantom:" + ph), ("source", "phantom-render"),
-                             ("modality", "CT"), ("split", "train"), ("series", f"phantom_{ph}_{r['name']}_{r['side']}"),
+                             ("modality", "CT" if contrast == "ct" else "MR"), ("split", "train"), ("series", (f"phantom_{ph}_" if contrast == "ct" else f"phantom_mr_{ph}_") + f"{r['name']}_{r['side']}"),
                              ("slice", z), ("orientation", ori), ("kind", "render"), ("eight_bit", False),
                              ("rows", size), ("cols", size), ("lo", lo), ("hi", hi), ("fov_mm", fov)):
                     meta[k].append(v)
@@ -133,6 +190,9 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--per-slice", type=int, default=3)
     ap.add_argument("--size", type=int, default=128)
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "cache", "phantom_128.npz"))
+    ap.add_argument("--contrast", choices=("ct", "mr"), default="ct")
+    ap.add_argument("--out", default=None, help="default: cache/phantom_128.npz (ct), cache/phantom_mr_128.npz (mr)")
     a = ap.parse_args()
-    main(a.per_slice, a.size, a.out)
+    name = "phantom_128.npz" if a.contrast == "ct" else f"phantom_mr_{a.size}.npz"
+    out = a.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "cache", name)
+    main(a.per_slice, a.size, out, seed=0 if a.contrast == "ct" else 1, contrast=a.contrast)

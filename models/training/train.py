@@ -35,6 +35,7 @@ from train_lib import Config, load_data, metrics, predict, train  # noqa: E402
 SHIPPED = dict(arch="plain-s", size=128, steps=2834, batch=128, lr=3e-3, train_on="all", phantom_frac=0.12,
                preprocessing="br-pre-1", candidate="A3-plain-s-128-tight-phantom")
 ROUND3 = dict(candidate="P1-plain-s-128-phys-phantom", eight_bit_p=0.1, pseudo_mr_p=0.3)
+ROUND4 = dict(candidate="M1-plain-s-128-tight-phantom-mr", phantom_frac=0.2)
 
 
 def main(argv=None) -> int:
@@ -53,6 +54,9 @@ def main(argv=None) -> int:
                     help="'all' = train+dev subjects (shipped); 'train' keeps dev for evaluation")
     ap.add_argument("--cache", default=os.path.join(HERE, "cache", "slices_128.npz"))
     ap.add_argument("--phantom-cache", default=os.path.join(HERE, "cache", "phantom_128.npz"))
+    ap.add_argument("--mr-renders", action="store_true",
+                    help="also train on SynthSeg-style MR phantom renders (round 4 candidate M1)")
+    ap.add_argument("--mr-phantom-cache", default=os.path.join(HERE, "cache", "phantom_mr_128.npz"))
     ap.add_argument("--out", default=os.path.join(REPO, "models"))
     ap.add_argument("--golden", default=os.path.join(REPO, "models", "golden", "model-outputs.json"))
     ap.add_argument("--model-id", default="br-plain-cnn")
@@ -72,11 +76,16 @@ def main(argv=None) -> int:
         build(128, a.cache)
     if a.phantom_frac and not os.path.exists(a.phantom_cache):
         render_phantoms(3, 128, a.phantom_cache)
-    d = load_data(a.cache, a.phantom_cache if a.phantom_frac else None).to(dev)
+    renders = [a.phantom_cache] if a.phantom_frac else []
+    if a.phantom_frac and a.mr_renders:
+        if not os.path.exists(a.mr_phantom_cache):
+            render_phantoms(3, 128, a.mr_phantom_cache, seed=1, contrast="mr")
+        renders.append(a.mr_phantom_cache)
+    d = load_data(a.cache, renders).to(dev)
     split = d.meta["split"]
     tr = np.nonzero(split == "train")[0] if a.train_on == "train" else np.arange(len(split))
     physical = a.preprocessing == "br-pre-2"
-    candidate = ROUND3["candidate"] if physical else SHIPPED["candidate"]
+    candidate = ROUND3["candidate"] if physical else ROUND4["candidate"] if a.mr_renders else SHIPPED["candidate"]
     calibration = a.calibration or os.path.join(HERE, "results", f"cv_{candidate}_logits.npz")
     cfg = Config(arch=a.arch, size=a.size, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed,
                  phantom_frac=a.phantom_frac, physical=physical,
@@ -92,7 +101,7 @@ def main(argv=None) -> int:
         print(f"training {cfg} on {len(tr)} slices ({a.train_on}) on {dev}")
         model = train(d, tr, cfg, dev)
         info = {"arch": a.arch, "trainedOn": a.train_on, "steps": model.steps_done, "batch": a.batch,
-                "phantomFrac": a.phantom_frac, "preprocessing": a.preprocessing, "candidate": candidate,
+                "phantomFrac": a.phantom_frac, "mrRenders": a.mr_renders, "preprocessing": a.preprocessing, "candidate": candidate,
                 "trainSeconds": round(time.time() - t0), "device": dev}
         torch.save(model.state_dict(), os.path.join(HERE, "cache", f"state-{a.train_on}.pt"))
         json.dump(info, open(os.path.join(HERE, "cache", f"state-{a.train_on}.pt.json"), "w"))

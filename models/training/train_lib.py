@@ -67,13 +67,13 @@ def cache_fov(arrays: dict) -> np.ndarray:
     return np.maximum(rows * rmm, cols * cmm).astype(np.float32)
 
 
-def load_data(path: str, extra: str | None = None) -> Data:
-    """The slice cache; `extra` appends another cache of the same format (phantom renders)."""
+def load_data(path: str, extra: str | list[str] | None = None) -> Data:
+    """The slice cache; `extra` appends other caches of the same format (phantom renders)."""
     z = np.load(path)
     arrays = {k: z[k] for k in z.files}
     arrays["fov_mm"] = cache_fov(arrays)
-    if extra:
-        e = np.load(extra)
+    for extra_path in [extra] if isinstance(extra, str) else (extra or []):
+        e = np.load(extra_path)
         e = {k: e[k] for k in e.files}
         e["fov_mm"] = cache_fov(e)
         arrays = {k: np.concatenate([arrays[k], e[k]]) for k in arrays}

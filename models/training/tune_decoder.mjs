@@ -37,7 +37,34 @@ function score(options) {
   return { all, CT: tally.CT[0] / tally.CT[1], MR: tally.MR[0] / tally.MR[1], exactSets: exact / multi };
 }
 
+// Does the engine's "low-confidence" threshold (a decoded posterior below 0.5, the summary's
+// LOW_CONFIDENCE) separate its errors from its right answers on sources it never saw?
+function uncertainty(threshold = 0.5) {
+  const t = { flagged: [0, 0], confident: [0, 0] };
+  for (const s of seqs) {
+    const positions = s.sliceMm ? s.slices.map((k) => k * s.sliceMm) : null;
+    const d = s.probs.length > 1 ? decodeSequence(s.probs, LABELS, positions, {}) : null;
+    s.probs.forEach((p, i) => {
+      const label = d ? d.labels[i] : argmax(p);
+      const conf = d ? d.confidence[i] : Math.max(...p);
+      const bucket = conf < threshold ? t.flagged : t.confident;
+      bucket[0] += label === s.labels[i] ? 1 : 0;
+      bucket[1] += 1;
+    });
+  }
+  const errors = t.flagged[1] - t.flagged[0] + (t.confident[1] - t.confident[0]);
+  return {
+    threshold,
+    imagesFlagged: t.flagged[1] / (t.flagged[1] + t.confident[1]),
+    accuracyFlagged: t.flagged[0] / Math.max(1, t.flagged[1]),
+    accuracyConfident: t.confident[0] / Math.max(1, t.confident[1]),
+    errorsFlagged: (t.flagged[1] - t.flagged[0]) / Math.max(1, errors),
+  };
+}
+
 console.log(JSON.stringify({ options: 'argmax, no decoding', ...score(null) }));
+console.log(JSON.stringify({ uncertainty: uncertainty(0.5) }));
+console.log(JSON.stringify({ uncertainty: uncertainty(0.7) }));
 console.log(JSON.stringify({ options: 'engine defaults', ...score({}) }));
 const rows = [];
 for (const otherWeight of [0.01, 0.05, 0.2])
