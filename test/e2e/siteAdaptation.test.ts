@@ -84,6 +84,8 @@ describe('site adaptation in the viewer', () => {
     await waitForClassification(page);
     expect(await regions(viewer)).toEqual(['ABDOMEN']);
     expect(await page.locator('[data-testid="br-adapted"]').textContent()).toBe('site-adapted (1 correction)');
+    // "Where results came from" says so too.
+    await page.locator('[data-testid="br-source"]', { hasText: 'computed now · site-adapted (1 correction)' }).waitFor({ timeout: 10000 });
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="br-corrections-export"]').click()]);
     const file = path.join(tiny.dir, 'corrections.json');

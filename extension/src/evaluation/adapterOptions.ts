@@ -17,6 +17,7 @@ export interface AdapterMethodFlags {
   lambda: number;
   replayWeight: number;
   freeClasses: AdapterMethod['freeClasses'];
+  memoryWeight: number;
 }
 
 export function addAdapterMethodOptions(cmd: Command, note = ''): Command {
@@ -32,6 +33,12 @@ export function addAdapterMethodOptions(cmd: Command, note = ''): Command {
       new Option('--free-classes <which>', `${note}which classes' rows may move`)
         .choices(['all', 'corrected'])
         .default(DEFAULT_ADAPTER_METHOD.freeClasses),
+    )
+    .option(
+      '--memory-weight <x>',
+      `${note}largest share of the site memory's vote (docs/ADAPTATION.md; 0: head only)`,
+      nonNegativeNumber,
+      DEFAULT_ADAPTER_METHOD.memory?.weight ?? 0,
     );
 }
 
@@ -39,4 +46,6 @@ export const methodOf = (flags: AdapterMethodFlags): AdapterMethod => ({
   lambda: flags.lambda,
   replayWeight: flags.replayWeight,
   freeClasses: flags.freeClasses,
+  // An explicit undefined switches the default memory off.
+  memory: flags.memoryWeight > 0 ? { k: DEFAULT_ADAPTER_METHOD.memory?.k ?? 5, weight: Math.min(1, flags.memoryWeight) } : undefined,
 });
