@@ -40,8 +40,6 @@ const SWEEPS: Record<string, AdapterMethod[]> = {
   '3': [
     { lambda: 0.3, replayWeight: 10, freeClasses: 'all' },
     { lambda: 0.3, replayWeight: 10, freeClasses: 'all', memory: { k: 5, weight: 0.5 } },
-    { lambda: 0.3, replayWeight: 10, freeClasses: 'all', memory: { k: 5, weight: 0.7 } },
-    { lambda: 0.3, replayWeight: 10, freeClasses: 'all', memory: { k: 5, weight: 1 } },
   ],
 };
 

@@ -452,7 +452,7 @@ describe('site memory (memory.ts) on a new site', () => {
   });
 
   test('the default method carries the memory; adapter/1 files load, /1 with the old memory and malformed /2 memories are refused', () => {
-    expect(DEFAULT_ADAPTER_METHOD.memory).toEqual({ k: 5, weight: 1 });
+    expect(DEFAULT_ADAPTER_METHOD.memory).toEqual({ k: 5, weight: 0.5 });
     const w = world(12);
     const corrections = { embeddings: w.siteRows(10), labels: new Int32Array(10).fill(15), count: 10, dim: w.d, series: 1 };
     const base: LinearHead = { classes: 20, dim: w.d, weights: new Float32Array(20 * w.d), bias: new Float32Array(20) };
@@ -466,6 +466,18 @@ describe('site memory (memory.ts) on a new site', () => {
       baseModel: { id: 'm', version: '1', sha256: 'ab' },
     });
     expect(file.memory?.kind).toBe('cosine-knn');
+    // Too few corrected images to tell a site by: head only.
+    const few = { ...corrections, embeddings: corrections.embeddings.slice(0, 9 * w.d), labels: corrections.labels.slice(0, 9), count: 9 };
+    expect(
+      fitAdapter({
+        head: base,
+        temperature: 1,
+        replay: w.replay,
+        corrections: few,
+        labels,
+        baseModel: { id: 'm', version: '1', sha256: 'ab' },
+      }).memory,
+    ).toBeUndefined();
     const json = JSON.parse(JSON.stringify(file));
 
     const v1 = { ...json, schema: 'body-region-adapter/1', memory: undefined };

@@ -35,7 +35,7 @@ export interface AdapterMethod {
  * on the source-held-out twins (docs/ADAPTATION.md), where the head alone cut a new source's errors
  * by 11–24 %.
  */
-export const DEFAULT_ADAPTER_METHOD: AdapterMethod = { lambda: 0.3, replayWeight: 10, freeClasses: 'all', memory: { k: 5, weight: 1 } };
+export const DEFAULT_ADAPTER_METHOD: AdapterMethod = { lambda: 0.3, replayWeight: 10, freeClasses: 'all', memory: { k: 5, weight: 0.5 } };
 
 export interface AdapterFile {
   /** Written as /2; /1 files (no memory) are read too. */

@@ -51,6 +51,12 @@ export interface Memory {
   dim: number;
 }
 
+/**
+ * Fewer corrected images than this: no memory (a detector fitted on a handful of images called a
+ * third, unseen source "site-like" on the twins and cost it 1–3 points).
+ */
+export const MIN_MEMORY_IMAGES = 10;
+
 /** L2 pull of the detector (on unit vectors; picked on the source-held-out twins with the other defaults). */
 const DETECTOR_LAMBDA = 2e-3;
 
@@ -90,11 +96,12 @@ export function memoryFrom(file: MemoryFile, dim: number): Memory {
 
 /**
  * The memory of `corrections`, its detector fitted (logistic regression, both sides weighted equally)
- * to tell them from the replay set. Without a replay set there is nothing to tell them from: null.
+ * to tell them from the replay set. Without a replay set there is nothing to tell them from, and
+ * with fewer than MIN_MEMORY_IMAGES corrected images too little to tell: null.
  */
 export function buildMemory(corrections: CorrectionSet, replay: ReplaySet | null, options: MemoryOptions): MemoryFile | null {
   const { count, dim } = corrections;
-  if (!replay || replay.count === 0 || count === 0) return null;
+  if (!replay || replay.count === 0 || count < MIN_MEMORY_IMAGES) return null;
   const centre = new Float64Array(dim);
   for (let r = 0; r < replay.count; r++) for (let t = 0; t < dim; t++) centre[t] += replay.embeddings[r * dim + t] / replay.count;
   const zeros = { classes: 2, dim, weights: new Float32Array(2 * dim), bias: new Float32Array(2) };
