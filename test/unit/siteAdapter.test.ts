@@ -10,7 +10,7 @@ import { validateSeriesResult, type SeriesResult } from '../../extension/src/eng
 import { decodeEmbedding, encodeEmbedding } from '../../extension/src/engine/results/embeddingCodec';
 import { knownOutputsFromResult } from '../../extension/src/engine/results/knownOutputs';
 import { fitHead, headLogits } from '../../extension/src/engine/adapt/fitHead';
-import { DEFAULT_ADAPTER_METHOD, fitAdapter, parseAdapter, SiteAdapter } from '../../extension/src/engine/adapt/adapter';
+import { DEFAULT_ADAPTER_METHOD, fitAdapter, parseAdapter, SITE_MEMORY, SiteAdapter } from '../../extension/src/engine/adapt/adapter';
 import { blendMemory, buildMemory, memoryFrom, memoryShares } from '../../extension/src/engine/adapt/memory';
 import { correctionSet } from '../../extension/src/engine/adapt/trainingSet';
 import { resultsCacheKey, checkStoredEntry } from '../../extension/src/engine/results/cache';
@@ -451,8 +451,8 @@ describe('site memory (memory.ts) on a new site', () => {
     expect(pSite.subarray(0, 20).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
 
-  test('the default method carries the memory; adapter/1 files load, /1 with the old memory and malformed /2 memories are refused', () => {
-    expect(DEFAULT_ADAPTER_METHOD.memory).toEqual({ k: 5, weight: 0.5 });
+  test('the memory when asked for (not by default); adapter/1 files load, /1 with the old memory and malformed /2 memories are refused', () => {
+    expect(DEFAULT_ADAPTER_METHOD.memory).toBeUndefined();
     const w = world(12);
     const corrections = { embeddings: w.siteRows(10), labels: new Int32Array(10).fill(15), count: 10, dim: w.d, series: 1 };
     const base: LinearHead = { classes: 20, dim: w.d, weights: new Float32Array(20 * w.d), bias: new Float32Array(20) };
@@ -464,8 +464,10 @@ describe('site memory (memory.ts) on a new site', () => {
       corrections,
       labels,
       baseModel: { id: 'm', version: '1', sha256: 'ab' },
+      method: { memory: SITE_MEMORY },
     });
     expect(file.memory?.kind).toBe('cosine-knn');
+    expect(file.method.memory).toEqual({ k: 5, weight: 0.5 });
     // Too few corrected images to tell a site by: head only.
     const few = { ...corrections, embeddings: corrections.embeddings.slice(0, 9 * w.d), labels: corrections.labels.slice(0, 9), count: 9 };
     expect(
@@ -476,6 +478,7 @@ describe('site memory (memory.ts) on a new site', () => {
         corrections: few,
         labels,
         baseModel: { id: 'm', version: '1', sha256: 'ab' },
+        method: { memory: SITE_MEMORY },
       }).memory,
     ).toBeUndefined();
     const json = JSON.parse(JSON.stringify(file));

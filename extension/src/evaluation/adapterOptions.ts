@@ -1,6 +1,6 @@
 /** The adapter method's options, shared by `adapt` and `evaluate --simulate-sites`. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_ADAPTER_METHOD, type AdapterMethod } from '../engine/adapt/adapter';
+import { DEFAULT_ADAPTER_METHOD, SITE_MEMORY, type AdapterMethod } from '../engine/adapt/adapter';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -36,7 +36,7 @@ export function addAdapterMethodOptions(cmd: Command, note = ''): Command {
     )
     .option(
       '--memory-weight <x>',
-      `${note}largest share of the site memory's vote (docs/ADAPTATION.md; 0: head only)`,
+      `${note}site memory: largest share of the corrections' vote (docs/ADAPTATION.md; tried: ${SITE_MEMORY.weight}; 0: head only)`,
       nonNegativeNumber,
       DEFAULT_ADAPTER_METHOD.memory?.weight ?? 0,
     );
@@ -47,5 +47,5 @@ export const methodOf = (flags: AdapterMethodFlags): AdapterMethod => ({
   replayWeight: flags.replayWeight,
   freeClasses: flags.freeClasses,
   // An explicit undefined switches the default memory off.
-  memory: flags.memoryWeight > 0 ? { k: DEFAULT_ADAPTER_METHOD.memory?.k ?? 5, weight: Math.min(1, flags.memoryWeight) } : undefined,
+  memory: flags.memoryWeight > 0 ? { k: SITE_MEMORY.k, weight: Math.min(1, flags.memoryWeight) } : undefined,
 });
