@@ -2,7 +2,8 @@
  * The method comparison of docs/ADAPTATION.md: `evaluate --simulate-sites k` for several adapter
  * methods, sharing one inference pass. Not a test: run by hand, e.g.
  *   npx tsc -p test/bench/tsconfig.json && node build/bench/test/bench/adaptationSweep.js \
- *     --data ../shared/data --split dev --model <model dir> --k 2 [--set 1|2] > sweep.md
+ *     --data ../shared/data --split dev --model <model dir> --k 2 [--set 1|2|3] [--seeds 1,2,3] > sweep.md
+ * Several seeds (other corrected subjects): one row per method and site, means over the seeds.
  */
 import * as path from 'path';
 import type { AdapterMethod } from '../../extension/src/engine/adapt/adapter';
@@ -35,6 +36,11 @@ const SWEEPS: Record<string, AdapterMethod[]> = {
     { lambda: 1, replayWeight: 3, freeClasses: 'corrected' },
     { lambda: 1, replayWeight: 3, freeClasses: 'all', memory: { k: 5, weight: 0.5 } },
   ],
+  // Third (source-held-out twins): the default head with the site memory (memory.ts) at several weights.
+  '3': [
+    { lambda: 0.3, replayWeight: 10, freeClasses: 'all' },
+    { lambda: 0.3, replayWeight: 10, freeClasses: 'all', memory: { k: 5, weight: 0.5 } },
+  ],
 };
 
 function arg(name: string, fallback?: string): string {
@@ -59,10 +65,30 @@ async function main(): Promise<void> {
     '| λ | replay weight | free classes | memory (k, weight) | sites | before % | after % | errors cut (pooled) | mean errors cut per site | other sources (points) | absent classes before → after % | mean fit ms |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  for (const method of SWEEPS[arg('set', '1')]) {
+  const seeds = arg('seeds', '20261127').split(',').map(Number);
+  const siteLines: string[] = [
+    '',
+    '| method (λ, ρ, memory k/weight) | site | seeds | mean before % | mean after % | mean errors cut | min errors cut | mean others Δ points | min others Δ | mean fit ms |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  // A method without `memory` means none (not the default's).
+  for (const method of SWEEPS[arg('set', '1')].map((m) => ({ memory: undefined, ...m }))) {
+    const perSite = new Map<string, { before: number[]; after: number[]; cut: number[]; others: number[]; ms: number[] }>();
+    for (const seed of seeds.slice(1)) {
+      const r = await simulateSites(selected, { k, seed, method, modelFor: () => ({ name: 'model', assets }), runsCache });
+      for (const f of r.sites) {
+        const e = perSite.get(f.site) ?? { before: [], after: [], cut: [], others: [], ms: [] };
+        e.before.push(f.before.decoded ?? NaN);
+        e.after.push(f.after.decoded ?? NaN);
+        if (f.errorReduction !== null) e.cut.push(f.errorReduction);
+        if (f.others.changePoints !== null) e.others.push(f.others.changePoints);
+        e.ms.push(f.fit.ms);
+        perSite.set(f.site, e);
+      }
+    }
     const r = await simulateSites(selected, {
       k,
-      seed: 20261127,
+      seed: seeds[0],
       method,
       modelFor: () => ({ name: 'model', assets }),
       runsCache,
@@ -75,9 +101,27 @@ async function main(): Promise<void> {
         `${o.meanOthersChangePoints === null ? '–' : o.meanOthersChangePoints.toFixed(2)} | ${pct(o.absentClasses.before.decoded)} → ${pct(o.absentClasses.after.decoded)} | ${fitMs.toFixed(0)} |`,
     );
     process.stderr.write(`${lines[lines.length - 1]}\n`);
+    for (const f of r.sites) {
+      const e = perSite.get(f.site) ?? { before: [], after: [], cut: [], others: [], ms: [] };
+      e.before.push(f.before.decoded ?? NaN);
+      e.after.push(f.after.decoded ?? NaN);
+      if (f.errorReduction !== null) e.cut.push(f.errorReduction);
+      if (f.others.changePoints !== null) e.others.push(f.others.changePoints);
+      e.ms.push(f.fit.ms);
+      perSite.set(f.site, e);
+    }
+    const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+    const name = `${method.lambda}, ${method.replayWeight}, ${method.memory ? `${method.memory.k}/${method.memory.weight}` : '–'}`;
+    for (const [site, e] of perSite) {
+      siteLines.push(
+        `| ${name} | ${site} | ${e.before.length} | ${(100 * avg(e.before)).toFixed(1)} | ${(100 * avg(e.after)).toFixed(1)} | ${(100 * avg(e.cut)).toFixed(0)} % | ${(100 * Math.min(...e.cut)).toFixed(0)} % | ` +
+          `${avg(e.others).toFixed(2)} | ${Math.min(...e.others).toFixed(2)} | ${avg(e.ms).toFixed(0)} |`,
+      );
+      process.stderr.write(`${siteLines[siteLines.length - 1]}\n`);
+    }
   }
   await model.dispose();
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write([...lines, ...siteLines].join('\n') + '\n');
 }
 
 main().catch((e) => {

@@ -66,6 +66,13 @@ describe('site adaptation in the viewer', () => {
     expect(await regions(viewer)).toEqual(['CHEST']);
     expect(await page.locator('[data-testid="br-adapted"]').count()).toBe(0);
 
+    // The viewer's own display loads the rest of the stack's frames in the background (cornerstone
+    // prefetch); let it finish, so that only requests that follow the correction are counted below.
+    let lastFrameAt = Date.now();
+    const noteFrame = (r: { url(): string }) => void (r.url().includes('/frames/') && (lastFrameAt = Date.now()));
+    page.on('request', noteFrame);
+    await until('the viewer has loaded the displayed stack', async () => Date.now() - lastFrameAt > 2000, 30000);
+    page.off('request', noteFrame);
     const framesBefore = (await extensionStats(page)).framesFromViewer;
     const frameRequests: string[] = [];
     page.on('request', (r) => void (r.url().includes('/frames/') && frameRequests.push(r.url())));
@@ -84,6 +91,8 @@ describe('site adaptation in the viewer', () => {
     await waitForClassification(page);
     expect(await regions(viewer)).toEqual(['ABDOMEN']);
     expect(await page.locator('[data-testid="br-adapted"]').textContent()).toBe('site-adapted (1 correction)');
+    // "Where results came from" says so too.
+    await page.locator('[data-testid="br-source"]', { hasText: 'computed now · site-adapted (1 correction)' }).waitFor({ timeout: 10000 });
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="br-corrections-export"]').click()]);
     const file = path.join(tiny.dir, 'corrections.json');

@@ -31,10 +31,11 @@ test('says where each result came from and marks outdated SRs', () => {
   sources.setSeries('1', { source: 'archive', srSopInstanceUID: '9', srCreatedAt: '2026-12-07T03:00:00Z', outdated: [] });
   sources.setSeries('2', { source: 'cache', outdated: [] });
   sources.setSeries('3', { source: 'computed', outdated: ['written by another model (m 1.0.0, sha256 abcdef…)'] });
+  sources.setSeries('4', { source: 'computed', outdated: [], adapted: 'site-adapted (2 corrections)' });
   render(
     <ArchiveSection
       sources={sources}
-      series={[series('1', 'chest'), series('2', 'abdomen'), series('3', 'pelvis')]}
+      series={[series('1', 'chest'), series('2', 'abdomen'), series('3', 'pelvis'), series('4', 'knee')]}
       onSave={() => undefined}
     />,
   );
@@ -43,6 +44,7 @@ test('says where each result came from and marks outdated SRs', () => {
     'chestarchive SR (2026-12-07)',
     "abdomenthis browser's cache",
     'pelviscomputed nowOutdated archive SR: written by another model (m 1.0.0, sha256 abcdef…)',
+    'kneecomputed now · site-adapted (2 corrections)',
   ]);
   expect(screen.queryByTestId('br-save-archive')).toBeNull();
 });

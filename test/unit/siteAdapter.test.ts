@@ -10,7 +10,8 @@ import { validateSeriesResult, type SeriesResult } from '../../extension/src/eng
 import { decodeEmbedding, encodeEmbedding } from '../../extension/src/engine/results/embeddingCodec';
 import { knownOutputsFromResult } from '../../extension/src/engine/results/knownOutputs';
 import { fitHead, headLogits } from '../../extension/src/engine/adapt/fitHead';
-import { fitAdapter, parseAdapter, SiteAdapter } from '../../extension/src/engine/adapt/adapter';
+import { DEFAULT_ADAPTER_METHOD, fitAdapter, parseAdapter, SITE_MEMORY, SiteAdapter } from '../../extension/src/engine/adapt/adapter';
+import { blendMemory, buildMemory, memoryFrom, memoryShares } from '../../extension/src/engine/adapt/memory';
 import { correctionSet } from '../../extension/src/engine/adapt/trainingSet';
 import { resultsCacheKey, checkStoredEntry } from '../../extension/src/engine/results/cache';
 import { axialSeries } from '../helpers/frames';
@@ -249,7 +250,7 @@ describe('model manifest, embeddings and temperature', () => {
       expect(redecoded.regions).toEqual(['ABDOMEN']);
     });
 
-    test('the nearest-neighbour memory speaks near corrections only (gate from the replay set)', async () => {
+    test('the site memory speaks where images look like the corrections, not the replay set', async () => {
       const siteHu = huForLabel(id('CHEST'));
       const first = huSeries(
         new Array(12).fill(siteHu).map((h, i) => h + (i % 3) * 5),
@@ -271,10 +272,12 @@ describe('model manifest, embeddings and temperature', () => {
         corrections: correctionSet(items, 3),
         labels: model.labelNames,
         baseModel: { id: 'tiny-plumbing', version: '0.0.0', sha256: model.sha256! },
-        method: { lambda: 1e6, memory: { k: 3, weight: 0.9 } },
+        method: { lambda: 1e6, memory: { k: 3, weight: 1 } },
       });
+      expect(file.schema).toBe('body-region-adapter/2');
+      expect(file.memory).toMatchObject({ kind: 'cosine-knn', k: 3, weight: 1 });
       expect(file.memory?.labels).toHaveLength(12);
-      expect(file.memory!.gate).toBeGreaterThan(0);
+      expect(file.memory!.detector.weights).toHaveLength(3);
       const adapter = parseAdapter(JSON.parse(JSON.stringify(file)));
       const second = huSeries(
         new Array(8).fill(siteHu).map((h, i) => h + (i % 2) * 5),
@@ -285,6 +288,16 @@ describe('model manifest, embeddings and temperature', () => {
       expect((await classifySeries({ ...pelvis, model, adapter })).regions).toEqual(['PELVIS']);
       const stiffOnly = new SiteAdapter({ ...file, memory: undefined });
       expect((await classifySeries({ ...second, model, adapter: stiffOnly })).regions).toEqual(['CHEST']);
+      // Without a replay set there is nothing to tell the site from: no memory.
+      const noReplay = fitAdapter({
+        head,
+        temperature: 1,
+        replay: null,
+        corrections: correctionSet(items, 3),
+        labels: model.labelNames,
+        baseModel: { id: 'tiny-plumbing', version: '0.0.0', sha256: model.sha256! },
+      });
+      expect(noReplay.memory).toBeUndefined();
     });
 
     test('an adapter refuses another model; adapted results have their own cache key', async () => {
@@ -363,5 +376,129 @@ describe('fitHead', () => {
       const moved = fit.head.weights.subarray(j * 256, (j + 1) * 256).some((w, t) => w !== base.weights[j * 256 + t]);
       expect(moved).toBe(j === 2 || j === 5);
     }
+  });
+});
+
+describe('site memory (memory.ts) on a new site', () => {
+  /**
+   * 20 classes with random centres in 32-d; the "site" adds its own offset to every image, and its
+   * images of class 15 sit where the head reads class 3 (a scanner the model never saw).
+   */
+  function world(seed: number) {
+    const random = seededRandom(seed);
+    const d = 32;
+    const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const centres = Array.from({ length: 20 }, () => Array.from({ length: d }, () => 2 * gauss()));
+    const offset = Array.from({ length: d }, () => 2 * gauss());
+    const row = (j: number, site: boolean) => centres[j].map((c, t) => c + (site ? offset[t] : 0) + 0.3 * gauss());
+    const rows = (n: number, make: () => number[]) => Float32Array.from(Array.from({ length: n }, make).flat());
+    const replayLabels = Int32Array.from({ length: 400 }, (_, i) => i % 20);
+    const replay: ReplaySet = {
+      count: 400,
+      dim: d,
+      embeddings: Float32Array.from(Array.from(replayLabels, (j) => row(j, false)).flat()),
+      labels: replayLabels,
+      sources: Array.from(replayLabels, () => 'reference'),
+    };
+    // Nearest-centre head of the reference world.
+    const probabilities = (x: Float32Array, count: number) => {
+      const p = new Float32Array(count * 20);
+      for (let i = 0; i < count; i++) {
+        const d2 = centres.map((c) => c.reduce((a, v, t) => a + (v - x[i * d + t]) ** 2, 0));
+        const best = d2.indexOf(Math.min(...d2));
+        for (let j = 0; j < 20; j++) p[i * 20 + j] = j === best ? 0.9 : 0.1 / 19;
+      }
+      return p;
+    };
+    return {
+      d,
+      replay,
+      probabilities,
+      siteRows: (n: number) => rows(n, () => row(3, true)),
+      referenceRows: (j: number, n: number) => rows(n, () => row(j, false)),
+    };
+  }
+
+  test('the detector tells the site from the reference images; the vote moves only site images', () => {
+    const w = world(11);
+    const corrections = { embeddings: w.siteRows(20), labels: new Int32Array(20).fill(15), count: 20, dim: w.d, series: 2 };
+    const file = buildMemory(corrections, w.replay, { k: 5, weight: 1 })!;
+    const memory = memoryFrom(JSON.parse(JSON.stringify(file)), w.d);
+    const site = w.siteRows(30);
+    const chest = w.referenceRows(3, 30);
+    const siteShares = memoryShares(memory, site, 30);
+    const chestShares = memoryShares(memory, chest, 30);
+    expect(Math.min(...siteShares)).toBeGreaterThan(0.8);
+    // Reference images of the class the site's images resemble get a small share: the head's 0.9 outweighs the vote.
+    expect(Math.max(...chestShares)).toBeLessThan(0.45);
+    // ... and images of other regions next to nothing.
+    expect(Math.max(...memoryShares(memory, w.referenceRows(10, 30), 30))).toBeLessThan(0.1);
+
+    const argmax = (p: Float32Array, i: number) => {
+      const row = Array.from(p.subarray(i * 20, (i + 1) * 20));
+      return row.indexOf(Math.max(...row));
+    };
+    const pSite = w.probabilities(site, 30);
+    const pChest = w.probabilities(chest, 30);
+    expect(argmax(pSite, 0)).toBe(3); // the head alone reads the site's images as class 3
+    blendMemory(memory, site, 30, pSite, 20);
+    blendMemory(memory, chest, 30, pChest, 20);
+    for (let i = 0; i < 30; i++) {
+      expect(argmax(pSite, i)).toBe(15);
+      expect(argmax(pChest, i)).toBe(3);
+    }
+    // Rows still sum to 1.
+    expect(pSite.subarray(0, 20).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  });
+
+  test('the memory when asked for (not by default); adapter/1 files load, /1 with the old memory and malformed /2 memories are refused', () => {
+    expect(DEFAULT_ADAPTER_METHOD.memory).toBeUndefined();
+    const w = world(12);
+    const corrections = { embeddings: w.siteRows(10), labels: new Int32Array(10).fill(15), count: 10, dim: w.d, series: 1 };
+    const base: LinearHead = { classes: 20, dim: w.d, weights: new Float32Array(20 * w.d), bias: new Float32Array(20) };
+    const labels = Array.from({ length: 20 }, (_, j) => `C${j}`);
+    const file = fitAdapter({
+      head: base,
+      temperature: 1,
+      replay: w.replay,
+      corrections,
+      labels,
+      baseModel: { id: 'm', version: '1', sha256: 'ab' },
+      method: { memory: SITE_MEMORY },
+    });
+    expect(file.memory?.kind).toBe('cosine-knn');
+    expect(file.method.memory).toEqual({ k: 5, weight: 0.5 });
+    // Too few corrected images to tell a site by: head only.
+    const few = { ...corrections, embeddings: corrections.embeddings.slice(0, 9 * w.d), labels: corrections.labels.slice(0, 9), count: 9 };
+    expect(
+      fitAdapter({
+        head: base,
+        temperature: 1,
+        replay: w.replay,
+        corrections: few,
+        labels,
+        baseModel: { id: 'm', version: '1', sha256: 'ab' },
+        method: { memory: SITE_MEMORY },
+      }).memory,
+    ).toBeUndefined();
+    const json = JSON.parse(JSON.stringify(file));
+
+    const v1 = { ...json, schema: 'body-region-adapter/1', memory: undefined };
+    expect(parseAdapter(JSON.parse(JSON.stringify(v1))).file.memory).toBeUndefined();
+    const v1Memory = {
+      ...v1,
+      memory: { k: 5, weight: 0.5, gate: 1.2, labels: [15], embeddings: [encodeEmbedding(new Array(w.d).fill(1))] },
+    };
+    expect(() => parseAdapter(v1Memory)).toThrow(/earlier nearest-neighbour memory.*fit the adapter again/);
+    expect(() => parseAdapter({ ...json, memory: { ...json.memory, kind: 'euclidean' } })).toThrow(/kind must be "cosine-knn"/);
+    expect(() => parseAdapter({ ...json, memory: { ...json.memory, detector: { weights: [1, 2], bias: 0 } } })).toThrow(
+      /detector must have 32 weights/,
+    );
+    expect(() => parseAdapter({ ...json, memory: { ...json.memory, labels: json.memory.labels.map(() => 20) } })).toThrow(
+      /class indices below 20/,
+    );
+    expect(() => parseAdapter({ ...json, schema: 'body-region-adapter/3' })).toThrow(/not a body-region-adapter\/2/);
+    // The memory is part of the adapter's id (results cached with one are not taken for the other's).
+    expect(parseAdapter(json).id).not.toBe(new SiteAdapter({ ...file, memory: undefined }).id);
   });
 });

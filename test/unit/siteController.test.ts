@@ -7,11 +7,13 @@
  */
 import { IDBFactory } from 'fake-indexeddb';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL, fileURLToPath } from 'url';
 import { SiteAdapter } from '../../extension/src/engine/adapt/adapter';
 import type { BodyRegionModel } from '../../extension/src/engine/infer/BodyRegionModel';
 import { loadModelFromDir } from '../../extension/src/engine/infer/loadModelNode';
+import { serialiseReplay } from '../../extension/src/engine/infer/manifest';
 import { classifySeries } from '../../extension/src/engine/pipeline';
 import { BodyRegionService, type SeriesJob } from '../../extension/src/ohif/services/BodyRegionService';
 import type { RawSeriesResult } from '../../extension/src/ohif/services/resultView';
@@ -65,6 +67,42 @@ describe('site corrections wired to the panel and the runner', () => {
     // scaled down for one site's correction to move it.
     siteModel = { ...loaded!, temperature: 1000 };
   });
+  test('the replay set is fetched on the first fit, not when the model loads, and once', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'site-replay-'));
+    try {
+      for (const f of fs.readdirSync(tiny.dir)) fs.copyFileSync(path.join(tiny.dir, f), path.join(dir, f));
+      const { bin, labels } = serialiseReplay({
+        count: 2,
+        dim: 3,
+        embeddings: Float32Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
+        labels: Int32Array.from([3, 5]),
+        sources: ['a', 'b'],
+      });
+      fs.writeFileSync(path.join(dir, 'replay.bin'), bin);
+      fs.writeFileSync(path.join(dir, 'replay.json'), JSON.stringify(labels));
+      const manifestFile = path.join(dir, 'model.json');
+      const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+      fs.writeFileSync(
+        manifestFile,
+        JSON.stringify({ ...manifest, replay: { file: 'replay.bin', labels: 'replay.json', count: 2, dim: 3 } }),
+      );
+      const fetched: string[] = [];
+      const counting = (async (url: string) => {
+        fetched.push(path.basename(fileURLToPath(url)));
+        return fileFetch(url);
+      }) as unknown as typeof fetch;
+      const loaded = (await loadSiteModel(pathToFileURL(dir + path.sep).href, counting))!;
+      expect(fetched).not.toContain('replay.bin');
+      expect(fetched).not.toContain('replay.json');
+      const [a, b] = await Promise.all([loaded.replay(), loaded.replay()]);
+      expect(a).toBe(b);
+      expect(Array.from(a!.labels)).toEqual([3, 5]);
+      expect(fetched.filter((f) => f === 'replay.bin')).toHaveLength(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a model without a head (or sha256) offers no corrections', async () => {
     const bare = buildTinyModelDir(20, 16, 0, 2000, { embedding: false });
     expect(await loadSiteModel(pathToFileURL(bare.dir + path.sep).href, fileFetch)).toBeNull();

@@ -45,7 +45,7 @@ describe('site corrections in the viewer (store + adapter)', () => {
       labelNames: model.labelNames,
       temperature: 1000,
       head,
-      replay: null,
+      replay: async () => null,
     };
     result = await classifySeries({ ...chestLooking('first', 10), model });
   });

@@ -1,4 +1,4 @@
-/** `--adapter <file>`: reads a `body-region-adapter/1` file and checks it against the loaded model. */
+/** `--adapter <file>`: reads a `body-region-adapter/2` (or /1) file and checks it against the loaded model. */
 import { readFileSync } from 'fs';
 import { AdapterError, parseAdapter, type SiteAdapter } from '../engine/adapt/adapter';
 import { CliError, ExitCode } from './exitCodes';

@@ -58,7 +58,7 @@ function addCommonOptions(cmd: Command): Command {
     .option('--model <dir>', 'folder with model.json, the ONNX file and labels.json', DEFAULT_MODEL_DIR)
     .option('--concurrency <n>', 'frames fetched and decoded at the same time', positiveInteger, 4)
     .option('-q, --quiet', 'no progress on stderr (errors are still reported)')
-    .option('--adapter <file>', 'site adapter (body-region-adapter/1, from `body-region adapt`) applied to every image');
+    .option('--adapter <file>', 'site adapter (body-region-adapter/2, from `body-region adapt`) applied to every image');
 }
 
 type Action = (flags: never) => Promise<number>;

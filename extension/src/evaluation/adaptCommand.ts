@@ -1,5 +1,5 @@
 /**
- * `body-region adapt`: fits a site adapter (`body-region-adapter/1`) on a labelled data set in the
+ * `body-region adapt`: fits a site adapter (`body-region-adapter/2`) on a labelled data set in the
  * shared format (every series of a split, through the engine) and/or a corrections export of the
  * viewer, plus the model's replay set. Exit codes as the CLI's (extension/src/cli/exitCodes.ts).
  */
@@ -93,7 +93,7 @@ export function adaptProgram(): Command {
     )
     .addOption(new Option('--modality <modality>', 'only this modality').choices(['CT', 'MR']))
     .option('--corrections <file>', 'a body-region-corrections/1 export of the viewer (repeatable)', collect)
-    .requiredOption('--out <file>', 'adapter file to write (body-region-adapter/1)')
+    .requiredOption('--out <file>', 'adapter file to write (body-region-adapter/2)')
     .option(
       '--model <dir>',
       'folder with model.json, the ONNX file, labels.json, head.json and the replay set (default: the repository models/)',

@@ -1,6 +1,6 @@
 /** The adapter method's options, shared by `adapt` and `evaluate --simulate-sites`. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_ADAPTER_METHOD, type AdapterMethod } from '../engine/adapt/adapter';
+import { DEFAULT_ADAPTER_METHOD, SITE_MEMORY, type AdapterMethod } from '../engine/adapt/adapter';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -17,6 +17,7 @@ export interface AdapterMethodFlags {
   lambda: number;
   replayWeight: number;
   freeClasses: AdapterMethod['freeClasses'];
+  memoryWeight: number;
 }
 
 export function addAdapterMethodOptions(cmd: Command, note = ''): Command {
@@ -32,6 +33,12 @@ export function addAdapterMethodOptions(cmd: Command, note = ''): Command {
       new Option('--free-classes <which>', `${note}which classes' rows may move`)
         .choices(['all', 'corrected'])
         .default(DEFAULT_ADAPTER_METHOD.freeClasses),
+    )
+    .option(
+      '--memory-weight <x>',
+      `${note}site memory: largest share of the corrections' vote (docs/ADAPTATION.md; tried: ${SITE_MEMORY.weight}; 0: head only)`,
+      nonNegativeNumber,
+      DEFAULT_ADAPTER_METHOD.memory?.weight ?? 0,
     );
 }
 
@@ -39,4 +46,6 @@ export const methodOf = (flags: AdapterMethodFlags): AdapterMethod => ({
   lambda: flags.lambda,
   replayWeight: flags.replayWeight,
   freeClasses: flags.freeClasses,
+  // An explicit undefined switches the default memory off.
+  memory: flags.memoryWeight > 0 ? { k: SITE_MEMORY.k, weight: Math.min(1, flags.memoryWeight) } : undefined,
 });

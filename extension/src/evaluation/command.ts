@@ -68,7 +68,7 @@ export function evaluateProgram(): Command {
     )
     .option(
       '--adapter <file>',
-      'site adapter (body-region-adapter/1, from `body-region adapt`) applied to every image; the report records it',
+      'site adapter (body-region-adapter/2, from `body-region adapt`) applied to every image; the report records it',
     )
     .option(
       '--simulate-sites <k>',

@@ -63,7 +63,17 @@ export function startSession(ctx: OhifContext): ViewerSession {
     const viewerRunner: ClassificationRunner & { readonly hits?: number } = {
       classify: async (job, onProgress, signal) => {
         await site.start(); // the stored corrections' adapter applies from the first series on
-        return (site.adapterId() ? cached : archived).classify(job, onProgress, signal);
+        if (!site.adapterId()) return archived.classify(job, onProgress, signal);
+        const hitsBefore = (cached as { hits?: number }).hits ?? 0;
+        const result = await cached.classify(job, onProgress, signal);
+        const fromCache = ((cached as { hits?: number }).hits ?? 0) > hitsBefore;
+        // "Where results came from" says the adapter shaped this one (the archive path says the rest).
+        resultSources.setSeries(job.seriesInstanceUID, {
+          source: fromCache ? 'cache' : 'computed',
+          outdated: [],
+          adapted: site.adapterStatus() ?? undefined,
+        });
+        return result;
       },
       // results-cache hits, whichever path served them (the soak e2e reads this)
       get hits() {

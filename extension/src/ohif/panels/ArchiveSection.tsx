@@ -32,7 +32,8 @@ export function sourceLabel(s: SeriesSource): string {
       : s.source === 'cache'
         ? "this browser's cache"
         : 'computed now';
-  return s.saved && s.source !== 'archive' ? `${base} · saved to archive` : base;
+  const saved = s.saved && s.source !== 'archive' ? `${base} · saved to archive` : base;
+  return s.adapted ? `${saved} · ${s.adapted}` : saved;
 }
 
 export interface ArchiveSectionProps {

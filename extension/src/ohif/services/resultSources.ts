@@ -15,6 +15,8 @@ export interface SeriesSource {
   outdated: string[];
   /** Saved to the archive in this session. */
   saved?: boolean;
+  /** "site-adapted (N corrections)" when a site adapter shaped the result. */
+  adapted?: string;
 }
 
 export interface SaveState {

@@ -7,7 +7,7 @@
 import { makeCorrection } from '../../engine/adapt/correctionActions';
 import type { AdapterFile } from '../../engine/adapt/adapter';
 import type { Correction, CorrectionAction } from '../../engine/adapt/corrections';
-import { parseHead, parseManifest, parseReplay } from '../../engine/infer/manifest';
+import { parseHead, parseManifest, parseReplay, type ReplaySet } from '../../engine/infer/manifest';
 import type { SeriesResult } from '../../engine/results/schema';
 import type { LabelsFile } from '../../engine/types';
 import type { CorrectionListItem, CorrectionTarget } from '../panels/CorrectionsSection';
@@ -15,7 +15,10 @@ import type { BodyRegionService } from './BodyRegionService';
 import type { RawSeriesResult } from './resultView';
 import { CorrectionsStore, SiteAdaptation, type AdapterFitter, type SiteModel } from './siteCorrections';
 
-/** model.json's head and replay set beside it → the model the adapter is fitted for; null when it ships no head. */
+/**
+ * model.json's head beside it → the model the adapter is fitted for; null when it ships no head.
+ * The replay set (≈ 1.5 MB) is fetched on the first fit only: a viewer without corrections never needs it.
+ */
 export async function loadSiteModel(assetBase: string, fetchImpl: typeof fetch = fetch): Promise<SiteModel | null> {
   const get = async (file: string) => {
     const response = await fetchImpl(new URL(file, assetBase).href);
@@ -26,14 +29,17 @@ export async function loadSiteModel(assetBase: string, fetchImpl: typeof fetch =
   if (!manifest.head || !manifest.embeddingSize || !manifest.sha256) return null;
   const labels = (await (await get(manifest.labels)).json()) as LabelsFile;
   const head = parseHead(await (await get(manifest.head)).json(), manifest.numClasses, manifest.embeddingSize);
-  const replay = manifest.replay
-    ? parseReplay(
-        new Uint8Array(await (await get(manifest.replay.file)).arrayBuffer()),
-        await (await get(manifest.replay.labels)).json(),
-        manifest.replay,
-        manifest.numClasses,
-      )
-    : null;
+  const entry = manifest.replay;
+  let replay: Promise<ReplaySet | null> | null = null;
+  const loadReplay = async (): Promise<ReplaySet | null> =>
+    entry
+      ? parseReplay(
+          new Uint8Array(await (await get(entry.file)).arrayBuffer()),
+          await (await get(entry.labels)).json(),
+          entry,
+          manifest.numClasses,
+        )
+      : null;
   return {
     id: manifest.modelId,
     version: manifest.version,
@@ -41,7 +47,12 @@ export async function loadSiteModel(assetBase: string, fetchImpl: typeof fetch =
     labelNames: labels.labels.map((l) => l.name),
     temperature: manifest.temperature ?? 1,
     head,
-    replay,
+    // Once fetched, kept; a failed fetch is tried again at the next fit.
+    replay: () =>
+      (replay ??= loadReplay().catch((error: unknown) => {
+        replay = null;
+        throw error;
+      })),
   };
 }
 
@@ -121,6 +132,11 @@ export class SiteController {
 
   adapterId(): string | null {
     return this.adaptation?.current?.id ?? null;
+  }
+
+  /** "site-adapted (N corrections)" while an adapter is in use, else null. */
+  adapterStatus(): string | null {
+    return this.adaptation?.status ?? null;
   }
 
   /** The series' result from before the latest change (with embeddings), or null. */

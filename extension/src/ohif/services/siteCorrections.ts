@@ -107,7 +107,8 @@ export interface SiteModel {
   labelNames: string[];
   temperature: number;
   head: LinearHead;
-  replay: ReplaySet | null;
+  /** The model's replay set, fetched on the first fit (null: the model ships none). */
+  replay: () => Promise<ReplaySet | null>;
 }
 
 /** Fits an adapter: here by default; the viewer hands it to its worker (off the main thread). */
@@ -141,7 +142,7 @@ export class SiteAdaptation {
             await this.fit({
               head: this.model.head,
               temperature: this.model.temperature,
-              replay: this.model.replay,
+              replay: await this.model.replay(),
               corrections: correctionSet(items, this.model.head.dim),
               labels: this.model.labelNames,
               baseModel: { id: this.model.id, version: this.model.version, sha256: this.model.sha256 },
