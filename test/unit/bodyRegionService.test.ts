@@ -66,12 +66,13 @@ describe('the bodyRegionService in OHIF', () => {
     expect(seen).toHaveLength(3);
   });
 
-  it('on mode exit cancels the running series, forgets the study and lets go of its runner', async () => {
+  it('on mode exit cancels the running series and forgets the study; the next study is classified again', async () => {
     const signals: AbortSignal[] = [];
     const runner: ClassificationRunner = {
-      classify: (_j, _p, signal) => {
+      classify: async (j, _p, signal) => {
         signals.push(signal);
-        return new Promise(() => undefined);
+        // The first series never ends, even when aborted: it must not hold up the next study.
+        return signals.length === 1 ? new Promise(() => undefined) : seriesResult({ seriesInstanceUID: j.seriesInstanceUID });
       },
     };
     const service = new BodyRegionService({ runner });
@@ -81,11 +82,11 @@ describe('the bodyRegionService in OHIF', () => {
     service.onModeExit();
     expect(signals.map((s) => s.aborted)).toEqual([true]);
     expect(service.getState()).toEqual(EMPTY_STUDY);
-    // No runner until the next session makes one: a study is listed, nothing is classified.
+    service.onModeEnter();
     service.classifyStudy('s', [job('c')]);
     await new Promise((r) => setTimeout(r, 0));
-    expect(signals).toHaveLength(1);
-    expect(service.getState().series.map((s) => s.status)).toEqual(['queued']);
+    expect(signals).toHaveLength(2);
+    expect(service.getState().series.map((s) => s.status)).toEqual(['done']);
   });
 
   it('cannot start a viewer session without a viewer', () => {

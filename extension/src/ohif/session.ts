@@ -1,7 +1,8 @@
 /**
  * What the bodyRegionService classifies with in the viewer: the worker runner wired to the active
  * data source, behind the browser's results cache and our SRs in the archive, with the site
- * corrections. Made when our mode's first session starts, disposed when the mode exits.
+ * corrections. Made when our mode's first session starts and kept for the page (its counts too);
+ * the worker itself ends at each mode exit and starts again with the next series to classify.
  */
 import type { OhifHost } from './ohifTypes';
 import type { BodyRegionService } from './services/BodyRegionService';
@@ -16,6 +17,7 @@ import type { ClassificationRunner } from './services/jobs';
 
 export const WORKER_FILE = 'body-region-worker.js';
 
+/** Counts since the page loaded. */
 export interface ViewerStats {
   /** Frames the worker took from the viewer's cache instead of the archive. */
   framesFromViewer: number;
@@ -30,8 +32,8 @@ export interface ViewerRunner {
   site: SiteController;
   saveToArchive(): Promise<number>;
   stats(): ViewerStats;
-  /** Ends the worker (and the model it loaded). */
-  dispose(): void;
+  /** Ends the worker and the model it loaded; the next classification starts a new one. */
+  stopWorker(): void;
 }
 
 function dataSourceRoot(host: OhifHost): string {
@@ -93,6 +95,6 @@ export function createViewerRunner(host: OhifHost, service: BodyRegionService): 
       cacheHits: (cached as { hits?: number }).hits ?? 0,
       readBack: archived.readBack,
     }),
-    dispose: () => worker.terminate(),
+    stopWorker: () => worker.terminate(),
   };
 }

@@ -4,7 +4,8 @@
  * as `servicesManager.services.bodyRegionService`. It holds the open study's results
  * (studyResults.ts) and the queue that fills them (classificationQueue.ts), and, while our mode is
  * entered, the viewer session and the worker: the mode's start command opens them, OHIF's
- * `onModeExit` (which the extension manager calls on every service) ends them.
+ * `onModeExit` (which the extension manager calls on every service) ends them. The runner around
+ * the worker (caches, archive SRs, site corrections) is made once and kept for the page.
  */
 import type { SeriesResult } from '../../engine/results/schema';
 import { SERVICE_NAME } from '../ids';
@@ -63,16 +64,14 @@ export class BodyRegionService extends PubSubService<typeof EVENTS, StudyView> {
     this.reset();
   }
 
-  /** The mode exits: the session and the study end, and the worker with its model goes. */
+  /** The mode exits: the session and the study end, and so does the worker with its model's memory. */
   onModeExit(): void {
     this.endSession();
     this.reset();
-    this.viewer?.dispose();
-    this.viewer = null;
-    this.queue.setRunner(null);
+    this.viewer?.stopWorker();
   }
 
-  /** Opens the viewer session of the study being opened (worker made once per mode entry). */
+  /** Opens the viewer session of the study being opened (the worker starts with its first series). */
   startSession(): ViewerSession {
     if (!this.host) throw new Error('bodyRegionService: no viewer to start a session in');
     this.endSession();

@@ -70,9 +70,12 @@ export class ClassificationQueue {
         this.controller = controller;
         this.results.patchSeries(job.seriesInstanceUID, { status: 'running' });
         try {
-          const result = await this.runner.classify(
-            job,
-            (done, total) => this.results.patchSeries(job.seriesInstanceUID, { progress: { done, total } }),
+          const result = await untilAborted(
+            this.runner.classify(
+              job,
+              (done, total) => this.results.patchSeries(job.seriesInstanceUID, { progress: { done, total } }),
+              controller.signal,
+            ),
             controller.signal,
           );
           if (controller.signal.aborted) continue;
@@ -96,4 +99,14 @@ export class ClassificationQueue {
     }
     if (!this.queue.length) this.results.finish();
   }
+}
+
+/** The runner's answer, or an AbortError once the signal aborts: a runner slow to stop cannot hold up the next study. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DOMException('cancelled', 'AbortError'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
