@@ -8,10 +8,13 @@ export interface OhifSubscription {
   unsubscribe: () => void;
 }
 
-/** OHIF's publish/subscribe services: event names in `EVENTS`, callbacks with an event payload. */
+/**
+ * OHIF's publish/subscribe services: event names in `EVENTS`, callbacks with an event payload (whose
+ * shape OHIF does not declare: the subscriber names what it reads).
+ */
 export interface OhifPubSub {
   readonly EVENTS: Readonly<Record<string, string>>;
-  subscribe(eventName: string, callback: (payload: unknown) => void): OhifSubscription;
+  subscribe<Payload = unknown>(eventName: string, callback: (payload: Payload) => void): OhifSubscription;
 }
 
 /** A naturalized DICOM instance of OHIF's metadata store (only the attributes we read are named). */
@@ -56,7 +59,8 @@ export interface OhifGridViewport {
 }
 
 export interface OhifViewportGridService extends OhifPubSub {
-  getState(): { viewports: Map<string, OhifGridViewport>; activeViewportId: string };
+  /** isHangingProtocolLayout: the grid was laid out by a hanging protocol, not by the user. */
+  getState(): { viewports: Map<string, OhifGridViewport>; activeViewportId: string; isHangingProtocolLayout?: boolean };
   getActiveViewportId(): string;
   getDisplaySetsUIDsForViewport(viewportId: string): string[] | undefined;
   setDisplaySetsForViewport(update: {
@@ -74,8 +78,13 @@ export interface CornerstoneViewport {
   setImageIdIndex?(index: number): unknown;
 }
 
-export interface OhifCornerstoneViewportService {
+/** Publishes VIEWPORT_DATA_CHANGED when a viewport shows new data. */
+export interface OhifCornerstoneViewportService extends OhifPubSub {
   getCornerstoneViewport(viewportId: string): CornerstoneViewport | null | undefined;
+}
+
+export interface OhifUINotificationService {
+  show(notification: { title: string; message: string; type?: 'info' | 'success' | 'warning' | 'error'; duration?: number }): void;
 }
 
 export interface OhifUserAuthenticationService {
@@ -91,7 +100,9 @@ export interface OhifServices {
   displaySetService: OhifDisplaySetService;
   hangingProtocolService: OhifHangingProtocolService;
   viewportGridService: OhifViewportGridService;
-  cornerstoneViewportService?: OhifCornerstoneViewportService;
+  /** Always there in the modes we run in (they need @ohif/extension-cornerstone). */
+  cornerstoneViewportService: OhifCornerstoneViewportService;
+  uiNotificationService?: OhifUINotificationService;
   userAuthenticationService?: OhifUserAuthenticationService;
   customizationService?: OhifCustomizationService;
   /** Services of other extensions, ours included (read through their own types). */
