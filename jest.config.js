@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts', '**/*.test.tsx'],
+  // The mode imports the extension package's "./ids" export (extension/package.json).
+  moduleNameMapper: { '^@ohif-body-region/extension/ids$': '<rootDir>/extension/src/ohif/ids.ts' },
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
   },

@@ -36,7 +36,11 @@ function bundle(name, entry, { library = true, minimize = true } = {}) {
       // (served beside the bundles) instead of inlining them.
       conditionNames: ['onnxruntime-web-use-extern-wasm', 'webpack', 'production', 'browser', 'import', 'module', 'default'],
       // The wasm-only build: no WebGPU/WebNN code, loads only ort-wasm-simd-threaded.{mjs,wasm}.
-      alias: { 'onnxruntime-web$': path.resolve(__dirname, 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs') },
+      alias: {
+        'onnxruntime-web$': path.resolve(__dirname, 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs'),
+        // The mode imports the extension package's "./ids" export (extension/package.json).
+        '@ohif-body-region/extension/ids$': path.resolve(__dirname, 'extension/src/ohif/ids.ts'),
+      },
       fallback: { fs: false, path: false, crypto: false, url: false, module: false, worker_threads: false, perf_hooks: false, os: false },
     },
     module: {

@@ -9,6 +9,12 @@ export interface BasicModeModule {
   modeInstance?: any;
 }
 
+/** What OHIF passes to a mode's onModeEnter, as far as this mode uses it (the rest goes to the basic mode). */
+export interface ModeEnterArgs {
+  servicesManager: { services: { customizationService?: { setCustomizations(customizations: Record<string, unknown>): void } } };
+  commandsManager: { runCommand(commandName: string): unknown };
+}
+
 export interface DeriveOptions {
   id: string;
   routeName: string;
@@ -48,7 +54,7 @@ export async function deriveMode(basic: BasicModeModule, options: DeriveOptions)
     routes: [route],
     hangingProtocol: options.hangingProtocol,
     modeModalities: options.modalities,
-    onModeEnter(this: any, args: any) {
+    onModeEnter(this: unknown, args: ModeEnterArgs) {
       base.onModeEnter?.call(this, args);
       const { customizationService } = args.servicesManager.services;
       try {
@@ -58,7 +64,7 @@ export async function deriveMode(basic: BasicModeModule, options: DeriveOptions)
       }
       args.commandsManager.runCommand(options.startCommand);
     },
-    onModeExit(this: any, args: any) {
+    onModeExit(this: unknown, args: unknown) {
       base.onModeExit?.call(this, args);
     },
     ...(options.modeConfiguration ?? {}),

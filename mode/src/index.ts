@@ -5,7 +5,7 @@
  * Derived at run time from the viewer's own basic mode (`loadModules(['@ohif/mode-basic'])`), so it
  * follows whatever that mode does (toolbar, tools, viewports) in the viewer it is loaded into.
  */
-import { COMMANDS, HOTKEYS, MODE_ID, MODE_ROUTE, PANEL_ID, PROTOCOL_BY_REGION } from '../../extension/src/ohif/ids';
+import { COMMANDS, HOTKEYS, MODE_ID, MODE_ROUTE, PANEL_ID, PROTOCOL_BY_REGION } from '@ohif-body-region/extension/ids';
 import { deriveMode, BasicModeModule } from './deriveMode';
 
 export interface ModeFactoryArgs {

@@ -7,7 +7,7 @@
  * real browser: the caching runner in front of the worker counts its hits.
  */
 import { makeSeries } from '../helpers/dicomFactory';
-import { startViewer, ViewerFixture, waitForClassification } from './viewerFixture';
+import { extensionStats, startViewer, ViewerFixture, waitForClassification } from './viewerFixture';
 
 jest.setTimeout(600000);
 
@@ -76,11 +76,7 @@ describe('opening and closing a study 30 times in one page', () => {
       });
     }
     await cdp.detach();
-    // The service's runner is the CachingRunner (private field: read here for the test only).
-    cacheHits = await viewer.page.evaluate(
-      () =>
-        (window as unknown as { services: { bodyRegionService: { runner?: { hits?: number } } } }).services.bodyRegionService.runner?.hits,
-    );
+    cacheHits = (await extensionStats(viewer.page)).cacheHits;
     process.stderr.write(
       `[e2e soak] heap MB per round: ${rounds.map((r) => r.heapMb.toFixed(1)).join(' ')}\n` +
         `[e2e soak] workers per round: ${rounds.map((r) => r.workers).join(' ')}\n` +

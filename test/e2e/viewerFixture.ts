@@ -213,6 +213,10 @@ export function settledViewports(
 
 export interface ExtensionStats {
   framesFromViewer: number;
+  /** Series served by the browser's results cache. */
+  cacheHits: number;
+  /** Series read back from our SRs in the archive. */
+  readBack: number;
   userChangedLayout: boolean;
   layoutsApplied: number;
 }

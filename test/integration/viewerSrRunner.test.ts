@@ -10,8 +10,8 @@ import { installXhrPolyfill } from '../../extension/src/cli/xhrPolyfill';
 import { algorithmIdentityOf } from '../../extension/src/cli/archiveSrs';
 import { ArchiveSrRunner } from '../../extension/src/ohif/services/archiveSrRunner';
 import { ResultSources } from '../../extension/src/ohif/services/resultSources';
-import type { ClassificationRunner, SeriesJob } from '../../extension/src/ohif/services/BodyRegionService';
-import type { RawSeriesResult } from '../../extension/src/ohif/services/resultView';
+import type { ClassificationRunner, SeriesJob } from '../../extension/src/ohif/services/jobs';
+import type { SeriesResult } from '../../extension/src/engine/results/schema';
 import { newUid } from '../helpers/dicomFactory';
 import { expectValidSr } from '../helpers/dciodvfy';
 import { findStudySrs } from '../../extension/src/engine/report/findSrs';
@@ -30,9 +30,9 @@ let job: SeriesJob;
 /** Stands in for cache + worker: counts how often it was asked. */
 class CountingRunner implements ClassificationRunner {
   calls = 0;
-  async classify(): Promise<RawSeriesResult> {
+  async classify(): Promise<SeriesResult> {
     this.calls++;
-    return classified.result as unknown as RawSeriesResult;
+    return classified.result;
   }
 }
 
@@ -141,7 +141,7 @@ test('a site-adapted result is saved under its adapter, so a viewer without that
     });
   const sources = new ResultSources();
   sources.setSeries(otherJob.seriesInstanceUID, { source: 'computed', outdated: [] });
-  expect(await runner(new CountingRunner(), sources).saveToArchive([adapted as unknown as RawSeriesResult], [otherJob])).toBe(1);
+  expect(await runner(new CountingRunner(), sources).saveToArchive([adapted], [otherJob])).toBe(1);
   const stored = (await findStudySrs(new DicomWebArchive({ url: archive().dicomWebUrl }), otherStudy)).ours;
   expect(stored).toHaveLength(1);
   expect(stored[0].algorithm.adapterSha256).toBe('a'.repeat(16));

@@ -8,8 +8,11 @@ import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import { BodyRegionPanel } from '../../extension/src/ohif/panels/BodyRegionPanel';
 import { createIslandComponent } from '../../extension/src/ohif/panels/PanelIsland';
 import { ConnectedPanel } from '../../extension/src/ohif/panels/ConnectedPanel';
-import { BodyRegionService, ModelUnavailableError, SeriesJob } from '../../extension/src/ohif/services/BodyRegionService';
-import type { RawSeriesResult } from '../../extension/src/ohif/services/resultView';
+import { BodyRegionService } from '../../extension/src/ohif/services/BodyRegionService';
+import { ModelUnavailableError } from '../../extension/src/ohif/services/errors';
+import type { SeriesJob } from '../../extension/src/ohif/services/jobs';
+import type { SeriesResult } from '../../extension/src/engine/results/schema';
+import { seriesResult } from '../helpers/seriesResult';
 import { EMPTY_STUDY, SeriesView, StudyView } from '../../extension/src/ohif/services/viewTypes';
 
 function series(over: Partial<SeriesView>): SeriesView {
@@ -122,29 +125,26 @@ describe('BodyRegionPanel', () => {
 
 describe('BodyRegionService with the panel', () => {
   const job = (uid: string): SeriesJob => ({ studyInstanceUID: 's', seriesInstanceUID: uid, description: uid, modality: 'CT' });
-  const result = (uid: string, labels: string[]): RawSeriesResult => ({
-    seriesInstanceUID: uid,
-    regions: labels,
-    segments: labels.map((label, i) => ({ ...segment(label, i * 10, i * 10 + 9) })),
-    images: new Array(labels.length * 10).fill({}),
-    summary: { regions: labels, mainRegion: labels[0], annexL: null, tags: { bodyPartExamined: { value: null, status: 'missing' } } },
-    error: null,
-  });
+  const result = (uid: string, labels: string[]): SeriesResult =>
+    seriesResult({
+      seriesInstanceUID: uid,
+      segments: labels.map((label, i) => ({ ...segment(label, i * 10, i * 10 + 9) })),
+      summary: { regions: labels, mainRegion: labels[0] },
+    });
 
   it('classifies queued series one by one, keeps going after a broken one, and updates the panel', async () => {
     const runner = {
       classify: jest.fn(async (j: SeriesJob, onProgress: (d: number, t: number) => void) => {
         onProgress(5, 10);
         if (j.seriesInstanceUID === 'broken')
-          return { seriesInstanceUID: 'broken', error: { code: 'all-frames-failed', message: 'HTTP 500 for every frame' } };
+          return seriesResult({ seriesInstanceUID: 'broken', error: { code: 'all-frames-failed', message: 'HTTP 500 for every frame' } });
         return result(j.seriesInstanceUID, ['PELVIS', 'ABDOMEN']);
       }),
     };
-    const service = new BodyRegionService(runner, (rs) => ({
-      annexL: 'ABDOMENPELVIS',
-      snomed: null,
-      regions: rs.flatMap((r) => r.regions ?? []),
-    }));
+    const service = new BodyRegionService({
+      runner,
+      summarise: (rs) => ({ annexL: 'ABDOMENPELVIS', snomed: null, regions: rs.flatMap((r) => r.regions) }),
+    });
     render(
       <ConnectedPanel
         service={service}
@@ -164,7 +164,7 @@ describe('BodyRegionService with the panel', () => {
 
   it('stops with a clear message when the model cannot be loaded', async () => {
     const runner = { classify: jest.fn(async () => Promise.reject(new ModelUnavailableError('labels.json: HTTP 404'))) };
-    const service = new BodyRegionService(runner);
+    const service = new BodyRegionService({ runner });
     await act(async () => {
       service.classifyStudy('s', [job('a'), job('b')]);
       await new Promise((r) => setTimeout(r, 0));
@@ -179,13 +179,13 @@ describe('BodyRegionService with the panel', () => {
     const runner = {
       classify: jest.fn(
         (_j: SeriesJob, _p: unknown, signal: AbortSignal) =>
-          new Promise<RawSeriesResult>((resolve, reject) => {
+          new Promise<SeriesResult>((resolve, reject) => {
             release = () => resolve(result('a', ['HEAD']));
             signal.addEventListener('abort', () => reject(new Error('aborted')));
           }),
       ),
     };
-    const service = new BodyRegionService(runner);
+    const service = new BodyRegionService({ runner });
     service.classifyStudy('s', [job('a'), job('b')]);
     await new Promise((r) => setTimeout(r, 0));
     service.cancel();

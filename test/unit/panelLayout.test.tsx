@@ -11,6 +11,8 @@ import { staticProtocols } from '../../extension/src/ohif/hangingProtocols/stati
 import { mainRegionOfDisplaySet, regionsOfDisplaySet } from '../../extension/src/ohif/customAttributes';
 import { LayoutGuard } from '../../extension/src/ohif/services/layoutGuard';
 import { BodyRegionService } from '../../extension/src/ohif/services/BodyRegionService';
+import type { SeriesResult } from '../../extension/src/engine/results/schema';
+import { seriesResult } from '../helpers/seriesResult';
 import { stepRegion } from '../../extension/src/ohif/services/navigation';
 import { deriveMode } from '../../mode/src/deriveMode';
 import mode from '../../mode/src/index';
@@ -90,15 +92,17 @@ describe('tag fallback and custom attributes', () => {
 
   it('answers from the results once a series is done, from the tags before, never null', async () => {
     const service = new BodyRegionService({
-      classify: async () => ({
-        seriesInstanceUID: 's',
-        segments: [
-          { label: 'PELVIS', firstIndex: 0, lastIndex: 9 },
-          { label: 'ABDOMEN', firstIndex: 10, lastIndex: 39 },
-        ],
-        summary: { regions: ['ABDOMEN', 'PELVIS'], mainRegion: 'ABDOMEN' },
-        error: null,
-      }),
+      runner: {
+        classify: async () =>
+          seriesResult({
+            seriesInstanceUID: 's',
+            segments: [
+              { label: 'PELVIS', firstIndex: 0, lastIndex: 9 },
+              { label: 'ABDOMEN', firstIndex: 10, lastIndex: 39 },
+            ],
+            summary: { regions: ['ABDOMEN', 'PELVIS'], mainRegion: 'ABDOMEN' },
+          }),
+      },
     });
     const ds = { displaySetInstanceUID: 'd', StudyInstanceUID: 'st', SeriesInstanceUID: 's', SeriesDescription: 'Knee MR', Modality: 'CT' };
     expect(mainRegionOfDisplaySet(service, ds)).toBe('KNEE');
@@ -146,18 +150,17 @@ describe('LayoutGuard', () => {
 
 describe('next / previous region', () => {
   it('walks the segments head to foot across series and wraps around', async () => {
-    const results: Record<string, any> = {
-      a: {
+    const results: Record<string, SeriesResult> = {
+      a: seriesResult({
         seriesInstanceUID: 'a',
         segments: [
           { label: 'PELVIS', firstIndex: 0, lastIndex: 4, firstSopInstanceUID: 'a0' },
           { label: 'ABDOMEN', firstIndex: 5, lastIndex: 9, firstSopInstanceUID: 'a5' },
         ],
-        error: null,
-      },
-      b: { seriesInstanceUID: 'b', segments: [{ label: 'HEAD', firstIndex: 0, lastIndex: 9, firstSopInstanceUID: 'b0' }], error: null },
+      }),
+      b: seriesResult({ seriesInstanceUID: 'b', segments: [{ label: 'HEAD', firstIndex: 0, lastIndex: 9, firstSopInstanceUID: 'b0' }] }),
     };
-    const service = new BodyRegionService({ classify: async (job) => results[job.seriesInstanceUID] });
+    const service = new BodyRegionService({ runner: { classify: async (job) => results[job.seriesInstanceUID] } });
     service.classifyStudy(
       'st',
       ['a', 'b'].map((s) => ({ studyInstanceUID: 'st', seriesInstanceUID: s, description: s, modality: 'CT' })),

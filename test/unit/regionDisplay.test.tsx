@@ -9,6 +9,7 @@ import * as path from 'path';
 import { annexLName, regionName } from '../../extension/src/ohif/regionNames';
 import { candidatesFromResults } from '../../extension/src/ohif/services/regionLayout';
 import { BodyRegionService } from '../../extension/src/ohif/services/BodyRegionService';
+import { seriesResult } from '../helpers/seriesResult';
 import { labelViewport } from '../../extension/src/ohif/services/viewportLabels';
 import type { OhifContext } from '../../extension/src/ohif/ohifTypes';
 
@@ -47,16 +48,18 @@ describe('the by-region layout', () => {
   it('offers only the regions the summary calls significant', async () => {
     // A head and neck CT whose last 4 slices decode as CHEST with 66 % confidence.
     const service = new BodyRegionService({
-      classify: async () => ({
-        seriesInstanceUID: 's',
-        segments: [
-          { label: 'CHEST', firstIndex: 0, lastIndex: 3, confidence: 0.66, firstSopInstanceUID: 'i0' },
-          { label: 'NECK', firstIndex: 4, lastIndex: 40, confidence: 0.9, firstSopInstanceUID: 'i4' },
-          { label: 'HEAD', firstIndex: 41, lastIndex: 99, confidence: 0.95, firstSopInstanceUID: 'i41' },
-        ],
-        summary: { regions: ['HEAD', 'NECK', 'CHEST'], significantRegions: ['HEAD', 'NECK'], mainRegion: 'HEAD' },
-        error: null,
-      }),
+      runner: {
+        classify: async () =>
+          seriesResult({
+            seriesInstanceUID: 's',
+            segments: [
+              { label: 'CHEST', firstIndex: 0, lastIndex: 3, confidence: 0.66, firstSopInstanceUID: 'i0' },
+              { label: 'NECK', firstIndex: 4, lastIndex: 40, confidence: 0.9, firstSopInstanceUID: 'i4' },
+              { label: 'HEAD', firstIndex: 41, lastIndex: 99, confidence: 0.95, firstSopInstanceUID: 'i41' },
+            ],
+            summary: { regions: ['HEAD', 'NECK', 'CHEST'], significantRegions: ['HEAD', 'NECK'], mainRegion: 'HEAD' },
+          }),
+      },
     });
     service.classifyStudy('st', [{ studyInstanceUID: 'st', seriesInstanceUID: 's', description: '', modality: 'CT' }]);
     await new Promise((r) => setTimeout(r, 0));

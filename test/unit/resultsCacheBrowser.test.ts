@@ -5,12 +5,13 @@
  * e2e tests run the real worker) and returns real classifySeries results.
  */
 import { IDBFactory } from 'fake-indexeddb';
-import { BodyRegionService, type ClassificationRunner, type SeriesJob } from '../../extension/src/ohif/services/BodyRegionService';
+import { BodyRegionService } from '../../extension/src/ohif/services/BodyRegionService';
+import type { ClassificationRunner, SeriesJob } from '../../extension/src/ohif/services/jobs';
 import { CachingRunner, modelIdentityFrom } from '../../extension/src/ohif/services/cachingRunner';
 import { IndexedDbResultsCacheStore } from '../../extension/src/ohif/services/indexedDbResultsCache';
-import type { RawSeriesResult } from '../../extension/src/ohif/services/resultView';
 import { classifySeries, type SliceClassifier } from '../../extension/src/engine/pipeline';
 import { resultsCacheKey, type ModelIdentity } from '../../extension/src/engine/results/cache';
+import type { SeriesResult } from '../../extension/src/engine/results/schema';
 import { axialSeries } from '../helpers/frames';
 import { LABEL_NAMES } from '../helpers/synthetic';
 import { SyntheticPixelSource } from '../helpers/syntheticPixels';
@@ -41,7 +42,7 @@ const stubModel: SliceClassifier = {
 /** Stands in for the worker: counts the series it really classifies. */
 class CountingRunner implements ClassificationRunner {
   calls: string[] = [];
-  async classify(job: SeriesJob, onProgress: (d: number, t: number) => void): Promise<RawSeriesResult> {
+  async classify(job: SeriesJob, onProgress: (d: number, t: number) => void): Promise<SeriesResult> {
     this.calls.push(job.seriesInstanceUID);
     const frames = axialSeries([0, 4, 8, 12], `${job.seriesInstanceUID}.sop`).map((f) => ({
       ...f,
@@ -54,7 +55,7 @@ class CountingRunner implements ClassificationRunner {
       model: stubModel,
     });
     onProgress(4, 4);
-    return result as unknown as RawSeriesResult;
+    return result;
   }
 }
 
@@ -72,7 +73,7 @@ function until(service: BodyRegionService): Promise<void> {
 }
 
 async function openStudy(runner: ClassificationRunner): Promise<BodyRegionService> {
-  const service = new BodyRegionService(runner);
+  const service = new BodyRegionService({ runner });
   const finished = until(service);
   service.classifyStudy('1.2.840', jobs);
   await finished;

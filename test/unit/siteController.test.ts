@@ -15,8 +15,8 @@ import type { BodyRegionModel } from '../../extension/src/engine/infer/BodyRegio
 import { loadModelFromDir } from '../../extension/src/engine/infer/loadModelNode';
 import { serialiseReplay } from '../../extension/src/engine/infer/manifest';
 import { classifySeries } from '../../extension/src/engine/pipeline';
-import { BodyRegionService, type SeriesJob } from '../../extension/src/ohif/services/BodyRegionService';
-import type { RawSeriesResult } from '../../extension/src/ohif/services/resultView';
+import { BodyRegionService } from '../../extension/src/ohif/services/BodyRegionService';
+import type { SeriesJob } from '../../extension/src/ohif/services/jobs';
 import { CorrectionsStore, type SiteModel } from '../../extension/src/ohif/services/siteCorrections';
 import { loadSiteModel, SiteController } from '../../extension/src/ohif/services/siteController';
 import { axialSeries } from '../helpers/frames';
@@ -155,7 +155,7 @@ describe('site corrections wired to the panel and the runner', () => {
           model,
           adapter: file ? new SiteAdapter(file) : null,
         });
-        return result as unknown as RawSeriesResult;
+        return result;
       },
     });
     const classify = (prefix: string) =>

@@ -1,31 +1,17 @@
 /**
  * Wires our SRs into the viewer (docs/OHIF.md, "Results in the archive"): the runner in front of
  * the cache and worker, the display sets' instances as SR evidence, the data source's root and
- * authorization for QIDO and STOW, and whether the app config enables write-back.
+ * authorization for QIDO and STOW, and whether the configuration enables write-back.
  */
 import { DicomWebArchive } from '../engine/fetch/dicomWebArchive';
-import type { OhifContext } from './ohifTypes';
-import { runtime } from './runtime';
-import type { ClassificationRunner, SeriesJob } from './services/BodyRegionService';
+import type { OhifHost } from './ohifTypes';
+import type { BodyRegionService } from './services/BodyRegionService';
+import type { ClassificationRunner, SeriesJob } from './services/jobs';
 import { activeDisplaySets } from './services/displaySets';
 import { algorithmIdentityFrom, ArchiveSrRunner, type SeriesEvidence } from './services/archiveSrRunner';
-import { ResultSources } from './services/resultSources';
 
-export const resultSources = new ResultSources();
-let archiveRunner: ArchiveSrRunner | null = null;
-
-/**
- * Write-back is off unless the app config says `bodyRegion: { writeBack: true }` (or, in a source
- * build, the extension configuration `writeBack: true`).
- */
-export function writeBackEnabled(ctx: OhifContext): boolean {
-  const appConfig = ctx.appConfig ?? (globalThis as { config?: Record<string, unknown> }).config;
-  const fromApp = (appConfig?.bodyRegion as { writeBack?: unknown } | undefined)?.writeBack;
-  return fromApp === true || runtime.configuration.writeBack === true;
-}
-
-function evidenceOf(ctx: OhifContext, job: SeriesJob): SeriesEvidence | null {
-  const instances = activeDisplaySets(ctx)
+function evidenceOf(host: OhifHost, job: SeriesJob): SeriesEvidence | null {
+  const instances = activeDisplaySets(host)
     .filter((ds) => ds.SeriesInstanceUID === job.seriesInstanceUID)
     .flatMap((ds) => ds.instances ?? []);
   const unique = new Map<string, string>();
@@ -37,35 +23,31 @@ function evidenceOf(ctx: OhifContext, job: SeriesJob): SeriesEvidence | null {
 
 export function withArchiveSrs(
   inner: ClassificationRunner,
-  ctx: OhifContext,
+  host: OhifHost,
   assetBase: string,
+  service: BodyRegionService,
   dataSource: { root: () => string; headers: () => Record<string, string> },
-): ClassificationRunner {
-  resultSources.setWriteBack(writeBackEnabled(ctx));
-  archiveRunner = new ArchiveSrRunner({
+): ArchiveSrRunner {
+  service.resultSources.setWriteBack(service.configuration.writeBack === true);
+  return new ArchiveSrRunner({
     inner,
     archive: () => new DicomWebArchive({ url: dataSource.root(), headers: dataSource.headers }),
     algorithm: algorithmIdentityFrom(assetBase),
-    evidence: (job) => evidenceOf(ctx, job),
-    sources: resultSources,
+    evidence: (job) => evidenceOf(host, job),
+    sources: service.resultSources,
     onWarning: (message) => console.warn(`[body-region] ${message}`),
   });
-  return archiveRunner;
 }
 
 /** "Save to archive": the open study's fresh results, as SRs (only when write-back is enabled). */
-export async function saveStudyToArchive(): Promise<number> {
-  if (!archiveRunner || !resultSources.getSnapshot().writeBack) return 0;
-  const state = runtime.service.getState();
+export async function saveStudyToArchive(runner: ArchiveSrRunner, service: BodyRegionService): Promise<number> {
+  if (!service.resultSources.getSnapshot().writeBack) return 0;
+  const state = service.getState();
   const jobs: SeriesJob[] = state.series.map((s) => ({
     studyInstanceUID: state.studyInstanceUID ?? '',
     seriesInstanceUID: s.seriesInstanceUID,
     description: s.description,
     modality: s.modality,
   }));
-  return archiveRunner.saveToArchive(runtime.service.getRawResults(), jobs);
-}
-
-export function archiveStats(): { readBack: number } {
-  return { readBack: archiveRunner?.readBack ?? 0 };
+  return runner.saveToArchive(service.getRawResults(), jobs);
 }

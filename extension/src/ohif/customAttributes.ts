@@ -7,7 +7,7 @@
 import { ATTRIBUTE_REGION, ATTRIBUTE_REGIONS } from './ids';
 import type { BodyRegionService } from './services/BodyRegionService';
 import { regionsFromTags } from './hangingProtocols/regionsFromTags';
-import type { OhifDisplaySet } from './ohifTypes';
+import type { OhifDisplaySet, OhifHangingProtocolService } from './ohifTypes';
 import { bodyPartOf } from './services/displaySets';
 
 export function regionsOfDisplaySet(service: BodyRegionService, ds: OhifDisplaySet | undefined): string[] {
@@ -25,7 +25,7 @@ export function mainRegionOfDisplaySet(service: BodyRegionService, ds: OhifDispl
 }
 
 export function registerCustomAttributes(
-  hangingProtocolService: { addCustomAttribute: (...args: unknown[]) => void },
+  hangingProtocolService: Pick<OhifHangingProtocolService, 'addCustomAttribute'>,
   service: BodyRegionService,
 ): void {
   hangingProtocolService.addCustomAttribute(ATTRIBUTE_REGION, 'Body region (main)', (ds: OhifDisplaySet) =>

@@ -2,14 +2,12 @@
 import React from 'react';
 import { HOTKEYS, PANEL_NAME } from './ids';
 import type { OhifContext } from './ohifTypes';
-import { runtime } from './runtime';
+import { bodyRegionServiceOf } from './services/BodyRegionService';
 import { createIslandComponent } from './panels/PanelIsland';
 import { ConnectedPanel, PanelActions } from './panels/ConnectedPanel';
 import { PANEL_CSS } from './panels/panelStyles';
 import { jumpToRegion } from './services/navigation';
 import { downloadResults } from './exportResults';
-import { startSession } from './session';
-import { currentSiteController } from './siteSession';
 import { CORRECTIONS_CSS } from './panels/CorrectionsSection';
 
 function hint(keys: string[]): string {
@@ -17,17 +15,20 @@ function hint(keys: string[]): string {
 }
 
 export function getPanelModule(ctx: OhifContext) {
+  // The services manager made the service before any module getter runs.
+  const service = bodyRegionServiceOf(ctx);
   const actions: PanelActions = {
-    selectRegion: (seriesInstanceUID, segmentIndex) => jumpToRegion(ctx, runtime.service, seriesInstanceUID, segmentIndex),
-    rerun: () => (runtime.session ?? startSession(ctx)).classifyStudy(),
-    cancel: () => runtime.service.cancel(),
-    exportResults: () => downloadResults(runtime.service),
+    selectRegion: (seriesInstanceUID, segmentIndex) => jumpToRegion(ctx, service, seriesInstanceUID, segmentIndex),
+    rerun: () => service.currentSession().classifyStudy(),
+    cancel: () => service.cancel(),
+    exportResults: () => downloadResults(service),
+    saveToArchive: () => void service.saveToArchive(),
     shortcutHint: `${hint(HOTKEYS.previousRegion)} / ${hint(HOTKEYS.nextRegion)}`,
-    site: currentSiteController,
+    site: () => service.site(),
   };
   const component = createIslandComponent(
     'BodyRegionPanel',
-    () => <ConnectedPanel service={runtime.service} actions={actions} />,
+    () => <ConnectedPanel service={service} actions={actions} />,
     PANEL_CSS + CORRECTIONS_CSS,
   );
   return [

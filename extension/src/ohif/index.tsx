@@ -3,32 +3,29 @@
  * Loaded by the prebuilt viewer from a URL in app-config.js (an ES-module bundle whose default
  * export is this object), or as the package `@ohif-body-region/extension` in a source build.
  */
-import { EXTENSION_ID, SERVICE_NAME } from './ids';
+import { EXTENSION_ID } from './ids';
 import type { OhifContext } from './ohifTypes';
-import { runtime } from './runtime';
+import { serviceConfiguration } from './configuration';
+import { BodyRegionService, bodyRegionServiceOf } from './services/BodyRegionService';
 import { registerCustomAttributes } from './customAttributes';
 import { getPanelModule } from './getPanelModule';
 import { getCommandsModule } from './getCommandsModule';
 import { getHangingProtocolModule } from './getHangingProtocolModule';
-import { stopSession } from './session';
 
 const extension = {
   id: EXTENSION_ID,
   version: '0.1.0',
 
-  preRegistration(ctx: OhifContext) {
-    runtime.configuration = { ...(ctx.configuration ?? {}) };
-    ctx.servicesManager.registerService({ name: SERVICE_NAME, altName: SERVICE_NAME, create: () => runtime.service } as never);
-    registerCustomAttributes(ctx.servicesManager.services.hangingProtocolService, runtime.service);
+  /** Registers the bodyRegionService (its onModeEnter/onModeExit own the session and the worker). */
+  preRegistration({ servicesManager, configuration, appConfig }: OhifContext) {
+    const app = appConfig ?? (globalThis as { config?: unknown }).config;
+    servicesManager.registerService(BodyRegionService.REGISTRATION, serviceConfiguration(configuration, app));
+    registerCustomAttributes(servicesManager.services.hangingProtocolService, bodyRegionServiceOf({ servicesManager }));
   },
 
   getPanelModule,
   getCommandsModule,
   getHangingProtocolModule,
-
-  onModeExit() {
-    stopSession();
-  },
 };
 
 export default extension;

@@ -4,7 +4,6 @@ import { BodyRegionPanel } from './BodyRegionPanel';
 import type { BodyRegionService } from '../services/BodyRegionService';
 import { ArchiveSection } from './ArchiveSection';
 import { CorrectionsSection } from './CorrectionsSection';
-import { resultSources, saveStudyToArchive } from '../archiveSession';
 import type { SiteController } from '../services/siteController';
 
 export interface PanelActions {
@@ -12,6 +11,8 @@ export interface PanelActions {
   rerun: () => void;
   cancel: () => void;
   exportResults: () => void;
+  /** "Save to archive" (shown only when write-back is enabled). */
+  saveToArchive?: () => void;
   shortcutHint?: string;
   /** The site corrections (made when a study opens), or null before. */
   site?: () => SiteController | null;
@@ -33,7 +34,7 @@ export function ConnectedPanel({ service, actions }: { service: BodyRegionServic
       shortcutHint={actions.shortcutHint}
       footer={
         <>
-          <ArchiveSection sources={resultSources} series={state.series} onSave={() => void saveStudyToArchive()} />
+          <ArchiveSection sources={service.resultSources} series={state.series} onSave={() => actions.saveToArchive?.()} />
           {site && <ConnectedCorrections site={site} />}
         </>
       }

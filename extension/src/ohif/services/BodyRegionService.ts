@@ -1,224 +1,176 @@
 /**
- * The `bodyRegionService`: the results store of one open study, with events (pub/sub), and the queue
- * that feeds it from a classification runner (a Web Worker in the viewer, anything in tests).
- * No OHIF imports: the viewer glue (studyClassifier.ts) decides which series to queue and when.
+ * The `bodyRegionService`, an OHIF service: created by the services manager from
+ * `BodyRegionService.REGISTRATION` with the extension's configuration, reached by everything else
+ * as `servicesManager.services.bodyRegionService`. It holds the open study's results
+ * (studyResults.ts) and the queue that fills them (classificationQueue.ts), and, while our mode is
+ * entered, the viewer session and the worker: the mode's start command opens them, OHIF's
+ * `onModeExit` (which the extension manager calls on every service) ends them. The runner around
+ * the worker (caches, archive SRs, site corrections) is made once and kept for the page.
  */
-import { EMPTY_STUDY, SeriesView, StudySummaryView, StudyView } from './viewTypes';
-import { emptySeriesView, seriesViewFromResult, RawSeriesResult } from './resultView';
+import type { SeriesResult } from '../../engine/results/schema';
+import { SERVICE_NAME } from '../ids';
+import type { BodyRegionConfiguration } from '../configuration';
+import type { OhifHost, OhifServiceCreateArgs } from '../ohifTypes';
+import { PubSubService } from '../pubSubService';
+import { ClassificationQueue } from './classificationQueue';
+import type { ClassificationRunner, SeriesJob } from './jobs';
+import { ResultSources } from './resultSources';
+import { EVENTS, StudyResults, type StudySummariser } from './studyResults';
+import { summariseForPanel } from './summaryView';
+import type { SeriesView, StudyView } from './viewTypes';
+import { ViewerSession } from './viewerSession';
+import { createViewerRunner, type ViewerRunner, type ViewerStats } from '../session';
+import type { SiteController } from './siteController';
 
-export interface SeriesJob {
-  studyInstanceUID: string;
-  seriesInstanceUID: string;
-  displaySetInstanceUID?: string;
-  description: string;
-  modality: string;
-  seriesNumber?: number;
-  bodyPartExamined?: string | null;
+export interface BodyRegionServiceOptions {
+  configuration?: BodyRegionConfiguration;
+  /** The viewer's managers; absent in tests that drive the results and the queue alone. */
+  host?: OhifHost;
+  /** Classifies series; in the viewer, the worker made when a session starts. */
+  runner?: ClassificationRunner;
+  summarise?: StudySummariser;
 }
 
-export interface ClassificationRunner {
-  /** Classifies one series; rejects with a ModelUnavailableError when the model cannot be loaded. */
-  classify(job: SeriesJob, onProgress: (done: number, total: number) => void, signal: AbortSignal): Promise<RawSeriesResult>;
-}
-
-/** The model (or onnxruntime) could not be loaded: no series can be classified. */
-export class ModelUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelUnavailableError';
-  }
-}
-
-export type StudySummariser = (results: RawSeriesResult[]) => StudySummaryView | null;
-
-export const EVENTS = {
-  STATE_CHANGED: 'event::bodyRegion:stateChanged',
-  SERIES_DONE: 'event::bodyRegion:seriesDone',
-  STUDY_DONE: 'event::bodyRegion:studyDone',
-} as const;
-type EventName = (typeof EVENTS)[keyof typeof EVENTS];
-type Listener = (payload: StudyView) => void;
-
-export class BodyRegionService {
+export class BodyRegionService extends PubSubService<typeof EVENTS, StudyView> {
+  static readonly REGISTRATION = {
+    name: SERVICE_NAME,
+    altName: 'BodyRegionService',
+    create: ({ configuration, servicesManager, commandsManager, extensionManager }: OhifServiceCreateArgs<BodyRegionConfiguration>) =>
+      new BodyRegionService({ configuration, host: { servicesManager, commandsManager, extensionManager } }),
+  };
   static readonly EVENTS = EVENTS;
-  readonly EVENTS = EVENTS;
 
-  private state: StudyView = EMPTY_STUDY;
-  private readonly listeners = new Map<EventName, Set<Listener>>();
-  private readonly rawResults = new Map<string, RawSeriesResult>();
-  private queue: SeriesJob[] = [];
-  private controller: AbortController | null = null;
-  private draining = false;
+  readonly configuration: BodyRegionConfiguration;
+  /** Where each series' result came from, and "Save to archive" (the panel's archive section). */
+  readonly resultSources = new ResultSources();
+  private readonly host: OhifHost | null;
+  private readonly results = new StudyResults((event, state) => this._broadcastEvent(event, state));
+  private readonly queue: ClassificationQueue;
+  private viewer: ViewerRunner | null = null;
+  private session: ViewerSession | null = null;
 
-  constructor(
-    private runner: ClassificationRunner | null = null,
-    private summarise: StudySummariser = () => null,
-  ) {}
-
-  setRunner(runner: ClassificationRunner, summarise?: StudySummariser): void {
-    this.runner = runner;
-    if (summarise) this.summarise = summarise;
+  constructor(options: BodyRegionServiceOptions = {}) {
+    super(EVENTS);
+    this.configuration = { ...options.configuration };
+    this.host = options.host ?? null;
+    this.queue = new ClassificationQueue(this.results, options.runner ?? null, options.summarise ?? summariseForPanel);
   }
+
+  // OHIF's lifecycle: the extension manager calls these on every service.
+
+  /** Any mode entered: a clean slate (our mode then starts a session with its start command). */
+  onModeEnter(): void {
+    this.endSession();
+    this.reset();
+  }
+
+  /** The mode exits: the session and the study end, and so does the worker with its model's memory. */
+  onModeExit(): void {
+    this.endSession();
+    this.reset();
+    this.viewer?.stopWorker();
+  }
+
+  /** Opens the viewer session of the study being opened (the worker starts with its first series). */
+  startSession(): ViewerSession {
+    if (!this.host) throw new Error('bodyRegionService: no viewer to start a session in');
+    this.endSession();
+    if (!this.viewer) {
+      this.viewer = createViewerRunner(this.host, this);
+      this.queue.setRunner(this.viewer.runner);
+    }
+    this.resultSources.reset();
+    this.session = new ViewerSession(this.host, this);
+    this.session.start();
+    return this.session;
+  }
+
+  /** The open session, started if there is none. */
+  currentSession(): ViewerSession {
+    return this.session ?? this.startSession();
+  }
+
+  /** The site corrections of this mode entry, or null before a session made them. */
+  site(): SiteController | null {
+    return this.viewer?.site ?? null;
+  }
+
+  /** "Save to archive": the open study's fresh results as SRs; returns how many were stored. */
+  saveToArchive(): Promise<number> {
+    return this.viewer?.saveToArchive() ?? Promise.resolve(0);
+  }
+
+  stats(): ViewerStats & { userChangedLayout: boolean; layoutsApplied: number } {
+    return {
+      ...(this.viewer?.stats() ?? { framesFromViewer: 0, cacheHits: 0, readBack: 0 }),
+      userChangedLayout: this.session?.userChangedLayout ?? false,
+      layoutsApplied: this.session?.layoutsApplied ?? 0,
+    };
+  }
+
+  // The study's results.
 
   getState(): StudyView {
-    return this.state;
-  }
-
-  /** Raw engine results (schema body-region-result/1), for export and hanging protocols. */
-  getRawResults(): RawSeriesResult[] {
-    return this.state.series.map((s) => this.rawResults.get(s.seriesInstanceUID)).filter((r): r is RawSeriesResult => !!r);
+    return this.results.getState();
   }
 
   getSeries(seriesInstanceUID: string): SeriesView | undefined {
-    return this.state.series.find((s) => s.seriesInstanceUID === seriesInstanceUID);
+    return this.results.getSeries(seriesInstanceUID);
   }
 
-  subscribe(event: EventName, listener: Listener): { unsubscribe: () => void } {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener);
-    return { unsubscribe: () => set!.delete(listener) };
+  /** The engine's results (schema body-region-result/1), for export and hanging protocols. */
+  getRawResults(): SeriesResult[] {
+    return this.results.getRawResults();
+  }
+
+  setCursor(cursor: StudyView['cursor']): void {
+    this.results.setCursor(cursor);
+  }
+
+  linkDisplaySet(seriesInstanceUID: string, displaySetInstanceUID: string): void {
+    this.results.linkDisplaySet(seriesInstanceUID, displaySetInstanceUID);
+  }
+
+  // The queue.
+
+  /** Replaces the runner (tests; the viewer's comes from startSession). */
+  setRunner(runner: ClassificationRunner, summarise?: StudySummariser): void {
+    this.queue.setRunner(runner, summarise);
   }
 
   /** Starts (or restarts) classification of a study; the jobs' order is the order of work. */
   classifyStudy(studyInstanceUID: string, jobs: SeriesJob[]): void {
-    this.cancel();
-    this.rawResults.clear();
-    this.queue = [...jobs];
-    this.state = {
-      ...EMPTY_STUDY,
-      studyInstanceUID,
-      status: jobs.length ? 'running' : 'done',
-      series: jobs.map((job) => emptySeriesView(job)),
-    };
-    this.emit(EVENTS.STATE_CHANGED);
-    void this.drain();
+    this.queue.start(studyInstanceUID, jobs);
   }
 
-  /** Adds series that appeared after the study opened (lazy loading); known ones are ignored. */
   addSeries(jobs: SeriesJob[]): void {
-    const fresh = jobs.filter((j) => !this.getSeries(j.seriesInstanceUID));
-    if (!fresh.length) return;
-    this.queue.push(...fresh);
-    this.update({ series: [...this.state.series, ...fresh.map((j) => emptySeriesView(j))], status: 'running' });
-    void this.drain();
+    this.queue.add(jobs);
   }
 
-  /** Moves queued series to the front (e.g. the ones now shown in viewports). */
   prioritise(seriesInstanceUIDs: string[]): void {
-    const wanted = new Set(seriesInstanceUIDs);
-    this.queue = [
-      ...this.queue.filter((j) => wanted.has(j.seriesInstanceUID)),
-      ...this.queue.filter((j) => !wanted.has(j.seriesInstanceUID)),
-    ];
+    this.queue.prioritise(seriesInstanceUIDs);
   }
 
-  /** Stops the running series and drops the queue; finished results stay. */
   cancel(): void {
-    this.controller?.abort();
-    this.controller = null;
-    const dropped = new Set(this.queue.map((j) => j.seriesInstanceUID));
-    this.queue = [];
-    if (this.state.series.some((s) => s.status === 'running' || dropped.has(s.seriesInstanceUID))) {
-      this.update({
-        status: 'cancelled',
-        series: this.state.series.map((s) =>
-          s.status === 'running' || (s.status === 'queued' && dropped.has(s.seriesInstanceUID)) ? { ...s, status: 'cancelled' } : s,
-        ),
-      });
-    }
+    this.queue.cancel();
   }
 
   /** Forgets the study (called when it closes). */
   reset(): void {
-    this.cancel();
-    this.rawResults.clear();
-    this.state = EMPTY_STUDY;
-    this.emit(EVENTS.STATE_CHANGED);
+    this.queue.cancel();
+    this.results.reset();
   }
 
-  setCursor(cursor: StudyView['cursor']): void {
-    this.update({ cursor });
+  private endSession(): void {
+    // ViewerSession.stop resets the study.
+    this.session?.stop();
+    this.session = null;
   }
+}
 
-  /** Records the display set that shows a series (known only after OHIF made display sets). */
-  linkDisplaySet(seriesInstanceUID: string, displaySetInstanceUID: string): void {
-    if (!this.getSeries(seriesInstanceUID)) return;
-    this.update({
-      series: this.state.series.map((s) => (s.seriesInstanceUID === seriesInstanceUID ? { ...s, displaySetInstanceUID } : s)),
-    });
-  }
-
-  private async drain(): Promise<void> {
-    if (this.draining || !this.runner) return;
-    this.draining = true;
-    try {
-      while (this.queue.length) {
-        const job = this.queue.shift()!;
-        const controller = new AbortController();
-        this.controller = controller;
-        this.patchSeries(job.seriesInstanceUID, { status: 'running' });
-        try {
-          const result = await this.runner.classify(
-            job,
-            (done, total) => this.patchSeries(job.seriesInstanceUID, { progress: { done, total } }),
-            controller.signal,
-          );
-          if (controller.signal.aborted) continue;
-          this.rawResults.set(job.seriesInstanceUID, result);
-          const previous = this.getSeries(job.seriesInstanceUID);
-          this.patchSeries(job.seriesInstanceUID, seriesViewFromResult(result, job, previous));
-          this.update({ summary: this.summarise(this.getRawResults()) });
-          this.emit(EVENTS.SERIES_DONE);
-        } catch (error) {
-          if (controller.signal.aborted) continue;
-          if (error instanceof ModelUnavailableError || (error as Error)?.name === 'ModelUnavailableError') {
-            const message = (error as Error).message;
-            this.queue = [];
-            this.update({
-              modelError: message,
-              series: this.state.series.map((s) =>
-                s.status === 'queued' || s.status === 'running'
-                  ? { ...s, status: 'error', error: { code: 'model-unavailable', message } }
-                  : s,
-              ),
-            });
-            break;
-          }
-          this.patchSeries(job.seriesInstanceUID, {
-            status: 'error',
-            error: { code: 'classification-failed', message: (error as Error)?.message ?? String(error) },
-          });
-        }
-      }
-    } finally {
-      this.draining = false;
-      this.controller = null;
-    }
-    if (this.state.status === 'running' && !this.queue.length) {
-      this.update({ status: 'done' });
-      this.emit(EVENTS.STUDY_DONE);
-    }
-  }
-
-  private patchSeries(seriesInstanceUID: string, patch: Partial<SeriesView>): void {
-    this.update({
-      series: this.state.series.map((s) => (s.seriesInstanceUID === seriesInstanceUID ? { ...s, ...patch } : s)),
-    });
-  }
-
-  private update(patch: Partial<StudyView>): void {
-    this.state = { ...this.state, ...patch };
-    this.emit(EVENTS.STATE_CHANGED);
-  }
-
-  private emit(event: EventName): void {
-    for (const listener of this.listeners.get(event) ?? []) {
-      try {
-        listener(this.state);
-      } catch (error) {
-        console.error('[body-region] listener failed', error);
-      }
-    }
-  }
+/** The registered service, as commands, panels and protocols reach it. */
+export function bodyRegionServiceOf(host: Pick<OhifHost, 'servicesManager'>): BodyRegionService {
+  const service = host.servicesManager.services[SERVICE_NAME];
+  if (!(service instanceof BodyRegionService)) throw new Error(`${SERVICE_NAME} is not registered`);
+  return service;
 }

@@ -12,8 +12,7 @@ import { chooseSr } from '../../engine/report/matchSr';
 import { stowSeriesSr, SrStoreError } from '../../engine/report/stowSr';
 import { summariseStudy } from '../../engine/summarise/summariseStudy';
 import type { SeriesResult } from '../../engine/results/schema';
-import type { ClassificationRunner, SeriesJob } from './BodyRegionService';
-import type { RawSeriesResult } from './resultView';
+import type { ClassificationRunner, SeriesJob } from './jobs';
 import type { ResultSources } from './resultSources';
 import { parseManifest } from '../../engine/infer/manifest';
 
@@ -46,7 +45,7 @@ export class ArchiveSrRunner implements ClassificationRunner {
 
   constructor(private readonly options: ArchiveSrRunnerOptions) {}
 
-  async classify(job: SeriesJob, onProgress: (done: number, total: number) => void, signal: AbortSignal): Promise<RawSeriesResult> {
+  async classify(job: SeriesJob, onProgress: (done: number, total: number) => void, signal: AbortSignal): Promise<SeriesResult> {
     const evidence = this.options.evidence(job);
     const algorithm = await this.options.algorithm().catch(() => null);
     const srs = algorithm && evidence ? await this.studySrs(job.studyInstanceUID) : null;
@@ -68,7 +67,7 @@ export class ArchiveSrRunner implements ClassificationRunner {
           srCreatedAt: choice.current.createdAt,
           outdated: [],
         });
-        return choice.current.result as unknown as RawSeriesResult;
+        return choice.current.result;
       }
       outdated = choice.outdated.map((o) => o.reason);
     }
@@ -80,14 +79,14 @@ export class ArchiveSrRunner implements ClassificationRunner {
   }
 
   /** Stores every complete result of the study not already in the archive; resolves to the count written. */
-  async saveToArchive(results: RawSeriesResult[], jobs: SeriesJob[]): Promise<number> {
+  async saveToArchive(results: SeriesResult[], jobs: SeriesJob[]): Promise<number> {
     const { sources } = this.options;
     const algorithm = await this.options.algorithm().catch(() => null);
     if (!algorithm) {
       sources.setSave({ status: 'error', message: 'The model has no sha256 in model.json: its results cannot be saved as SRs.' });
       return 0;
     }
-    const complete = (results as unknown as SeriesResult[]).filter((r) => r.error === null && r.timing.framesFailed === 0);
+    const complete = results.filter((r) => r.error === null && r.timing.framesFailed === 0);
     const toSave = complete.filter((r) => sources.getSnapshot().series[r.seriesInstanceUID]?.source !== 'archive');
     if (!toSave.length) {
       sources.setSave({ status: 'saved', message: 'Every result is already in the archive.' });

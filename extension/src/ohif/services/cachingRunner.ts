@@ -6,9 +6,8 @@
  */
 import { ResultsCache, type ModelIdentity, type ResultsCacheKey, type ResultsCacheStore } from '../../engine/results/cache';
 import type { SeriesResult } from '../../engine/results/schema';
-import type { ClassificationRunner, SeriesJob } from './BodyRegionService';
+import type { ClassificationRunner, SeriesJob } from './jobs';
 import { IndexedDbResultsCacheStore } from './indexedDbResultsCache';
-import type { RawSeriesResult } from './resultView';
 import { parseManifest } from '../../engine/infer/manifest';
 
 export interface CachingRunnerOptions {
@@ -47,7 +46,7 @@ export class CachingRunner implements ClassificationRunner {
     this.cache = new ResultsCache(options.store, { onWarning: options.onWarning });
   }
 
-  async classify(job: SeriesJob, onProgress: (done: number, total: number) => void, signal: AbortSignal): Promise<RawSeriesResult> {
+  async classify(job: SeriesJob, onProgress: (done: number, total: number) => void, signal: AbortSignal): Promise<SeriesResult> {
     const key = await this.key(job);
     if (key) {
       const found = await this.cache.lookup(key);
@@ -56,11 +55,11 @@ export class CachingRunner implements ClassificationRunner {
         this.hits++;
         const n = found.result.images.length;
         onProgress(n, n);
-        return found.result as unknown as RawSeriesResult;
+        return found.result;
       }
     }
     const result = await this.options.inner.classify(job, onProgress, signal);
-    if (key && !signal.aborted) await this.cache.save(key, result as unknown as SeriesResult);
+    if (key && !signal.aborted) await this.cache.save(key, result);
     return result;
   }
 

@@ -1,6 +1,6 @@
 /** Display sets of the open study: which ones to classify, their images, slice → image index. */
 import type { OhifContext, OhifDisplaySet } from '../ohifTypes';
-import type { SeriesJob } from './BodyRegionService';
+import type { SeriesJob } from './jobs';
 
 export const CLASSIFIED_MODALITIES = ['CT', 'MR'];
 

@@ -1,31 +1,10 @@
 /**
  * Turns the engine's per-series result (schema body-region-result/1, extension/src/engine/results)
- * into the small view the panel draws. Tolerant on purpose: a result from an older or newer engine
- * still shows what it can instead of breaking the panel.
+ * into the small view the panel draws.
  */
-import type { SeriesJob } from './BodyRegionService';
+import type { SeriesResult } from '../../engine/results/schema';
+import type { SeriesJob } from './jobs';
 import type { RegionSegmentView, SeriesView } from './viewTypes';
-
-/** The subset of the engine's SeriesResult the viewer reads. */
-export interface RawSeriesResult {
-  schema?: string;
-  studyInstanceUID?: string;
-  seriesInstanceUID: string;
-  modality?: string;
-  regions?: string[];
-  segments?: Array<Partial<RegionSegmentView> & { label: string; firstIndex: number; lastIndex: number; stackIndex?: number }>;
-  images?: unknown[];
-  stacks?: Array<{ index: number; frameCount: number }>;
-  summary?: {
-    regions?: string[];
-    mainRegion?: string | null;
-    significantRegions?: string[];
-    annexL?: { term: string; snomed?: { code: string } | null } | null;
-    tags?: { bodyPartExamined?: { value: string | null; status: string } };
-  } | null;
-  error?: { code: string; message: string } | null;
-  [key: string]: unknown;
-}
 
 export function emptySeriesView(job: SeriesJob): SeriesView {
   return {
@@ -48,31 +27,33 @@ export function emptySeriesView(job: SeriesJob): SeriesView {
   };
 }
 
-export function seriesViewFromResult(result: RawSeriesResult, job: SeriesJob, previous?: SeriesView): SeriesView {
+export function seriesViewFromResult(result: SeriesResult, job: SeriesJob, previous?: SeriesView): SeriesView {
   const base = previous ?? emptySeriesView(job);
   if (result.error) {
     return { ...base, status: 'error', error: { code: result.error.code, message: result.error.message } };
   }
   // The bar shows the series' main stack (most frames); other stacks (scouts, second orientation) are
   // few slices and would make the scale meaningless.
-  const stacks = result.stacks ?? [];
+  const stacks = result.stacks;
   const mainStack = stacks.length ? stacks.reduce((a, b) => (b.frameCount > a.frameCount ? b : a)).index : undefined;
-  const segments: RegionSegmentView[] = (result.segments ?? [])
-    .filter((s) => mainStack === undefined || s.stackIndex === undefined || s.stackIndex === mainStack)
+  const segments: RegionSegmentView[] = result.segments
+    .filter((s) => mainStack === undefined || s.stackIndex === mainStack)
     .map((s) => ({
       label: s.label,
       firstIndex: s.firstIndex,
       lastIndex: s.lastIndex,
-      confidence: typeof s.confidence === 'number' ? s.confidence : 0,
-      startMm: s.startMm ?? null,
-      endMm: s.endMm ?? null,
-      firstSopInstanceUID: s.firstSopInstanceUID ?? '',
-      firstFrameNumber: s.firstFrameNumber ?? 1,
+      confidence: s.confidence,
+      startMm: s.startMm,
+      endMm: s.endMm,
+      firstSopInstanceUID: s.firstSopInstanceUID,
+      firstFrameNumber: s.firstFrameNumber,
     }));
   const stackFrames = stacks.find((s) => s.index === mainStack)?.frameCount;
-  const totalSlices = stackFrames ?? Math.max(result.images?.length ?? 0, ...segments.map((s) => s.lastIndex + 1), 0);
-  const regions = result.summary?.regions ?? result.regions ?? distinct(segments.map((s) => s.label));
-  const bodyPart = result.summary?.tags?.bodyPartExamined;
+  const totalSlices = stackFrames ?? Math.max(result.images.length, ...segments.map((s) => s.lastIndex + 1), 0);
+  // A series summary is null only for a failed result; the segments stand in for it all the same.
+  const summary = result.summary;
+  const regions = summary?.regions ?? result.regions;
+  const bodyPart = summary?.tags.bodyPartExamined;
   return {
     ...base,
     status: 'done',
@@ -80,9 +61,9 @@ export function seriesViewFromResult(result: RawSeriesResult, job: SeriesJob, pr
     totalSlices,
     segments,
     regions,
-    significantRegions: result.summary?.significantRegions ?? regions,
-    mainRegion: result.summary?.mainRegion ?? mainRegion(segments),
-    annexL: result.summary?.annexL?.term ?? null,
+    significantRegions: summary?.significantRegions ?? regions,
+    mainRegion: summary?.mainRegion ?? mainRegion(segments),
+    annexL: summary?.annexL?.term ?? null,
     bodyPartExamined: bodyPart?.value ?? base.bodyPartExamined,
     tagDisagreement:
       bodyPart?.status === 'disagree'
@@ -105,8 +86,4 @@ export function mainRegion(segments: RegionSegmentView[]): string | null {
     }
   }
   return best;
-}
-
-function distinct(values: string[]): string[] {
-  return [...new Set(values)];
 }

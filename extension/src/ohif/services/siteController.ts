@@ -12,7 +12,6 @@ import type { SeriesResult } from '../../engine/results/schema';
 import type { LabelsFile } from '../../engine/types';
 import type { CorrectionListItem, CorrectionTarget } from '../panels/CorrectionsSection';
 import type { BodyRegionService } from './BodyRegionService';
-import type { RawSeriesResult } from './resultView';
 import { CorrectionsStore, SiteAdaptation, type AdapterFitter, type SiteModel } from './siteCorrections';
 
 /**
@@ -94,7 +93,7 @@ export class SiteController {
   private ready: Promise<void> | null = null;
   private nextId = 0;
   /** The open study's results before the latest change: their embeddings are re-decoded, not recomputed. */
-  private earlier = new Map<string, RawSeriesResult>();
+  private earlier = new Map<string, SeriesResult>();
 
   constructor(private readonly deps: SiteControllerDeps) {
     this.store = deps.store ?? new CorrectionsStore();
@@ -140,7 +139,7 @@ export class SiteController {
   }
 
   /** The series' result from before the latest change (with embeddings), or null. */
-  earlierResult(seriesInstanceUID: string): RawSeriesResult | null {
+  earlierResult(seriesInstanceUID: string): SeriesResult | null {
     return this.earlier.get(seriesInstanceUID) ?? null;
   }
 
@@ -231,8 +230,7 @@ export class SiteController {
     if (!cursor) return null;
     const view = state.series.find((s) => s.seriesInstanceUID === cursor.seriesInstanceUID);
     const shown = view?.segments[cursor.segmentIndex];
-    const result = this.deps.service.getRawResults().find((r) => r.seriesInstanceUID === cursor.seriesInstanceUID) as unknown as
-      SeriesResult | undefined;
+    const result = this.deps.service.getRawResults().find((r) => r.seriesInstanceUID === cursor.seriesInstanceUID);
     if (!view || !shown || !result?.segments) return null;
     // The panel shows the main stack's segments: find the result's segment it came from.
     const segment = result.segments.find(

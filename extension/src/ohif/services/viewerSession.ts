@@ -118,7 +118,7 @@ export class ViewerSession {
       for (const [viewportId, index] of pending) {
         const viewport = cornerstoneViewportService?.getCornerstoneViewport?.(viewportId);
         const count = viewport?.getImageIds?.()?.length ?? 0;
-        if (count > index && typeof viewport.setImageIdIndex === 'function') {
+        if (count > index && typeof viewport?.setImageIdIndex === 'function') {
           if (viewport.getCurrentImageIdIndex?.() !== index) viewport.setImageIdIndex(index);
           pending.delete(viewportId);
         }

@@ -2,9 +2,9 @@
  * Runs classifications in a Web Worker (inference off the main thread). One worker, one series at
  * a time; cancelling aborts the worker's fetches and inference for that series.
  */
-import type { ClassificationRunner, SeriesJob } from './BodyRegionService';
-import { ModelUnavailableError } from './BodyRegionService';
-import type { RawSeriesResult } from './resultView';
+import type { ClassificationRunner, SeriesJob } from './jobs';
+import { ModelUnavailableError } from './errors';
+import type { SeriesResult } from '../../engine/results/schema';
 import type { AdapterFile, FitAdapterInput } from '../../engine/adapt/adapter';
 import type { PixelsAnswer, PixelsRequest, WorkerRequest, WorkerResponse } from '../worker/protocol';
 
@@ -21,11 +21,11 @@ export interface WorkerRunnerOptions {
   /** The site adapter in use now (siteSession.ts), or null. */
   adapter?: () => AdapterFile | null;
   /** An earlier result of the series whose kept embeddings the worker may re-decode instead of classifying again. */
-  known?: (seriesInstanceUID: string) => RawSeriesResult | null;
+  known?: (seriesInstanceUID: string) => SeriesResult | null;
 }
 
 interface Pending {
-  resolve: (r: RawSeriesResult | AdapterFile) => void;
+  resolve: (r: SeriesResult | AdapterFile) => void;
   reject: (e: Error) => void;
   onProgress: (done: number, total: number) => void;
 }
@@ -39,11 +39,11 @@ export class WorkerRunner implements ClassificationRunner {
 
   constructor(private readonly options: WorkerRunnerOptions) {}
 
-  classify(job: SeriesJob, onProgress: (done: number, total: number) => void, signal: AbortSignal): Promise<RawSeriesResult> {
+  classify(job: SeriesJob, onProgress: (done: number, total: number) => void, signal: AbortSignal): Promise<SeriesResult> {
     const worker = this.ensureWorker();
     const jobId = this.nextJobId++;
-    return new Promise<RawSeriesResult>((resolve, reject) => {
-      this.pending.set(jobId, { resolve: (r) => resolve(r as RawSeriesResult), reject, onProgress });
+    return new Promise<SeriesResult>((resolve, reject) => {
+      this.pending.set(jobId, { resolve: (r) => resolve(r as SeriesResult), reject, onProgress });
       signal.addEventListener('abort', () => {
         this.post(worker, { type: 'cancel', jobId });
         this.pending.delete(jobId);

@@ -1,5 +1,5 @@
 /** Messages between the viewer (main thread) and the classification worker. */
-import type { RawSeriesResult } from '../services/resultView';
+import type { SeriesResult } from '../../engine/results/schema';
 import type { AdapterFile, FitAdapterInput } from '../../engine/adapt/adapter';
 
 export interface ClassifyRequest {
@@ -17,7 +17,7 @@ export interface ClassifyRequest {
   /** The site adapter to classify with (fitted on the main thread from the site's corrections), or none. */
   adapter?: AdapterFile | null;
   /** An earlier result of this series with its embeddings: re-decoded with the adapter, no pixels fetched. */
-  known?: RawSeriesResult | null;
+  known?: SeriesResult | null;
 }
 
 export interface CancelRequest {
@@ -55,6 +55,6 @@ export interface PixelsRequest {
 export type WorkerResponse =
   | PixelsRequest
   | { type: 'progress'; jobId: number; done: number; total: number }
-  | { type: 'result'; jobId: number; result: RawSeriesResult }
+  | { type: 'result'; jobId: number; result: SeriesResult }
   | { type: 'fitted'; jobId: number; adapter: AdapterFile }
   | { type: 'error'; jobId: number; message: string; modelUnavailable: boolean };
