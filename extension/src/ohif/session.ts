@@ -90,7 +90,7 @@ export function createViewerRunner(host: OhifHost, service: BodyRegionService): 
         const result = await cached.classify(job, onProgress, signal);
         const fromCache = ((cached as { hits?: number }).hits ?? 0) > hitsBefore;
         // "Where results came from" says the adapter shaped this one (the archive path says the rest).
-        resultSources.setSeries(job.seriesInstanceUID, {
+        service.resultSources.setSeries(job.seriesInstanceUID, {
           source: fromCache ? 'cache' : 'computed',
           outdated: [],
           adapted: site.adapterStatus() ?? undefined,
