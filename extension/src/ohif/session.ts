@@ -6,7 +6,8 @@ import { WorkerRunner } from './services/workerRunner';
 import { withBrowserResultsCache } from './services/cachingRunner';
 import { assetBase } from './assetBase';
 import { summariseForPanel } from './services/summaryView';
-import { cachedFrame, CornerstoneLike, viewerImageId } from './services/viewerPixelCache';
+import { cachedFrame, viewerImageId } from './services/viewerPixelCache';
+import { optionalViewerCornerstone } from './viewerCornerstone';
 import { resultSources, withArchiveSrs } from './archiveSession';
 import { siteController } from './siteSession';
 import type { ClassificationRunner } from './services/BodyRegionService';
@@ -43,16 +44,14 @@ export function startSession(ctx: OhifContext): ViewerSession {
       () => runtime.session?.classifyStudy(),
       (input) => runner!.fit(input),
     );
+    const cornerstone = runtime.configuration.reuseViewerCache === false ? undefined : optionalViewerCornerstone(ctx.extensionManager);
     runner = new WorkerRunner({
       workerUrl: new URL(WORKER_FILE, base).href,
       assetBase: base,
       wadoRoot: () => dataSourceRoot(ctx),
       headers: () => authHeaders(ctx),
       mode: runtime.configuration.mode,
-      viewerFrame: (request) =>
-        runtime.configuration.reuseViewerCache === false
-          ? null
-          : cachedFrame((globalThis as { cornerstone?: CornerstoneLike }).cornerstone, viewerImageId(dataSourceRoot(ctx), request)),
+      viewerFrame: (request) => (cornerstone ? cachedFrame(cornerstone, viewerImageId(dataSourceRoot(ctx), request)) : null),
       adapter: () => site.adapterFile(),
       known: (seriesInstanceUID) => site.earlierResult(seriesInstanceUID),
     });
