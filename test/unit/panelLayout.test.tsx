@@ -1,5 +1,5 @@
 // The viewer glue behind the panel without a viewer: the by-region protocol, the tag fallback, the
-// custom attributes, the manual-layout guard, region navigation order and the derived mode.
+// custom attributes, region navigation order and the derived mode.
 import {
   bestPerRegion,
   buildByRegionProtocol,
@@ -9,7 +9,6 @@ import {
 import { regionsFromTags } from '../../extension/src/ohif/hangingProtocols/regionsFromTags';
 import { staticProtocols } from '../../extension/src/ohif/hangingProtocols/staticProtocols';
 import { mainRegionOfDisplaySet, regionsOfDisplaySet } from '../../extension/src/ohif/customAttributes';
-import { LayoutGuard } from '../../extension/src/ohif/services/layoutGuard';
 import { BodyRegionService } from '../../extension/src/ohif/services/BodyRegionService';
 import { stepRegion } from '../../extension/src/ohif/services/navigation';
 import { deriveMode } from '../../mode/src/deriveMode';
@@ -111,39 +110,6 @@ describe('tag fallback and custom attributes', () => {
   });
 });
 
-describe('LayoutGuard', () => {
-  function fakeContext() {
-    const handlers: Array<() => void> = [];
-    const service = {
-      EVENTS: { PROTOCOL_CHANGED: 'p', LAYOUT_CHANGED: 'l', VIEWPORT_ONDROP_HANDLED: 'd' },
-      subscribe: (_e: string, cb: () => void) => (handlers.push(cb), { unsubscribe: () => undefined }),
-    };
-    const ctx = {
-      servicesManager: { services: { hangingProtocolService: service, viewportGridService: service } },
-    } as unknown as OhifContext;
-    return { ctx, fire: () => handlers[0]() };
-  }
-
-  it('ignores the opening and its own changes, and remembers a later change by hand', () => {
-    let now = 0;
-    const { ctx, fire } = fakeContext();
-    const guard = new LayoutGuard(ctx, () => now);
-    guard.start();
-    fire(); // the viewer applies the mode's protocol
-    now = 1000;
-    fire(); // still part of opening
-    expect(guard.userChangedLayout).toBe(false);
-    now = 10000;
-    guard.expectChange();
-    now = 11000;
-    fire(); // our own re-application
-    expect(guard.userChangedLayout).toBe(false);
-    now = 20000;
-    fire(); // the user picked another layout
-    expect(guard.userChangedLayout).toBe(true);
-  });
-});
-
 describe('next / previous region', () => {
   it('walks the segments head to foot across series and wraps around', async () => {
     const results: Record<string, any> = {
@@ -192,7 +158,9 @@ describe('next / previous region', () => {
             setDisplaySetsForViewport: ({ displaySetInstanceUIDs, viewportOptions }: any) =>
               shown.push([displaySetInstanceUIDs[0], viewportOptions.initialImageOptions.index]),
           },
-          cornerstoneViewportService: { getCornerstoneViewport: () => ({ setImageIdIndex: (i: number) => shown.push(['ds-a', i]) }) },
+          cornerstoneViewportService: {
+            getCornerstoneViewport: () => ({ getImageIds: () => ['a0', 'a5'], setImageIdIndex: (i: number) => shown.push(['ds-a', i]) }),
+          },
         },
       },
     } as unknown as OhifContext;
