@@ -96,7 +96,17 @@ describe('CT study in the prebuilt viewer', () => {
       expected.length,
       { timeout: 30000 },
     );
-    const grid = await settledViewports(viewer.page, 'the region viewports to show their images', (g) => g.length === expected.length);
+    const body = state.series.find((s) => s.seriesInstanceUID === study.series[0].seriesInstanceUID)!;
+    const startsOf = (viewportId: string) =>
+      body.segments.filter((g) => `body-region-${g.label}` === viewportId).map((g) => g.firstSopInstanceUID);
+    // Each viewport lands on its region's first slice when the viewer says it is built (or kept).
+    const grid = await settledViewports(
+      viewer.page,
+      'the region viewports to show the first slices of their regions',
+      (g) => g.length === expected.length && g.every((v) => startsOf(v.viewportId).includes(sopOf(v.imageId)!)),
+    ).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}; the viewports show ${JSON.stringify(await viewports(viewer.page))}`, { cause: error });
+    });
     expect(grid.map((v) => v.viewportId).sort()).toEqual(expected.map((r) => `body-region-${r}`).sort());
     // Each viewport says which region it shows, in words a radiologist reads.
     const captions = await until('a caption in every region viewport', async () => {
@@ -104,7 +114,6 @@ describe('CT study in the prebuilt viewer', () => {
       return found.length === expected.length ? found : null;
     });
     expect(captions.sort()).toEqual(expected.map((r) => regionName(r)).sort());
-    const body = state.series.find((s) => s.seriesInstanceUID === study.series[0].seriesInstanceUID)!;
     for (const v of grid) {
       const region = v.viewportId.replace('body-region-', '');
       expect(v.seriesInstanceUIDs).toEqual([body.seriesInstanceUID]);

@@ -50,6 +50,8 @@ describe('by-region protocol', () => {
     ]);
     expect(stage.viewports[0].viewportOptions.initialImageOptions).toEqual({ index: 70 });
     expect(stage.viewports[2].viewportOptions.initialImageOptions).toBeUndefined();
+    // A new target slice is a new remembered-position key, so the viewer does not restore an old one.
+    expect(stage.viewports.map((v: any) => v.viewportOptions.id)).toEqual(['body-region-CHEST@70', 'body-region-ABDOMEN@30', undefined]);
     const selector = protocol.displaySetSelectors[stage.viewports[1].displaySets[0].id];
     expect(selector.seriesMatchingRules[0]).toMatchObject({
       attribute: 'SeriesInstanceUID',

@@ -120,6 +120,23 @@ describe('a viewport on a slice, when the viewer says it is built', () => {
     expect(viewer.cornerstoneViewportService.count('event::cornerstoneViewportService:viewportDataChanged')).toBe(0);
   });
 
+  it('takes a viewport that a new layout kept as it was (built, with the display set) when the layout changes', async () => {
+    const viewer = fakeViewer();
+    viewer.build('vp1', 'ds-a', 5); // built by an earlier layout
+    viewer.build('vp2', 'ds-old', 5);
+    const kept = nextViewportData(viewer.ctx, 'vp1', 'ds-a', { keptOnLayout: true });
+    const rebuilt = nextViewportData(viewer.ctx, 'vp2', 'ds-b', { keptOnLayout: true });
+    let rebuiltDone = false;
+    void rebuilt.then(() => (rebuiltDone = true));
+    viewer.viewportGridService.publish('event::layoutChanged', { numRows: 1, numCols: 2 });
+    expect((await kept).getImageIds?.()).toHaveLength(5);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(rebuiltDone).toBe(false); // vp2 still shows another display set: wait for its rebuild
+    viewer.build('vp2', 'ds-b', 7);
+    expect((await rebuilt).getImageIds?.()).toHaveLength(7);
+    expect(viewer.viewportGridService.count('event::layoutChanged')).toBe(0);
+  });
+
   it('fails with a clear error after its bound, or quietly when cancelled', async () => {
     const viewer = fakeViewer();
     await expect(nextViewportData(viewer.ctx, 'vp1', 'ds-a', { timeoutMs: 20 })).rejects.toThrow(

@@ -11,6 +11,7 @@ import { downloadResults } from './exportResults';
 import { startSession } from './session';
 import { currentSiteController } from './siteSession';
 import { CORRECTIONS_CSS } from './panels/CorrectionsSection';
+import { appearanceOf } from './appearance';
 
 function hint(keys: string[]): string {
   return keys.map((k) => k.replace('alt+', 'Alt+').replace('down', '↓').replace('up', '↑')).join(', ');
@@ -24,6 +25,7 @@ export function getPanelModule(ctx: OhifContext) {
     exportResults: () => downloadResults(runtime.service),
     shortcutHint: `${hint(HOTKEYS.previousRegion)} / ${hint(HOTKEYS.nextRegion)}`,
     site: currentSiteController,
+    appearance: () => appearanceOf(ctx),
   };
   const component = createIslandComponent(
     'BodyRegionPanel',

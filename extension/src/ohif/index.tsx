@@ -10,6 +10,7 @@ import { registerCustomAttributes } from './customAttributes';
 import { getPanelModule } from './getPanelModule';
 import { getCommandsModule } from './getCommandsModule';
 import { getHangingProtocolModule } from './getHangingProtocolModule';
+import { getCustomizationModule } from './getCustomizationModule';
 import { stopSession } from './session';
 
 const extension = {
@@ -25,6 +26,7 @@ const extension = {
   getPanelModule,
   getCommandsModule,
   getHangingProtocolModule,
+  getCustomizationModule,
 
   onModeExit() {
     stopSession();

@@ -11,6 +11,7 @@ import { LayoutGuard } from './layoutGuard';
 import { bestPerRegion, buildByRegionProtocol, RegionCandidate, regionViewportId } from '../hangingProtocols/buildByRegionProtocol';
 import { candidatesFromResults, candidatesFromTags } from './regionLayout';
 import { labelViewport } from './viewportLabels';
+import { appearanceOf } from '../appearance';
 import { nextViewportData, reportViewportError, setSlice, StackViewportLike, ViewportWaitError } from './viewportReady';
 
 /** Display sets arrive in bursts while a study loads: one sync per burst. */
@@ -90,14 +91,15 @@ export class ViewerSession {
     if (!force && active && active !== PROTOCOL_BY_REGION) return false;
     const candidates: RegionCandidate[] =
       source === 'pixels' ? candidatesFromResults(this.ctx, this.service) : candidatesFromTags(this.ctx);
-    const chosen = bestPerRegion(candidates);
+    const appearance = appearanceOf(this.ctx);
+    const chosen = bestPerRegion(candidates, undefined, appearance.layoutRegions);
     if (!chosen.length) return false;
     const signature = chosen.map((c) => `${c.region}:${c.seriesInstanceUID}:${c.imageIndex}`).join('|');
     if (!force && signature === this.appliedSignature) return false;
     this.appliedSignature = signature;
     hangingProtocolService.addProtocol(PROTOCOL_BY_REGION, buildByRegionProtocol(chosen, source));
     // Listen for the viewports before asking for them, so that no answer comes first.
-    void this.positionViewports(chosen);
+    void this.positionViewports(chosen, appearance.regionName);
     let applied: unknown;
     try {
       applied = this.ctx.commandsManager.runCommand('setHangingProtocol', { protocolId: PROTOCOL_BY_REGION, stageIndex: 0, reset: true });
@@ -114,11 +116,11 @@ export class ViewerSession {
   }
 
   /**
-   * The viewer restores a display set's last position when a viewport is re-created, which wins over
-   * the protocol's initialImageOptions; so each region viewport is moved to its slice when the viewer
-   * says it is built, and gets its region's caption.
+   * When the viewer says a region viewport is built, it gets its region's caption and is checked to
+   * show its region's first slice (set there if not: the viewer may have restored a remembered
+   * position over the protocol's initialImageOptions, see buildByRegionProtocol.ts).
    */
-  private positionViewports(chosen: RegionCandidate[]): Promise<void> {
+  private positionViewports(chosen: RegionCandidate[], regionName: (label: string) => string): Promise<void> {
     this.positioning?.abort();
     const controller = new AbortController();
     this.positioning = controller;
@@ -127,8 +129,10 @@ export class ViewerSession {
       try {
         const viewport: StackViewportLike = await nextViewportData(this.ctx, viewportId, c.displaySetInstanceUID, {
           signal: controller.signal,
+          keptOnLayout: true,
         });
-        if (!labelViewport(viewportId, c.region)) console.warn(`[body-region] viewport ${viewportId} has no element to caption`);
+        if (!labelViewport(viewportId, c.region, regionName(c.region)))
+          console.warn(`[body-region] viewport ${viewportId} has no element to caption`);
         if (c.imageIndex !== null && !setSlice(viewport, c.imageIndex)) {
           throw new ViewportWaitError(`viewport ${viewportId} has no image ${c.imageIndex + 1} to show`);
         }

@@ -34,21 +34,28 @@ function displaySetOf(event: DataChanged): string | undefined {
 /**
  * Resolves with the cornerstone viewport the next time the viewer (re)builds `viewportId` with
  * `displaySetInstanceUID`; rejects with a ViewportWaitError after `timeoutMs`, or when `signal` aborts.
+ * With `keptOnLayout`, also when the grid's next LAYOUT_CHANGED finds the viewport already built
+ * with that display set: a new layout keeps such a viewport as it is, without rebuilding it (OHIF's
+ * viewport component is memoised on its display sets). Should it still be rebuilt, the protocol's
+ * initialImageOptions apply (buildByRegionProtocol.ts gives each target slice its own position key).
  */
 export function nextViewportData(
   ctx: OhifContext,
   viewportId: string,
   displaySetInstanceUID: string,
-  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  options: { signal?: AbortSignal; timeoutMs?: number; keptOnLayout?: boolean } = {},
 ): Promise<StackViewportLike> {
   const service = ctx.servicesManager.services.cornerstoneViewportService;
   const event: string | undefined = service?.EVENTS?.VIEWPORT_DATA_CHANGED;
   if (!event) return Promise.reject(new ViewportWaitError('the viewer has no cornerstoneViewportService (VIEWPORT_DATA_CHANGED)'));
   const timeoutMs = options.timeoutMs ?? VIEWPORT_TIMEOUT_MS;
+  const grid = ctx.servicesManager.services.viewportGridService;
   return new Promise((resolve, reject) => {
     let subscription: OhifSubscription | null = null;
+    let layoutSubscription: OhifSubscription | null = null;
     const done = () => {
       subscription?.unsubscribe();
+      layoutSubscription?.unsubscribe();
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
     };
@@ -71,6 +78,18 @@ export function nextViewportData(
       done();
       resolve(viewport);
     });
+    const layoutChanged: string | undefined = grid?.EVENTS?.LAYOUT_CHANGED;
+    if (options.keptOnLayout && layoutChanged) {
+      layoutSubscription = grid.subscribe(layoutChanged, () => {
+        layoutSubscription?.unsubscribe();
+        // The grid's word, not ViewportInfo.hasDisplaySet (in 3.13 it misreads stack viewport data).
+        const kept = (grid.getDisplaySetsUIDsForViewport?.(viewportId) ?? []).includes(displaySetInstanceUID);
+        const viewport: StackViewportLike | undefined = kept ? service.getCornerstoneViewport?.(viewportId) : undefined;
+        if (!viewport?.getImageIds?.()?.length) return; // not built yet: its VIEWPORT_DATA_CHANGED will come
+        done();
+        resolve(viewport);
+      });
+    }
   });
 }
 
