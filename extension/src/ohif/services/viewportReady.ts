@@ -71,24 +71,41 @@ export function nextViewportData(
     }, timeoutMs);
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort);
-    subscription = service.subscribe(event, (changed: DataChanged) => {
-      if (changed?.viewportId !== viewportId || displaySetOf(changed) !== displaySetInstanceUID) return;
-      const viewport: StackViewportLike | undefined = service.getCornerstoneViewport?.(viewportId);
-      if (!viewport) return;
-      done();
-      resolve(viewport);
-    });
-    const layoutChanged: string | undefined = grid?.EVENTS?.LAYOUT_CHANGED;
-    if (options.keptOnLayout && layoutChanged) {
-      layoutSubscription = grid.subscribe(layoutChanged, () => {
-        layoutSubscription?.unsubscribe();
-        // The grid's word, not ViewportInfo.hasDisplaySet (in 3.13 it misreads stack viewport data).
-        const kept = (grid.getDisplaySetsUIDsForViewport?.(viewportId) ?? []).includes(displaySetInstanceUID);
-        const viewport: StackViewportLike | undefined = kept ? service.getCornerstoneViewport?.(viewportId) : undefined;
-        if (!viewport?.getImageIds?.()?.length) return; // not built yet: its VIEWPORT_DATA_CHANGED will come
+    // Our listeners run inside the viewer's broadcast: a throw there would skip the viewer's own.
+    const guarded =
+      <A extends unknown[]>(listener: (...args: A) => void) =>
+      (...args: A) => {
+        try {
+          listener(...args);
+        } catch (error) {
+          done();
+          reject(error);
+        }
+      };
+    subscription = service.subscribe(
+      event,
+      guarded((changed: DataChanged) => {
+        if (changed?.viewportId !== viewportId || displaySetOf(changed) !== displaySetInstanceUID) return;
+        const viewport: StackViewportLike | undefined = service.getCornerstoneViewport?.(viewportId);
+        if (!viewport) return;
         done();
         resolve(viewport);
-      });
+      }),
+    );
+    const layoutChanged: string | undefined = grid?.EVENTS?.LAYOUT_CHANGED;
+    if (options.keptOnLayout && layoutChanged) {
+      layoutSubscription = grid.subscribe(
+        layoutChanged,
+        guarded(() => {
+          layoutSubscription?.unsubscribe();
+          // The grid's word, not ViewportInfo.hasDisplaySet (in 3.13 it misreads stack viewport data).
+          const kept = (grid.getDisplaySetsUIDsForViewport?.(viewportId) ?? []).includes(displaySetInstanceUID);
+          const viewport: StackViewportLike | undefined = kept ? service.getCornerstoneViewport?.(viewportId) : undefined;
+          if (!viewport?.getImageIds?.()?.length) return; // not built yet: its VIEWPORT_DATA_CHANGED will come
+          done();
+          resolve(viewport);
+        }),
+      );
     }
   });
 }
