@@ -1,5 +1,5 @@
 // The viewer glue behind the panel without a viewer: the by-region protocol, the tag fallback, the
-// custom attributes, the manual-layout guard, region navigation order and the derived mode.
+// custom attributes, region navigation order and the derived mode.
 import {
   bestPerRegion,
   buildByRegionProtocol,
@@ -9,7 +9,6 @@ import {
 import { regionsFromTags } from '../../extension/src/ohif/hangingProtocols/regionsFromTags';
 import { staticProtocols } from '../../extension/src/ohif/hangingProtocols/staticProtocols';
 import { mainRegionOfDisplaySet, regionsOfDisplaySet } from '../../extension/src/ohif/customAttributes';
-import { LayoutGuard } from '../../extension/src/ohif/services/layoutGuard';
 import { BodyRegionService } from '../../extension/src/ohif/services/BodyRegionService';
 import type { SeriesResult } from '../../extension/src/engine/results/schema';
 import { seriesResult } from '../helpers/seriesResult';
@@ -53,6 +52,8 @@ describe('by-region protocol', () => {
     ]);
     expect(stage.viewports[0].viewportOptions.initialImageOptions).toEqual({ index: 70 });
     expect(stage.viewports[2].viewportOptions.initialImageOptions).toBeUndefined();
+    // A new target slice is a new remembered-position key, so the viewer does not restore an old one.
+    expect(stage.viewports.map((v: any) => v.viewportOptions.id)).toEqual(['body-region-CHEST@70', 'body-region-ABDOMEN@30', undefined]);
     const selector = protocol.displaySetSelectors[stage.viewports[1].displaySets[0].id];
     expect(selector.seriesMatchingRules[0]).toMatchObject({
       attribute: 'SeriesInstanceUID',
@@ -115,39 +116,6 @@ describe('tag fallback and custom attributes', () => {
   });
 });
 
-describe('LayoutGuard', () => {
-  function fakeContext() {
-    const handlers: Array<() => void> = [];
-    const service = {
-      EVENTS: { PROTOCOL_CHANGED: 'p', LAYOUT_CHANGED: 'l', VIEWPORT_ONDROP_HANDLED: 'd' },
-      subscribe: (_e: string, cb: () => void) => (handlers.push(cb), { unsubscribe: () => undefined }),
-    };
-    const ctx = {
-      servicesManager: { services: { hangingProtocolService: service, viewportGridService: service } },
-    } as unknown as OhifContext;
-    return { ctx, fire: () => handlers[0]() };
-  }
-
-  it('ignores the opening and its own changes, and remembers a later change by hand', () => {
-    let now = 0;
-    const { ctx, fire } = fakeContext();
-    const guard = new LayoutGuard(ctx, () => now);
-    guard.start();
-    fire(); // the viewer applies the mode's protocol
-    now = 1000;
-    fire(); // still part of opening
-    expect(guard.userChangedLayout).toBe(false);
-    now = 10000;
-    guard.expectChange();
-    now = 11000;
-    fire(); // our own re-application
-    expect(guard.userChangedLayout).toBe(false);
-    now = 20000;
-    fire(); // the user picked another layout
-    expect(guard.userChangedLayout).toBe(true);
-  });
-});
-
 describe('next / previous region', () => {
   it('walks the segments head to foot across series and wraps around', async () => {
     const results: Record<string, SeriesResult> = {
@@ -195,7 +163,9 @@ describe('next / previous region', () => {
             setDisplaySetsForViewport: ({ displaySetInstanceUIDs, viewportOptions }: any) =>
               shown.push([displaySetInstanceUIDs[0], viewportOptions.initialImageOptions.index]),
           },
-          cornerstoneViewportService: { getCornerstoneViewport: () => ({ setImageIdIndex: (i: number) => shown.push(['ds-a', i]) }) },
+          cornerstoneViewportService: {
+            getCornerstoneViewport: () => ({ getImageIds: () => ['a0', 'a5'], setImageIdIndex: (i: number) => shown.push(['ds-a', i]) }),
+          },
         },
       },
     } as unknown as OhifContext;

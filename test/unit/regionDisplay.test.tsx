@@ -82,12 +82,12 @@ describe('the by-region layout', () => {
 
 describe('region captions in the by-region viewports', () => {
   it('adds one caption with the region name once the viewport exists, and updates it', () => {
-    expect(labelViewport('body-region-UPPER_ARM', 'UPPER_ARM')).toBe(false);
+    expect(labelViewport('body-region-UPPER_ARM', 'UPPER_ARM', regionName('UPPER_ARM'))).toBe(false);
     const host = document.createElement('div');
     host.setAttribute('data-viewportid', 'body-region-UPPER_ARM');
     document.body.appendChild(host);
-    expect(labelViewport('body-region-UPPER_ARM', 'UPPER_ARM')).toBe(true);
-    expect(labelViewport('body-region-UPPER_ARM', 'UPPER_ARM')).toBe(true);
+    expect(labelViewport('body-region-UPPER_ARM', 'UPPER_ARM', regionName('UPPER_ARM'))).toBe(true);
+    expect(labelViewport('body-region-UPPER_ARM', 'UPPER_ARM', regionName('UPPER_ARM'))).toBe(true);
     const captions = host.querySelectorAll('[data-testid="br-viewport-region"]');
     expect(captions).toHaveLength(1);
     expect(captions[0].textContent).toBe('Upper arm');

@@ -12,6 +12,8 @@ export interface AppConfigOptions {
   dicomWebPath: string;
   /** The panel offers "Save to archive" (our SRs, docs/SR.md); off unless asked for. */
   writeBack?: boolean;
+  /** OHIF's `customizationService` entries, e.g. `{ 'bodyRegion.regionNames': { $merge: { HEAD: 'Cranium' } } }` (docs/OHIF.md). */
+  customizations?: Record<string, unknown>;
 }
 
 const DEFAULTS: AppConfigOptions = {
@@ -31,7 +33,7 @@ export function renderAppConfig(overrides: Partial<AppConfigOptions> = {}): stri
     routerBasename: '/',
     extensions: [${JSON.stringify(o.extensionUrl)}],
     modes: [${JSON.stringify(o.modeUrl)}],
-    customizationService: {},
+    customizationService: ${JSON.stringify(o.customizations ?? {})},
     showStudyList: true,
     maxNumberOfWebWorkers: 2,
     showWarningMessageForCrossOrigin: false,

@@ -9,6 +9,7 @@ import { PANEL_CSS } from './panels/panelStyles';
 import { jumpToRegion } from './services/navigation';
 import { downloadResults } from './exportResults';
 import { CORRECTIONS_CSS } from './panels/CorrectionsSection';
+import { appearanceOf } from './appearance';
 
 function hint(keys: string[]): string {
   return keys.map((k) => k.replace('alt+', 'Alt+').replace('down', '↓').replace('up', '↑')).join(', ');
@@ -25,6 +26,7 @@ export function getPanelModule(ctx: OhifContext) {
     saveToArchive: () => void service.saveToArchive(),
     shortcutHint: `${hint(HOTKEYS.previousRegion)} / ${hint(HOTKEYS.nextRegion)}`,
     site: () => service.site(),
+    appearance: () => appearanceOf(ctx),
   };
   const component = createIslandComponent(
     'BodyRegionPanel',

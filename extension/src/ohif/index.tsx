@@ -11,6 +11,7 @@ import { registerCustomAttributes } from './customAttributes';
 import { getPanelModule } from './getPanelModule';
 import { getCommandsModule } from './getCommandsModule';
 import { getHangingProtocolModule } from './getHangingProtocolModule';
+import { getCustomizationModule } from './getCustomizationModule';
 
 const extension = {
   id: EXTENSION_ID,
@@ -26,6 +27,7 @@ const extension = {
   getPanelModule,
   getCommandsModule,
   getHangingProtocolModule,
+  getCustomizationModule,
 };
 
 export default extension;

@@ -1,9 +1,10 @@
 /**
  * Names a radiologist reads, for the taxonomy's region labels (../shared/REGIONS.md, models/labels.json)
  * and the DICOM Annex L terms the summaries use ("Head and neck", not HEADNECK). The raw term stays
- * available as a tooltip.
+ * available as a tooltip. These are the defaults of the `bodyRegion.regionNames` and
+ * `bodyRegion.termNames` customizations (appearance.ts).
  */
-const REGION_NAMES: Record<string, string> = {
+export const REGION_NAMES: Readonly<Record<string, string>> = {
   OTHER: 'Other',
   HEAD: 'Head',
   NECK: 'Neck',
@@ -27,7 +28,7 @@ const REGION_NAMES: Record<string, string> = {
 };
 
 /** Annex L terms that are not a region label spelled the same (combined trunk terms, UPPERARM…). */
-const TERM_NAMES: Record<string, string> = {
+export const TERM_NAMES: Readonly<Record<string, string>> = {
   UPPERARM: 'Upper arm',
   LOWERLEG: 'Lower leg',
   HEADNECK: 'Head and neck',
@@ -41,13 +42,17 @@ const TERM_NAMES: Record<string, string> = {
 };
 
 /** "Upper arm" for UPPER_ARM; an unknown label in sentence case. */
-export function regionName(label: string): string {
-  return REGION_NAMES[label] ?? sentenceCase(label.replace(/_/g, ' '));
+export function regionName(label: string, names: Readonly<Record<string, string>> = REGION_NAMES): string {
+  return names[label] ?? sentenceCase(label.replace(/_/g, ' '));
 }
 
 /** "Chest, abdomen and pelvis" for CHESTABDPELVIS; a single-region term as its region. */
-export function annexLName(term: string): string {
-  return TERM_NAMES[term] ?? REGION_NAMES[term] ?? sentenceCase(term);
+export function annexLName(
+  term: string,
+  terms: Readonly<Record<string, string>> = TERM_NAMES,
+  names: Readonly<Record<string, string>> = REGION_NAMES,
+): string {
+  return terms[term] ?? names[term] ?? sentenceCase(term);
 }
 
 function sentenceCase(text: string): string {

@@ -9,7 +9,8 @@ import type { BodyRegionService } from './services/BodyRegionService';
 import { WorkerRunner } from './services/workerRunner';
 import { withBrowserResultsCache } from './services/cachingRunner';
 import { assetBase } from './assetBase';
-import { cachedFrame, CornerstoneLike, viewerImageId } from './services/viewerPixelCache';
+import { cachedFrame, viewerImageId } from './services/viewerPixelCache';
+import { optionalViewerCornerstone } from './viewerCornerstone';
 import { saveStudyToArchive, withArchiveSrs } from './archiveSession';
 import { createSiteController } from './siteSession';
 import type { SiteController } from './services/siteController';
@@ -62,16 +63,14 @@ export function createViewerRunner(host: OhifHost, service: BodyRegionService): 
     () => service.currentSession().classifyStudy(),
     (input) => worker.fit(input),
   );
+  const cornerstone = configuration.reuseViewerCache === false ? undefined : optionalViewerCornerstone(host.extensionManager);
   const worker = new WorkerRunner({
     workerUrl: new URL(WORKER_FILE, base).href,
     assetBase: base,
     wadoRoot: () => dataSourceRoot(host),
     headers: () => authHeaders(host),
     mode: configuration.mode,
-    viewerFrame: (request) =>
-      configuration.reuseViewerCache === false
-        ? null
-        : cachedFrame((globalThis as { cornerstone?: CornerstoneLike }).cornerstone, viewerImageId(dataSourceRoot(host), request)),
+    viewerFrame: (request) => (cornerstone ? cachedFrame(cornerstone, viewerImageId(dataSourceRoot(host), request)) : null),
     adapter: () => site.adapterFile(),
     known: (seriesInstanceUID) => site.earlierResult(seriesInstanceUID),
   });

@@ -18,17 +18,21 @@ export interface RegionCandidate {
 
 export const MAX_REGION_VIEWPORTS = 6;
 
-/** The best candidate for each region, head to foot, OTHER left out. */
-export function bestPerRegion(candidates: RegionCandidate[], max = MAX_REGION_VIEWPORTS): RegionCandidate[] {
+/** The best candidate for each region, head to foot (or in the order of `regions`), OTHER left out. */
+export function bestPerRegion(
+  candidates: RegionCandidate[],
+  max = MAX_REGION_VIEWPORTS,
+  /** The regions that may have a viewport, in viewport order (the `bodyRegion.layoutRegions` customization); default: all, head to foot. */
+  regions?: readonly string[],
+): RegionCandidate[] {
   const best = new Map<string, RegionCandidate>();
   for (const c of candidates) {
-    if (c.region === 'OTHER') continue;
+    if (c.region === 'OTHER' || (regions && !regions.includes(c.region))) continue;
     const current = best.get(c.region);
     if (!current || c.score > current.score) best.set(c.region, c);
   }
-  return sortAnatomically(best.keys())
-    .slice(0, max)
-    .map((region) => best.get(region)!);
+  const order = regions ? [...new Set(regions)].filter((r) => best.has(r)) : sortAnatomically(best.keys());
+  return order.slice(0, max).map((region) => best.get(region)!);
 }
 
 export function gridFor(count: number): { rows: number; columns: number } {
@@ -54,6 +58,10 @@ export function buildByRegionProtocol(chosen: RegionCandidate[], source: 'pixels
     return {
       viewportOptions: {
         viewportId: regionViewportId(c.region),
+        // OHIF keys a viewport's remembered position by this id (and the display set) and restores
+        // it over initialImageOptions: a new target slice gets a new key, so the viewer itself
+        // opens the viewport there; the same target keeps where the user left it.
+        ...(c.imageIndex !== null ? { id: `${regionViewportId(c.region)}@${c.imageIndex}` } : {}),
         viewportType: 'stack',
         toolGroupId: 'default',
         allowUnmatchedView: true,

@@ -6,8 +6,8 @@
  */
 import React from 'react';
 import type { RegionSegmentView, SeriesView, StudyView } from '../services/viewTypes';
-import { regionColour, textColourOn } from './regionColours';
-import { annexLName, regionName } from '../regionNames';
+import { textColourOn } from './regionColours';
+import { panelColourVariables, useAppearance } from './appearanceContext';
 
 export interface BodyRegionPanelProps {
   state: StudyView;
@@ -25,8 +25,9 @@ export function BodyRegionPanel(props: BodyRegionPanelProps): React.ReactElement
   const { state, onRerun, onCancel, onExport } = props;
   const running = state.status === 'running';
   const done = state.series.filter((s) => s.status === 'done' || s.status === 'error').length;
+  const { panelColours } = useAppearance();
   return (
-    <div className="br-panel" data-testid="body-region-panel">
+    <div className="br-panel" data-testid="body-region-panel" style={panelColourVariables(panelColours)}>
       <div className="br-header">
         <span className="br-title">Body regions</span>
         <span className="br-actions">
@@ -92,6 +93,7 @@ function statusLine(state: StudyView, done: number): string {
 }
 
 function StudySummary({ state }: { state: StudyView }): React.ReactElement | null {
+  const { regionName, termName } = useAppearance();
   const summary = state.summary;
   if (!summary || (!summary.annexL && !summary.regions.length)) return null;
   return (
@@ -101,10 +103,10 @@ function StudySummary({ state }: { state: StudyView }): React.ReactElement | nul
         data-testid="br-summary-term"
         title={summary.annexL ? `DICOM Annex L term: ${summary.annexL}` : undefined}
       >
-        {summary.annexL ? annexLName(summary.annexL) : summary.regions.map(regionName).join(' + ')}
+        {summary.annexL ? termName(summary.annexL) : summary.regions.map((r) => regionName(r)).join(' + ')}
       </div>
       <div className="br-summary-sub">
-        Study: {summary.regions.map(regionName).join(', ') || '—'}
+        Study: {summary.regions.map((r) => regionName(r)).join(', ') || '—'}
         {summary.snomed ? ` · SNOMED CT ${summary.snomed}` : ''}
       </div>
     </div>
@@ -118,6 +120,7 @@ interface SeriesRowProps {
 }
 
 function SeriesRow({ series, currentSegment, onSelect }: SeriesRowProps): React.ReactElement {
+  const { termName } = useAppearance();
   const name = series.description || `Series ${series.seriesNumber ?? ''}`.trim();
   return (
     <div className="br-series" data-testid="br-series" data-series-uid={series.seriesInstanceUID} data-status={series.status}>
@@ -134,7 +137,7 @@ function SeriesRow({ series, currentSegment, onSelect }: SeriesRowProps): React.
         <div className="br-badges">
           {series.annexL && (
             <span className="br-badge br-badge-term" title={`DICOM Annex L term for this series: ${series.annexL}`}>
-              {annexLName(series.annexL)}
+              {termName(series.annexL)}
             </span>
           )}
           {series.tagDisagreement && (
@@ -177,6 +180,7 @@ function displayOrder(segments: RegionSegmentView[]): number[] {
 }
 
 function RegionBar({ series, currentSegment, onSelect }: SeriesRowProps & { series: SeriesView }): React.ReactElement {
+  const { regionName, regionColour } = useAppearance();
   const total = Math.max(1, series.totalSlices);
   return (
     <div className="br-bar" data-testid="br-bar">
@@ -204,6 +208,7 @@ function RegionBar({ series, currentSegment, onSelect }: SeriesRowProps & { seri
 }
 
 function RegionList({ series, currentSegment, onSelect }: SeriesRowProps & { series: SeriesView }): React.ReactElement {
+  const { regionName, regionColour } = useAppearance();
   return (
     <ul className="br-regions">
       {displayOrder(series.segments).map((i) => {

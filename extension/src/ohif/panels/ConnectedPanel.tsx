@@ -5,6 +5,8 @@ import type { BodyRegionService } from '../services/BodyRegionService';
 import { ArchiveSection } from './ArchiveSection';
 import { CorrectionsSection } from './CorrectionsSection';
 import type { SiteController } from '../services/siteController';
+import type { Appearance } from '../appearance';
+import { AppearanceContext } from './appearanceContext';
 
 export interface PanelActions {
   selectRegion: (seriesInstanceUID: string, segmentIndex: number) => void;
@@ -16,6 +18,8 @@ export interface PanelActions {
   shortcutHint?: string;
   /** The site corrections (made when a study opens), or null before. */
   site?: () => SiteController | null;
+  /** Names and colours as the site customized them (the defaults without). */
+  appearance?: () => Appearance;
 }
 
 export function ConnectedPanel({ service, actions }: { service: BodyRegionService; actions: PanelActions }): React.ReactElement {
@@ -24,7 +28,7 @@ export function ConnectedPanel({ service, actions }: { service: BodyRegionServic
     () => service.getState(),
   );
   const site = actions.site?.() ?? null;
-  return (
+  const panel = (
     <BodyRegionPanel
       state={state}
       onSelectRegion={actions.selectRegion}
@@ -40,6 +44,7 @@ export function ConnectedPanel({ service, actions }: { service: BodyRegionServic
       }
     />
   );
+  return actions.appearance ? <AppearanceContext.Provider value={actions.appearance()}>{panel}</AppearanceContext.Provider> : panel;
 }
 
 /** The corrections section bound to the site controller; re-rendered with the panel (the cursor moves there). */

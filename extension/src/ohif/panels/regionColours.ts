@@ -1,5 +1,8 @@
-/** One fixed colour per region label (labels.json names), so bars read the same in every series. */
-const COLOURS: Record<string, string> = {
+/**
+ * One fixed colour per region label (labels.json names), so bars read the same in every series: the
+ * defaults of the `bodyRegion.regionColours` customization (../appearance.ts).
+ */
+export const REGION_COLOURS: Readonly<Record<string, string>> = {
   OTHER: '#6b7280',
   HEAD: '#e6194b',
   NECK: '#f58231',
@@ -22,8 +25,8 @@ const COLOURS: Record<string, string> = {
   FOOT: '#a9a9a9',
 };
 
-export function regionColour(label: string): string {
-  return COLOURS[label] ?? '#9ca3af';
+export function regionColour(label: string, colours: Readonly<Record<string, string>> = REGION_COLOURS): string {
+  return colours[label] ?? '#9ca3af';
 }
 
 /** Dark text on light fills, light text on dark ones. */

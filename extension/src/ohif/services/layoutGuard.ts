@@ -1,37 +1,35 @@
 /**
  * Remembers whether the user changed the viewer's layout by hand after the study opened, so that
- * late results never override it. Changes made by the extension itself are announced with
- * `expectChange()` and ignored.
+ * late results never override it. It tells the hands apart by what the viewer says, not by time:
+ * - a hanging protocol lays out its grid after announcing itself (PROTOCOL_CHANGED, then
+ *   LAYOUT_CHANGED with the grid state's `isHangingProtocolLayout` set), whether the viewer, the
+ *   route or this extension applied it;
+ * - the layout menu (`setViewportGridLayout`) lays out a grid with `isHangingProtocolLayout` unset;
+ * - a one-up toggle (double click) lays out a grid with no protocol announced before it;
+ * - a series dropped on a viewport is announced by VIEWPORT_ONDROP_HANDLED.
  */
 import type { OhifContext, OhifSubscription } from '../ohifTypes';
 
-const OWN_CHANGE_WINDOW_MS = 2500;
-/** The route applies its first protocol in steps; changes this soon after it are the viewer's own. */
-const OPENING_GRACE_MS = 2500;
-
 export class LayoutGuard {
   private subscriptions: OhifSubscription[] = [];
-  private ownChangeUntil = 0;
-  private openedAt: number | null = null;
+  /** Protocols announced whose grid has not been laid out yet. */
+  private protocolLayoutsDue = 0;
   private changedByUser = false;
 
-  constructor(
-    private readonly ctx: OhifContext,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly ctx: OhifContext) {}
 
   start(): void {
     const { hangingProtocolService, viewportGridService } = this.ctx.servicesManager.services;
-    const onChange = () => this.onLayoutEvent();
     const sub = (
-      service: { subscribe?: (e: string, cb: () => void) => OhifSubscription; EVENTS?: Record<string, string> },
+      service: { subscribe?: (e: string, cb: () => void) => OhifSubscription; EVENTS?: Record<string, string> } | undefined,
       event: string | undefined,
+      callback: () => void,
     ) => {
-      if (event && service?.subscribe) this.subscriptions.push(service.subscribe(event, onChange));
+      if (event && service?.subscribe) this.subscriptions.push(service.subscribe(event, callback));
     };
-    sub(hangingProtocolService, hangingProtocolService?.EVENTS?.PROTOCOL_CHANGED);
-    sub(viewportGridService, viewportGridService?.EVENTS?.LAYOUT_CHANGED);
-    sub(viewportGridService, viewportGridService?.EVENTS?.VIEWPORT_ONDROP_HANDLED);
+    sub(hangingProtocolService, hangingProtocolService?.EVENTS?.PROTOCOL_CHANGED, () => this.protocolLayoutsDue++);
+    sub(viewportGridService, viewportGridService?.EVENTS?.LAYOUT_CHANGED, () => this.onLayoutChanged());
+    sub(viewportGridService, viewportGridService?.EVENTS?.VIEWPORT_ONDROP_HANDLED, () => (this.changedByUser = true));
   }
 
   stop(): void {
@@ -39,22 +37,16 @@ export class LayoutGuard {
     this.subscriptions = [];
   }
 
-  /** The extension is about to change the layout itself. */
-  expectChange(): void {
-    this.ownChangeUntil = this.now() + OWN_CHANGE_WINDOW_MS;
-  }
-
   get userChangedLayout(): boolean {
     return this.changedByUser;
   }
 
-  private onLayoutEvent(): void {
-    const t = this.now();
-    if (this.openedAt === null) {
-      this.openedAt = t;
+  private onLayoutChanged(): void {
+    const fromProtocol = this.ctx.servicesManager.services.viewportGridService?.getState?.()?.isHangingProtocolLayout === true;
+    if (fromProtocol && this.protocolLayoutsDue > 0) {
+      this.protocolLayoutsDue--;
       return;
     }
-    if (t < this.ownChangeUntil || t - this.openedAt < OPENING_GRACE_MS) return;
     this.changedByUser = true;
   }
 }

@@ -6,39 +6,44 @@ import type { OhifContext } from '../ohifTypes';
 import type { BodyRegionService } from './BodyRegionService';
 import type { SeriesView } from './viewTypes';
 import { displaySetOfSeries, imageIndexOf } from './displaySets';
+import { nextViewportData, reportViewportError, setSlice, StackViewportLike, ViewportWaitError } from './viewportReady';
 
-/** Shows image `index` of a display set in a viewport (the active one by default). */
+/** One pending move per viewport: a newer one cancels the older one's wait. */
+const pendingMoves = new Map<string, AbortController>();
+
+/**
+ * Shows image `index` of a display set in a viewport (the active one by default). A display set not
+ * in the viewport yet is put there first, and the slice set when the viewer says the viewport is
+ * built (it may restore an earlier position of that display set over initialImageOptions).
+ */
 export function showImage(ctx: OhifContext, displaySetInstanceUID: string, index: number, viewportId?: string): void {
   const { viewportGridService, cornerstoneViewportService } = ctx.servicesManager.services;
   const targetId: string = viewportId ?? viewportGridService.getActiveViewportId();
+  pendingMoves.get(targetId)?.abort();
   const shown: string[] = viewportGridService.getDisplaySetsUIDsForViewport?.(targetId) ?? [];
-  const csViewport = cornerstoneViewportService?.getCornerstoneViewport?.(targetId);
-  if (shown.includes(displaySetInstanceUID) && typeof csViewport?.setImageIdIndex === 'function') {
-    csViewport.setImageIdIndex(index);
-    return;
+  const csViewport: StackViewportLike | undefined = cornerstoneViewportService?.getCornerstoneViewport?.(targetId) ?? undefined;
+  const alreadyShown = shown.includes(displaySetInstanceUID);
+  if (alreadyShown && csViewport && setSlice(csViewport, index)) return;
+  const controller = new AbortController();
+  pendingMoves.set(targetId, controller);
+  // Listen before asking, so that the viewer's answer cannot come first.
+  const built = nextViewportData(ctx, targetId, displaySetInstanceUID, { signal: controller.signal });
+  if (!alreadyShown) {
+    viewportGridService.setDisplaySetsForViewport({
+      viewportId: targetId,
+      displaySetInstanceUIDs: [displaySetInstanceUID],
+      viewportOptions: { initialImageOptions: { index } },
+    });
   }
-  viewportGridService.setDisplaySetsForViewport({
-    viewportId: targetId,
-    displaySetInstanceUIDs: [displaySetInstanceUID],
-    viewportOptions: { initialImageOptions: { index } },
-  });
-  // The viewer may restore an earlier position of that display set over initialImageOptions:
-  // once the new stack is in place, make sure it shows the asked-for slice.
-  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-  const settle = () => {
-    const viewport = cornerstoneViewportService?.getCornerstoneViewport?.(targetId);
-    const nowShown: string[] = viewportGridService.getDisplaySetsUIDsForViewport?.(targetId) ?? [];
-    const count = viewport?.getImageIds?.()?.length ?? 0;
-    if (nowShown.includes(displaySetInstanceUID) && count > index && typeof viewport?.setImageIdIndex === 'function') {
-      if (viewport.getCurrentImageIdIndex?.() !== index) viewport.setImageIdIndex(index);
-      return;
-    }
-    if (Date.now() < deadline) setTimeout(settle, 150);
-  };
-  setTimeout(settle, 150);
+  built
+    .then((viewport) => {
+      if (!setSlice(viewport, index)) throw new ViewportWaitError(`viewport ${targetId} has no image ${index + 1} to show`);
+    })
+    .catch((error: unknown) => reportViewportError(ctx, error))
+    .finally(() => {
+      if (pendingMoves.get(targetId) === controller) pendingMoves.delete(targetId);
+    });
 }
-
-const SETTLE_TIMEOUT_MS = 10000;
 
 export function jumpToRegion(ctx: OhifContext, service: BodyRegionService, seriesInstanceUID: string, segmentIndex: number): boolean {
   const series = service.getSeries(seriesInstanceUID);

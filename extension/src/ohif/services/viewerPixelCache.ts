@@ -1,6 +1,6 @@
 /**
- * Frames the viewer has already loaded, from cornerstone's image cache (window.cornerstone, which
- * the prebuilt viewer exposes), so the worker need not fetch them again. Values go back to stored
+ * Frames the viewer has already loaded, from cornerstone's image cache (the viewer's cornerstone, see
+ * ../viewerCornerstone.ts), so the worker need not fetch them again. Values go back to stored
  * pixel values: cornerstone may have applied the modality LUT already ("prescaled"), while the
  * engine applies the slope and intercept of the metadata itself.
  */

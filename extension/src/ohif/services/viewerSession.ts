@@ -11,9 +11,11 @@ import { LayoutGuard } from './layoutGuard';
 import { bestPerRegion, buildByRegionProtocol, RegionCandidate, regionViewportId } from '../hangingProtocols/buildByRegionProtocol';
 import { candidatesFromResults, candidatesFromTags } from './regionLayout';
 import { labelViewport } from './viewportLabels';
+import { appearanceOf } from '../appearance';
+import { nextViewportData, reportViewportError, setSlice, StackViewportLike, ViewportWaitError } from './viewportReady';
 
+/** Display sets arrive in bursts while a study loads: one sync per burst. */
 const SETTLE_MS = 400;
-const POSITION_TIMEOUT_MS = 15000;
 
 export class ViewerSession {
   private subscriptions: OhifSubscription[] = [];
@@ -21,6 +23,9 @@ export class ViewerSession {
   private settleTimer: ReturnType<typeof setTimeout> | null = null;
   private appliedSignature = '';
   private stopped = false;
+  /** Waits of the last by-region layout for its viewports; a newer layout or stop() cancels them. */
+  private positioning: AbortController | null = null;
+  private tagLayoutPending: OhifSubscription | null = null;
   /** How many times the by-region layout was applied (tests wait on it instead of on time). */
   layoutsApplied = 0;
 
@@ -52,6 +57,8 @@ export class ViewerSession {
   stop(): void {
     this.stopped = true;
     if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.positioning?.abort();
+    this.tagLayoutPending?.unsubscribe();
     this.subscriptions.forEach((s) => s.unsubscribe());
     this.subscriptions = [];
     this.guard.stop();
@@ -84,48 +91,56 @@ export class ViewerSession {
     if (!force && active && active !== PROTOCOL_BY_REGION) return false;
     const candidates: RegionCandidate[] =
       source === 'pixels' ? candidatesFromResults(this.ctx, this.service) : candidatesFromTags(this.ctx);
-    const chosen = bestPerRegion(candidates);
+    const appearance = appearanceOf(this.ctx);
+    const chosen = bestPerRegion(candidates, undefined, appearance.layoutRegions);
     if (!chosen.length) return false;
     const signature = chosen.map((c) => `${c.region}:${c.seriesInstanceUID}:${c.imageIndex}`).join('|');
     if (!force && signature === this.appliedSignature) return false;
     this.appliedSignature = signature;
     hangingProtocolService.addProtocol(PROTOCOL_BY_REGION, buildByRegionProtocol(chosen, source));
-    this.guard.expectChange();
+    // Listen for the viewports before asking for them, so that no answer comes first.
+    void this.positionViewports(chosen, appearance.regionName);
+    let applied: unknown;
     try {
-      this.ctx.commandsManager.runCommand('setHangingProtocol', { protocolId: PROTOCOL_BY_REGION, stageIndex: 0, reset: true });
+      applied = this.ctx.commandsManager.runCommand('setHangingProtocol', { protocolId: PROTOCOL_BY_REGION, stageIndex: 0, reset: true });
     } catch (error) {
+      applied = false;
       console.warn('[body-region] could not apply the by-region layout', error);
+    }
+    if (applied === false) {
+      this.positioning?.abort();
       return false;
     }
     this.layoutsApplied++;
-    this.positionViewports(chosen);
     return true;
   }
 
   /**
-   * The viewer restores a display set's last position when a viewport is re-created, which wins over
-   * the protocol's initialImageOptions; so each region viewport is moved to its slice once it exists,
-   * and gets its region's caption.
+   * When the viewer says a region viewport is built, it gets its region's caption and is checked to
+   * show its region's first slice (set there if not: the viewer may have restored a remembered
+   * position over the protocol's initialImageOptions, see buildByRegionProtocol.ts).
    */
-  private positionViewports(chosen: RegionCandidate[]): void {
-    const { cornerstoneViewportService } = this.ctx.servicesManager.services;
-    const pending = new Map(chosen.filter((c) => c.imageIndex !== null).map((c) => [regionViewportId(c.region), c.imageIndex as number]));
-    const unlabelled = new Map(chosen.map((c) => [regionViewportId(c.region), c.region]));
-    const deadline = Date.now() + POSITION_TIMEOUT_MS;
-    const tick = () => {
-      if (this.stopped) return;
-      for (const [viewportId, region] of unlabelled) if (labelViewport(viewportId, region)) unlabelled.delete(viewportId);
-      for (const [viewportId, index] of pending) {
-        const viewport = cornerstoneViewportService?.getCornerstoneViewport?.(viewportId);
-        const count = viewport?.getImageIds?.()?.length ?? 0;
-        if (count > index && typeof viewport?.setImageIdIndex === 'function') {
-          if (viewport.getCurrentImageIdIndex?.() !== index) viewport.setImageIdIndex(index);
-          pending.delete(viewportId);
+  private positionViewports(chosen: RegionCandidate[], regionName: (label: string) => string): Promise<void> {
+    this.positioning?.abort();
+    const controller = new AbortController();
+    this.positioning = controller;
+    const each = chosen.map(async (c) => {
+      const viewportId = regionViewportId(c.region);
+      try {
+        const viewport: StackViewportLike = await nextViewportData(this.ctx, viewportId, c.displaySetInstanceUID, {
+          signal: controller.signal,
+          keptOnLayout: true,
+        });
+        if (!labelViewport(viewportId, c.region, regionName(c.region)))
+          console.warn(`[body-region] viewport ${viewportId} has no element to caption`);
+        if (c.imageIndex !== null && !setSlice(viewport, c.imageIndex)) {
+          throw new ViewportWaitError(`viewport ${viewportId} has no image ${c.imageIndex + 1} to show`);
         }
+      } catch (error) {
+        reportViewportError(this.ctx, error);
       }
-      if ((pending.size || unlabelled.size) && Date.now() < deadline) setTimeout(tick, 200);
-    };
-    setTimeout(tick, 200);
+    });
+    return Promise.all(each).then(() => undefined);
   }
 
   private scheduleSync(): void {
@@ -142,11 +157,32 @@ export class ViewerSession {
     if (state.studyInstanceUID !== jobs[0].studyInstanceUID) {
       this.service.classifyStudy(jobs[0].studyInstanceUID, jobs);
       // Before results, arrange viewports by the regions the DICOM tags claim.
-      setTimeout(() => this.applyRegionLayout('tags'), SETTLE_MS);
+      this.afterViewerProtocol(jobs[0].studyInstanceUID, () => this.applyRegionLayout('tags'));
     } else {
       this.service.addSeries(jobs);
     }
     this.linkDisplaySets();
+  }
+
+  /**
+   * Runs `then` once the viewer has hung the study with its own protocol (at once if it has): a
+   * layout applied before that would be replaced by the viewer's.
+   */
+  private afterViewerProtocol(studyInstanceUID: string, then: () => void): void {
+    const { hangingProtocolService } = this.ctx.servicesManager.services;
+    this.tagLayoutPending?.unsubscribe();
+    this.tagLayoutPending = null;
+    if (hangingProtocolService.getState?.()?.activeStudyUID === studyInstanceUID) return then();
+    const event: string | undefined = hangingProtocolService.EVENTS?.PROTOCOL_CHANGED;
+    if (!event) return;
+    this.tagLayoutPending = hangingProtocolService.subscribe(event, () => {
+      this.tagLayoutPending?.unsubscribe();
+      this.tagLayoutPending = null;
+      // Not from inside the viewer's broadcast: its own listeners are still laying out its protocol.
+      queueMicrotask(() => {
+        if (!this.stopped) then();
+      });
+    });
   }
 
   private orderedJobs() {

@@ -3,12 +3,10 @@
  * viewports show no label of their own, so a small element is added to the viewport's element
  * (found by its `data-viewportid`); it goes away with the viewport.
  */
-import { regionName } from '../regionNames';
-
 export const REGION_LABEL_CLASS = 'br-viewport-region-label';
 
-/** Adds the caption if the viewport's element exists; true once the viewport has it. */
-export function labelViewport(viewportId: string, region: string, doc: Document = document): boolean {
+/** Adds the caption (`text`, the region's name) if the viewport's element exists; true once the viewport has it. */
+export function labelViewport(viewportId: string, region: string, text: string, doc: Document = document): boolean {
   // Our viewport ids are `body-region-<LABEL>`: letters, digits, '-' and '_' only, safe in a selector.
   const host = doc.querySelector<HTMLElement>(`[data-viewportid="${viewportId}"]`);
   if (!host) return false;
@@ -34,7 +32,7 @@ export function labelViewport(viewportId: string, region: string, doc: Document 
     if (getComputedStyle(host).position === 'static') host.style.position = 'relative';
     host.appendChild(label);
   }
-  label.textContent = regionName(region);
+  label.textContent = text;
   label.setAttribute('data-region', region);
   return true;
 }
