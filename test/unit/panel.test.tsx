@@ -55,6 +55,23 @@ const studyWith = (rows: SeriesView[], over: Partial<StudyView> = {}): StudyView
 });
 
 describe('BodyRegionPanel', () => {
+  it('says "uncertain" for a region below the low-confidence threshold, and only there', () => {
+    const state = studyWith([
+      series({
+        segments: [segment('CHEST', 0, 49, 0.92), segment('ABDOMEN', 50, 99, 0.31)],
+        regions: ['CHEST', 'ABDOMEN'],
+      }),
+    ]);
+    render(<BodyRegionPanel state={state} onSelectRegion={jest.fn()} />);
+    const rows = screen.getAllByTestId('br-region');
+    const abdomen = rows.find((r) => r.getAttribute('data-region') === 'ABDOMEN') as HTMLElement;
+    const chest = rows.find((r) => r.getAttribute('data-region') === 'CHEST') as HTMLElement;
+    expect(abdomen.textContent).toContain('31 % · uncertain');
+    expect(abdomen.getAttribute('data-uncertain')).toBe('true');
+    expect(chest.textContent).not.toContain('uncertain');
+    expect(chest.getAttribute('data-uncertain')).toBeNull();
+  });
+
   it('draws one bar per series with a segment per region, superior first, and reports clicks', () => {
     const onSelect = jest.fn();
     const state = studyWith(

@@ -8,6 +8,10 @@ import React from 'react';
 import type { RegionSegmentView, SeriesView, StudyView } from '../services/viewTypes';
 import { textColourOn } from './regionColours';
 import { panelColourVariables, useAppearance } from './appearanceContext';
+import { LOW_CONFIDENCE } from '../../engine/summarise/summariseSeries';
+
+/** Below the summary's threshold the region is a hint: said so rather than shown as fact. */
+const isUncertain = (s: RegionSegmentView): boolean => s.confidence < LOW_CONFIDENCE;
 
 export interface BodyRegionPanelProps {
   state: StudyView;
@@ -194,7 +198,7 @@ function RegionBar({ series, currentSegment, onSelect }: SeriesRowProps & { seri
             key={i}
             className={`br-bar-seg${i === currentSegment ? ' br-current' : ''}`}
             style={{ flexGrow: count, flexBasis: 0, background, color: textColourOn(background) }}
-            title={`${regionName(s.label)}: slices ${s.firstIndex + 1}–${s.lastIndex + 1} of ${total}, confidence ${Math.round(100 * s.confidence)} %${boundary(s)}`}
+            title={`${regionName(s.label)}: slices ${s.firstIndex + 1}–${s.lastIndex + 1} of ${total}, confidence ${Math.round(100 * s.confidence)} %${isUncertain(s) ? ' (uncertain)' : ''}${boundary(s)}`}
             onClick={() => onSelect(i)}
             data-testid="br-bar-segment"
             data-region={s.label}
@@ -217,18 +221,21 @@ function RegionList({ series, currentSegment, onSelect }: SeriesRowProps & { ser
           <li key={i}>
             <button
               type="button"
-              className={`br-region${i === currentSegment ? ' br-current' : ''}`}
+              className={`br-region${i === currentSegment ? ' br-current' : ''}${isUncertain(s) ? ' br-uncertain' : ''}`}
               onClick={() => onSelect(i)}
               data-testid="br-region"
               data-region={s.label}
               data-segment-index={i}
+              data-uncertain={isUncertain(s) ? 'true' : undefined}
             >
               <span className="br-swatch" style={{ background: regionColour(s.label) }} />
               <span className="br-region-name">{regionName(s.label)}</span>
               <span className="br-region-range">
                 {s.firstIndex + 1}–{s.lastIndex + 1}
               </span>
-              <span className="br-region-conf">{Math.round(100 * s.confidence)} %</span>
+              <span className="br-region-conf">
+                {Math.round(100 * s.confidence)} %{isUncertain(s) ? ' · uncertain' : ''}
+              </span>
             </button>
           </li>
         );

@@ -40,5 +40,6 @@ export const PANEL_CSS = `
 .br-panel .br-swatch { width: 10px; height: 10px; border-radius: 2px; flex: none; }
 .br-panel .br-region-name { flex: 1; }
 .br-panel .br-region-range, .br-panel .br-region-conf { color: var(--br-muted); font-size: 11px; white-space: nowrap; }
+.br-panel .br-uncertain .br-region-name { font-style: italic; }
 .br-panel .br-hint { font-size: 11px; color: #6b7280; margin-top: 10px; }
 `;
