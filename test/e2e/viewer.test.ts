@@ -206,6 +206,10 @@ describe('CT study in the prebuilt viewer', () => {
     expect(viewer.errors.filter((e) => /\[body-region\] viewport/.test(e))).toEqual([]);
   });
 
+  it("the broken series' failed frame requests reach the app config's error handler, not a TypeError", () => {
+    expect(viewer.errors.filter((e) => /handler is not a function/.test(e))).toEqual([]);
+  });
+
   it('offers the whole-body protocol: the CT that covers the trunk', async () => {
     const page = viewer.page;
     await page.evaluate(() =>

@@ -43,6 +43,10 @@ export function renderAppConfig(overrides: Partial<AppConfigOptions> = {}): stri
     groupEnabledModesFirst: true,
     maxNumRequests: { interaction: 100, thumbnail: 4, prefetch: 10 },
     showErrorDetails: 'always',
+    // OHIF calls this for every failed image request; without one its own listener throws.
+    httpErrorHandler: function (error) {
+      console.warn('[viewer] image request failed', error && error.status);
+    },
     defaultDataSourceName: 'dicomweb',${o.writeBack ? '\n    bodyRegion: { writeBack: true },' : ''}
     dataSources: [
       {
