@@ -21,6 +21,20 @@ export function spawnWorker(args: string[], env: NodeJS.ProcessEnv = process.env
   return { child, log: () => stderr, exited };
 }
 
+/**
+ * `promise`, or 'timeout' after `ms`. The timer is cleared either way: a pending one kept jest
+ * alive for minutes after every test had passed.
+ */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Series result lines of a JSON Lines file (a line that does not parse is an error here). */
 export function seriesLines(file: string): Array<Record<string, any>> {
   if (!fs.existsSync(file)) return [];

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { makeSeries, makeStructuredReport, newUid } from '../helpers/dicomFactory';
 import { useArchive } from '../helpers/orthancFixture';
-import { seriesLines, spawnWorker, waitFor } from '../helpers/queueRun';
+import { seriesLines, spawnWorker, waitFor, within } from '../helpers/queueRun';
 import { useRedis } from '../helpers/redisFixture';
 import { CLI_BIN, ensureCliBuilt, runCli, runCliWithStdout } from '../helpers/runCli';
 import { LABEL_NAMES } from '../helpers/synthetic';
@@ -142,7 +142,7 @@ test('three workers, one SIGKILLed and one SIGTERMed: every series once, bad one
     // 2 when it was the one that dead-lettered a bad series.
     expect([0, 2]).toContain(await stopped.exited);
     expect(stopped.log()).toMatch(/SIGTERM: finishing the current jobs \(up to 0 ms\)/);
-    const code = await Promise.race([survivor.exited, new Promise((r) => setTimeout(() => r('timeout'), 150000))]);
+    const code = await within(survivor.exited, 150000);
     // 2: it dead-lettered a bad series (or 0 if another worker took both).
     expect([0, 2]).toContain(code);
   } finally {

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 import { useArchive } from '../helpers/orthancFixture';
-import { makeTinyStudy, seriesLines, spawnWorker, waitFor } from '../helpers/queueRun';
+import { makeTinyStudy, seriesLines, spawnWorker, waitFor, within } from '../helpers/queueRun';
 import { useRedis } from '../helpers/redisFixture';
 import { ensureCliBuilt, runCli, runCliWithStdout } from '../helpers/runCli';
 import { buildTinyModelDir, type TinyModelDir } from '../helpers/tinyModel';
@@ -105,10 +105,7 @@ test('slow, flaky archive and a Redis restart mid-run: finishes, every series on
     const atRestart = seriesLines(out).length;
     await redis().restart(1500);
     expect(atRestart).toBeLessThan(series.length / 2);
-    const codes = await Promise.race([
-      Promise.all(workers.map((w) => w.exited)),
-      new Promise((r) => setTimeout(() => r('timeout'), 150000)),
-    ]);
+    const codes = await within(Promise.all(workers.map((w) => w.exited)), 150000);
     expect(codes).toEqual([0, 0]);
   } finally {
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');

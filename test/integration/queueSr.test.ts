@@ -16,7 +16,7 @@ import { installXhrPolyfill } from '../../extension/src/cli/xhrPolyfill';
 import { expectValidSr } from '../helpers/dciodvfy';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 import { useArchive } from '../helpers/orthancFixture';
-import { makeTinyStudy, seriesLines, spawnWorker, waitFor } from '../helpers/queueRun';
+import { makeTinyStudy, seriesLines, spawnWorker, waitFor, within } from '../helpers/queueRun';
 import { useRedis } from '../helpers/redisFixture';
 import { ensureCliBuilt, runCli, runCliWithStdout } from '../helpers/runCli';
 import { buildTinyModelDir, type TinyModelDir } from '../helpers/tinyModel';
@@ -84,11 +84,11 @@ const workerArgs = (queue: string, out: string, extra: string[] = []) => [
   ...extra,
 ];
 
-async function runWorkerToEnd(queue: string, out: string, extra: string[] = []): Promise<{ code: number | null; log: string }> {
+async function runWorkerToEnd(queue: string, out: string, extra: string[] = []): Promise<{ code: number | null | 'timeout'; log: string }> {
   const w = spawnWorker(workerArgs(queue, out, extra));
   try {
-    const code = await Promise.race([w.exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 60000))]);
-    return { code: code as number | null, log: w.log() };
+    const code = await within(w.exited, 60000);
+    return { code, log: w.log() };
   } finally {
     if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
   }
