@@ -39,6 +39,14 @@ CANDIDATES = {
                                         eight_bit_p=0.1, pseudo_mr_p=0.3),
     # round 4: A3 plus SynthSeg-style MR renders of every region (render_phantoms.py --contrast mr)
     "M1-plain-s-128-tight-phantom-mr": dict(arch="plain-s", size=128, phantom_frac=0.2, mr_renders=True),
+    # round 5: domain generalisation on the A3 recipe (training-only; the exported net is unchanged)
+    "R1-plain-s-128-tight-phantom-randconv": dict(arch="plain-s", size=128, phantom_frac=0.12, randconv_p=0.5),
+    "X1-plain-s-128-tight-phantom-mixstyle": dict(arch="plain-s", size=128, phantom_frac=0.12, mixstyle_p=0.5),
+    # round 5: zoomed-out views (fold 1's CT lower legs are two small legs in a large field of view)
+    "Z1-plain-s-128-tight-phantom-zoomout": dict(arch="plain-s", size=128, phantom_frac=0.12, zoom_out_p=0.25),
+    # round 5: CT leg renders with both legs in a large field (render_phantoms.py --two-legs-ct 0.4)
+    "L1-plain-s-128-tight-phantom-twolegs": dict(arch="plain-s", size=128, phantom_frac=0.12,
+                                                 ct_renders="phantom_ct2_128.npz"),
 }
 FOLDS = 5
 
@@ -49,7 +57,8 @@ def run_job(spec: str, out: str, cache: str, steps: int, budget: float, final_st
     seed = int(parts[3]) if kind == "cv" and len(parts) > 3 else 0   # cand:cv:fold:seed (seed-noise runs)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     torch.set_num_threads(int(os.environ.get("BR_THREADS", "1")))
-    renders = [os.path.join(os.path.dirname(cache), "phantom_128.npz")] if CANDIDATES[cand].get("phantom_frac") else []
+    ct_renders = CANDIDATES[cand].get("ct_renders", "phantom_128.npz")
+    renders = [os.path.join(os.path.dirname(cache), ct_renders)] if CANDIDATES[cand].get("phantom_frac") else []
     if CANDIDATES[cand].get("mr_renders"):
         renders.append(os.path.join(os.path.dirname(cache), "phantom_mr_128.npz"))
     d = load_data(cache, renders).to(dev)
@@ -65,7 +74,7 @@ def run_job(spec: str, out: str, cache: str, steps: int, budget: float, final_st
     else:
         tr, te = np.arange(len(split)), np.zeros(0, np.int64)
     final = kind == "final"
-    cfg = Config(**{k: v for k, v in CANDIDATES[cand].items() if k != "mr_renders"}, seed=seed, steps=final_steps if final else steps,
+    cfg = Config(**{k: v for k, v in CANDIDATES[cand].items() if k not in ("mr_renders", "ct_renders")}, seed=seed, steps=final_steps if final else steps,
                  time_budget=final_budget if final else budget)
     t0 = time.time()
     model = train(d, tr, cfg, dev, log_every=0)

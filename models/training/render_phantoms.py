@@ -98,7 +98,7 @@ def mr_table(rng: np.random.RandomState, cls: list[str]) -> np.ndarray:
 
 
 def render(ph: str, label: str, side: str, z0: int, z1: int, n: int, size: int, rng,
-           contrast: str = "ct") -> list[tuple[np.ndarray, str, int, float]]:
+           contrast: str = "ct", two_legs_ct: float = 0.0) -> list[tuple[np.ndarray, str, int, float]]:
     d = np.load(os.path.join(PH, f"icrp110_{ph.lower()}.npz"))
     organ, (dz, dy, dx) = d["organ"], d["spacing_mm"]
     cls = tissue_classes()
@@ -113,6 +113,9 @@ def render(ph: str, label: str, side: str, z0: int, z1: int, n: int, size: int, 
     elif label in LEG_CLASSES:
         keep = np.broadcast_to(side_mask, organ.shape)
     two_legs = label in LEG_CLASSES and contrast == "mr" and rng.rand() < 0.3
+    # CT legs are often both legs, small, in a whole-body scanner's large reconstruction field
+    wide_ct = label in LEG_CLASSES and contrast == "ct" and two_legs_ct > 0 and rng.rand() < two_legs_ct
+    two_legs = two_legs or wide_ct
     if two_legs:
         keep = np.ones_like(organ, dtype=bool)
     org = np.where(keep, organ, 0)
@@ -125,6 +128,8 @@ def render(ph: str, label: str, side: str, z0: int, z1: int, n: int, size: int, 
             continue
         cy, cx = [float(v.mean()) for v in np.nonzero(sl)]
         fov = rng.uniform(*(FOV_MM.get(label) or FOV_MM_TRUNK[label])) * (1.8 if two_legs else 1.0)
+        if wide_ct:
+            fov *= rng.uniform(1.0, 2.0)
         if two_legs:   # centre between the legs
             cx = float(np.nonzero(org[z] > 0)[1].mean())
         # HU only in the box the field of view can reach (the whole volume is slow)
@@ -158,7 +163,7 @@ def render(ph: str, label: str, side: str, z0: int, z1: int, n: int, size: int, 
     return out
 
 
-def main(per_slice: int, size: int, out_path: str, seed: int = 0, contrast: str = "ct") -> None:
+def main(per_slice: int, size: int, out_path: str, seed: int = 0, contrast: str = "ct", two_legs_ct: float = 0.0) -> None:
     rng = np.random.RandomState(seed)
     images, meta = [], {k: [] for k in ("label", "subject", "source", "modality", "split", "series", "slice",
                                          "orientation", "kind", "eight_bit", "rows", "cols", "lo", "hi", "fov_mm")}
@@ -173,7 +178,7 @@ def main(per_slice: int, size: int, out_path: str, seed: int = 0, contrast: str 
             z0, z1 = int(r["z_first"]), int(r["z_last"])
             n = per_slice * (z1 - z0 + 1)
             n = int(np.clip(n, 24, 60))
-            for img, ori, z, fov in render(ph, r["name"], r["side"], z0, z1, n, size, rng, contrast):
+            for img, ori, z, fov in render(ph, r["name"], r["side"], z0, z1, n, size, rng, contrast, two_legs_ct):
                 codes, lo, hi = encode(img, contrast == "ct")
                 images.append(codes)
                 for k, v in (("label", LABELS.index(r["name"])), ("subject", "phantom:" + ph), ("source", "phantom-render"),
@@ -192,7 +197,9 @@ if __name__ == "__main__":
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--contrast", choices=("ct", "mr"), default="ct")
     ap.add_argument("--out", default=None, help="default: cache/phantom_128.npz (ct), cache/phantom_mr_128.npz (mr)")
+    ap.add_argument("--two-legs-ct", type=float, default=0.0,
+                    help="share of CT leg renders with both legs in a large field of view (round 5 candidate L1: 0.4)")
     a = ap.parse_args()
     name = "phantom_128.npz" if a.contrast == "ct" else f"phantom_mr_{a.size}.npz"
     out = a.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "cache", name)
-    main(a.per_slice, a.size, out, seed=0 if a.contrast == "ct" else 1, contrast=a.contrast)
+    main(a.per_slice, a.size, out, seed=0 if a.contrast == "ct" else 1, contrast=a.contrast, two_legs_ct=a.two_legs_ct)

@@ -159,9 +159,11 @@ def body_centroid(x: torch.Tensor):
 
 
 def geometric(x: torch.Tensor, label: torch.Tensor, axial: torch.Tensor, size: int, strong: bool,
-              tight_p: float = 0.0) -> torch.Tensor:
+              tight_p: float = 0.0, zoom_out_p: float = 0.0) -> torch.Tensor:
     """Random zoom / FOV crop, rotation, translation, flips; single-leg crops of two-leg slices;
-    resample to size x size, filling with each image's minimum (the spec's padding value)."""
+    zoomed-out views (the body small in a large field of view, as when a scanner reconstructs legs
+    or arms at a fixed 500 mm); resample to size x size, filling with each image's minimum (the
+    spec's padding value)."""
     b, dev = x.shape[0], x.device
     if strong:
         scale = torch.exp(_rand(b, math.log(0.75), math.log(1.35), dev))   # >1 zooms in
@@ -181,6 +183,14 @@ def geometric(x: torch.Tensor, label: torch.Tensor, axial: torch.Tensor, size: i
             scale = torch.where(tight, _rand(b, 1.5, 2.8, dev), scale)
             tx = torch.where(tight, cx + _rand(b, -0.7, 0.7, dev) * sx, tx)
             ty = torch.where(tight, cy + _rand(b, -0.7, 0.7, dev) * sy, ty)
+        # zoomed out: the whole image shrunk to 25-70 % of the field, placed anywhere in it
+        far = (~leg) & (~tight) & (torch.rand(b, device=dev) < zoom_out_p)
+        if bool(far.any()):
+            small = _rand(b, 0.25, 0.7, dev)
+            room = 1 / small - 1
+            scale = torch.where(far, small, scale)
+            tx = torch.where(far, _rand(b, -1, 1, dev) * room, tx)
+            ty = torch.where(far, _rand(b, -1, 1, dev) * room, ty)
         flip_x = torch.where(torch.rand(b, device=dev) < 0.5, -1.0, 1.0)
         flip_y = torch.where(torch.rand(b, device=dev) < 0.08, -1.0, 1.0)
     else:
@@ -373,7 +383,7 @@ def synthetic_other(b: int, size: int, dev) -> torch.Tensor:
 
 def make_batch(d: Data, idx: torch.Tensor, size: int, strong: bool = True, other_frac: float = 0.04,
                aug: str = "full", tight_p: float = 0.2, physical: bool = False, crop_p: float = 0.35,
-               pseudo_mr_p: float = 0.15, eight_bit_p: float = 0.0):
+               pseudo_mr_p: float = 0.15, eight_bit_p: float = 0.0, zoom_out_p: float = 0.0):
     """Augmented, preprocessed batch: (input [B, 3, S, S], labels [B])."""
     x = decode_batch(d, idx)
     fov = d.fov[idx].clone()
@@ -397,7 +407,8 @@ def make_batch(d: Data, idx: torch.Tensor, size: int, strong: bool = True, other
     if physical:
         x = geometric_physical(x, y, d.axial[idx], fov, size, strong, crop_p if aug == "full" else 0.0)
     else:
-        x = geometric(x, y, d.axial[idx], size, strong, tight_p if aug == "full" else 0.0)
+        x = geometric(x, y, d.axial[idx], size, strong, tight_p if aug == "full" else 0.0,
+                      zoom_out_p if aug == "full" else 0.0)
     if strong and aug == "light":
         x = x + torch.randn_like(x) * torch.where(is_ct, 10.0, 0.0).view(-1, 1, 1, 1)
     elif strong:
@@ -409,6 +420,52 @@ def make_batch(d: Data, idx: torch.Tensor, size: int, strong: bool = True, other
             y[:n_other] = 0
             is_ct[:n_other] = torch.rand(n_other, device=dev) < 0.5
     return channels_torch(x, is_ct), y
+
+
+# ------------------------------------------------------------------ domain generalisation (round 5)
+
+def random_convolution(x: torch.Tensor, p: float) -> torch.Tensor:
+    """RandConv (Xu et al., ICLR 2021): a share p of the network inputs goes through a freshly drawn
+    random 3->3 convolution (kernel 1, 3, 5 or 7), blended with the input and brought back to the
+    input's per-channel mean and spread, so that local texture and contrast stop being source cues
+    while shapes stay."""
+    b, c = x.shape[0], x.shape[1]
+    pick = torch.rand(b, device=x.device) < p
+    if not bool(pick.any()):
+        return x
+    k = int(np.random.choice([1, 3, 5, 7]))
+    w = torch.randn(c, c, k, k, device=x.device) / math.sqrt(c * k * k)
+    y = F.conv2d(x[pick], w, padding=k // 2)
+    src = x[pick]
+    mu, sd = src.mean(dim=(2, 3), keepdim=True), src.std(dim=(2, 3), keepdim=True)
+    y = (y - y.mean(dim=(2, 3), keepdim=True)) / y.std(dim=(2, 3), keepdim=True).clamp_min(1e-6) * sd + mu
+    alpha = torch.rand(y.shape[0], 1, 1, 1, device=x.device)
+    out = x.clone()
+    out[pick] = alpha * src + (1 - alpha) * y
+    return out
+
+
+def add_mixstyle(model: nn.Module, p: float, layers: tuple[int, ...] = (0, 2, 4), alpha: float = 0.1) -> list:
+    """MixStyle (Zhou et al., ICLR 2021) as forward hooks on early feature blocks, training only: with
+    probability p a batch's per-image channel statistics are blended with those of other images, so
+    the net cannot tell sources (scanners, contrasts) apart by feature style. No parameters, so the
+    exported graph and state dict are unchanged."""
+    beta = torch.distributions.Beta(alpha, alpha)
+
+    def hook(module, inp, out):
+        if not module.training or np.random.rand() >= p:
+            return out
+        b = out.shape[0]
+        mu = out.mean(dim=(2, 3), keepdim=True)
+        sig = (out.var(dim=(2, 3), keepdim=True) + 1e-6).sqrt()
+        mu, sig = mu.detach(), sig.detach()
+        lam = beta.sample((b, 1, 1, 1)).to(out.device)
+        perm = torch.randperm(b, device=out.device)
+        mix_mu = lam * mu + (1 - lam) * mu[perm]
+        mix_sig = lam * sig + (1 - lam) * sig[perm]
+        return (out - mu) / sig * mix_sig + mix_mu
+
+    return [model.features[i].register_forward_hook(hook) for i in layers]
 
 
 # ---------------------------------------------------------------------------------------- train
@@ -432,6 +489,9 @@ class Config:
     crop_p: float = 0.35              # br-pre-2: share of true-scale crops
     pseudo_mr_p: float = 0.15         # share of real-HU CT drawn through the CT->pseudo-MR map
     eight_bit_p: float = 0.0          # share of real-HU CT turned into default-window 8-bit exports
+    randconv_p: float = 0.0           # share of inputs through a random convolution (RandConv)
+    mixstyle_p: float = 0.0           # probability per batch of MixStyle on the early feature blocks
+    zoom_out_p: float = 0.0           # share of zoomed-out views (body small in a large field of view)
 
 
 def train(d: Data, train_idx: np.ndarray, cfg: Config, dev: str = "cpu", log_every: int = 200, log=print) -> nn.Module:
@@ -439,6 +499,7 @@ def train(d: Data, train_idx: np.ndarray, cfg: Config, dev: str = "cpu", log_eve
     np.random.seed(cfg.seed)
     model = build_model(cfg.arch).to(dev).to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.wd)
+    hooks = add_mixstyle(model, cfg.mixstyle_p) if cfg.mixstyle_p else []
     if not cfg.phantom_frac:
         train_idx = train_idx[~d.render.cpu().numpy()[train_idx]]
     w = torch.from_numpy(sample_weights(d, train_idx, cfg.phantom_frac))
@@ -460,7 +521,9 @@ def train(d: Data, train_idx: np.ndarray, cfg: Config, dev: str = "cpu", log_eve
         pick = tidx[torch.multinomial(w, cfg.batch, replacement=True)].to(dev)
         with torch.no_grad():
             xb, yb = make_batch(d, pick, cfg.size, True, cfg.other_frac, cfg.aug, cfg.tight_p, cfg.physical, cfg.crop_p,
-                                cfg.pseudo_mr_p, cfg.eight_bit_p)
+                                cfg.pseudo_mr_p, cfg.eight_bit_p, cfg.zoom_out_p)
+            if cfg.randconv_p:
+                xb = random_convolution(xb, cfg.randconv_p)
         xb = xb.contiguous(memory_format=torch.channels_last)
         if use_amp:
             with torch.autocast("cuda", dtype=torch.bfloat16):
@@ -474,6 +537,8 @@ def train(d: Data, train_idx: np.ndarray, cfg: Config, dev: str = "cpu", log_eve
         if log_every and step % log_every == 0:
             run = float(loss)
             log(f"  step {step}/{cfg.steps} loss {run:.3f} {step * cfg.batch / (time.time() - t0):.0f} img/s")
+    for h in hooks:
+        h.remove()
     model.steps_done = step
     model.eval()
     return model
