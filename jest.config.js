@@ -11,8 +11,9 @@ module.exports = {
   // Integration and e2e suites start real servers; give them room on a 2-core machine.
   testTimeout: 120000,
   maxWorkers: 1,
-  // The queue suites' ioredis clients keep reconnecting for minutes after their throwaway
-  // redis-server is stopped, which kept jest from exiting (every test had passed). Exit when done.
+  // The suites exit on their own (the queue suites' minutes-long hang was an uncleared 150 s race
+  // timer, fixed in test/helpers/queueRun.ts `within`). forceExit stays as a safety net so that a
+  // future leaked timer or socket cannot hold CI until its time limit.
   forceExit: true,
   reporters: ['default', '<rootDir>/test/helpers/summaryReporter.js'],
 };
