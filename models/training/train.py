@@ -27,15 +27,18 @@ from calibrate import calibration_report, cv_logits  # noqa: E402
 from replay import write_replay  # noqa: E402
 from train_lib import Config, load_data, metrics, predict, train  # noqa: E402
 
-# The shipped recipe = candidate A3 of experiments.py (plain-s at 128 px, br-pre-1, tight-FOV crops, 12 %
-# phantom renders), 2834 steps of 128 images on all (train+dev) subjects. Round 3's br-pre-2 candidate
+# The shipped recipe = candidate L1 of experiments.py (round 5: A3 = plain-s at 128 px, br-pre-1, tight-FOV
+# crops, 12 % phantom renders; with 40 % of the CT leg renders showing both legs in a wide field),
+# 2834 steps of 128 images on all (train+dev) subjects. Round 3's br-pre-2 candidate
 # (P1: physical mm per pixel, true-scale crops) lost on source-held-out CV and is not shipped; it stays
 # reproducible with --preprocessing br-pre-2. The temperature comes from the recipe's own source-held-out
 # CV logits (cv_report.py output, --calibration).
 SHIPPED = dict(arch="plain-s", size=128, steps=2834, batch=128, lr=3e-3, train_on="all", phantom_frac=0.12,
-               preprocessing="br-pre-1", candidate="A3-plain-s-128-tight-phantom")
+               preprocessing="br-pre-1", candidate="L1-plain-s-128-tight-phantom-twolegs", two_legs_ct=0.4,
+               model_id="br-plain-s-128", version="1.2.0")
 ROUND3 = dict(candidate="P1-plain-s-128-phys-phantom", eight_bit_p=0.1, pseudo_mr_p=0.3)
 ROUND4 = dict(candidate="M1-plain-s-128-tight-phantom-mr", phantom_frac=0.2)
+ROUND5 = dict(candidate="Z1-plain-s-128-tight-phantom-zoomout", zoom_out_p=0.25)
 
 
 def main(argv=None) -> int:
@@ -53,14 +56,18 @@ def main(argv=None) -> int:
     ap.add_argument("--train-on", choices=["train", "all"], default=SHIPPED["train_on"],
                     help="'all' = train+dev subjects (shipped); 'train' keeps dev for evaluation")
     ap.add_argument("--cache", default=os.path.join(HERE, "cache", "slices_128.npz"))
-    ap.add_argument("--phantom-cache", default=os.path.join(HERE, "cache", "phantom_128.npz"))
+    ap.add_argument("--phantom-cache", default=os.path.join(HERE, "cache", "phantom_ct2_128.npz"),
+                    help="CT-like renders (made if missing with --two-legs-ct; round 2's A3 used phantom_128.npz, 0)")
+    ap.add_argument("--two-legs-ct", type=float, default=SHIPPED["two_legs_ct"])
     ap.add_argument("--mr-renders", action="store_true",
                     help="also train on SynthSeg-style MR phantom renders (round 4 candidate M1)")
+    ap.add_argument("--zoom-out-p", type=float, default=SHIPPED.get("zoom_out_p", 0.0),
+                    help=f"share of zoomed-out views (round 5 candidate Z1: {ROUND5['zoom_out_p']})")
     ap.add_argument("--mr-phantom-cache", default=os.path.join(HERE, "cache", "phantom_mr_128.npz"))
     ap.add_argument("--out", default=os.path.join(REPO, "models"))
     ap.add_argument("--golden", default=os.path.join(REPO, "models", "golden", "model-outputs.json"))
-    ap.add_argument("--model-id", default="br-plain-cnn")
-    ap.add_argument("--version", default="1.0.0")
+    ap.add_argument("--model-id", default=SHIPPED["model_id"])
+    ap.add_argument("--version", default=SHIPPED["version"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--time-budget", type=float, default=None,
                     help="seconds: the learning-rate schedule follows max(step, time) progress (ends early on a slow machine)")
@@ -75,7 +82,7 @@ def main(argv=None) -> int:
     if not os.path.exists(a.cache):
         build(128, a.cache)
     if a.phantom_frac and not os.path.exists(a.phantom_cache):
-        render_phantoms(3, 128, a.phantom_cache)
+        render_phantoms(3, 128, a.phantom_cache, two_legs_ct=a.two_legs_ct)
     renders = [a.phantom_cache] if a.phantom_frac else []
     if a.phantom_frac and a.mr_renders:
         if not os.path.exists(a.mr_phantom_cache):
@@ -85,12 +92,14 @@ def main(argv=None) -> int:
     split = d.meta["split"]
     tr = np.nonzero(split == "train")[0] if a.train_on == "train" else np.arange(len(split))
     physical = a.preprocessing == "br-pre-2"
-    candidate = ROUND3["candidate"] if physical else ROUND4["candidate"] if a.mr_renders else SHIPPED["candidate"]
+    candidate = (ROUND3["candidate"] if physical else ROUND4["candidate"] if a.mr_renders
+                 else ROUND5["candidate"] if a.zoom_out_p else SHIPPED["candidate"])
     calibration = a.calibration or os.path.join(HERE, "results", f"cv_{candidate}_logits.npz")
     cfg = Config(arch=a.arch, size=a.size, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed,
                  phantom_frac=a.phantom_frac, physical=physical,
                  eight_bit_p=ROUND3["eight_bit_p"] if physical else 0.0,
-                 pseudo_mr_p=ROUND3["pseudo_mr_p"] if physical else 0.15, time_budget=a.time_budget)
+                 pseudo_mr_p=ROUND3["pseudo_mr_p"] if physical else 0.15, zoom_out_p=a.zoom_out_p,
+                 time_budget=a.time_budget)
     if a.export_only:
         from model import build_model
         model = build_model(a.arch)
@@ -101,7 +110,7 @@ def main(argv=None) -> int:
         print(f"training {cfg} on {len(tr)} slices ({a.train_on}) on {dev}")
         model = train(d, tr, cfg, dev)
         info = {"arch": a.arch, "trainedOn": a.train_on, "steps": model.steps_done, "batch": a.batch,
-                "phantomFrac": a.phantom_frac, "mrRenders": a.mr_renders, "preprocessing": a.preprocessing, "candidate": candidate,
+                "phantomFrac": a.phantom_frac, "mrRenders": a.mr_renders, "zoomOutP": a.zoom_out_p, "twoLegsCt": a.two_legs_ct, "preprocessing": a.preprocessing, "candidate": candidate,
                 "trainSeconds": round(time.time() - t0), "device": dev}
         torch.save(model.state_dict(), os.path.join(HERE, "cache", f"state-{a.train_on}.pt"))
         json.dump(info, open(os.path.join(HERE, "cache", f"state-{a.train_on}.pt.json"), "w"))
@@ -116,7 +125,7 @@ def main(argv=None) -> int:
         z = np.load(calibration)
         cal = calibration_report(z["logits"], z["labels"])
         extra["temperature"] = cal["temperature"]
-        extra["calibration"] = {**cal, "on": "source-held-out CV logits of the recipe (cv_report.py; folds in results/cv_round3.json)"}
+        extra["calibration"] = {**cal, "on": f"source-held-out CV logits of the recipe ({os.path.basename(calibration)}, cv_report.py)"}
     os.makedirs(a.out, exist_ok=True)
     extra["replay"] = write_replay(model, d, a.size, a.out, physical=physical)
     man = export_all(model, a.size, a.out, a.model_id, a.version, golden_model_inputs(a.size, a.preprocessing), a.golden,
