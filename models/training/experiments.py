@@ -22,6 +22,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from train_lib import LABEL_NAMES, Config, load_data, metrics, predict, source_folds, train  # noqa: E402
+from render_phantoms import ct_cache_name  # noqa: E402
 
 CANDIDATES = {
     # round 1 (no tight-FOV crops yet: tight_p=0)
@@ -45,8 +46,7 @@ CANDIDATES = {
     # round 5: zoomed-out views (fold 1's CT lower legs are two small legs in a large field of view)
     "Z1-plain-s-128-tight-phantom-zoomout": dict(arch="plain-s", size=128, phantom_frac=0.12, zoom_out_p=0.25),
     # round 5: CT leg renders with both legs in a large field (render_phantoms.py --two-legs-ct 0.4)
-    "L1-plain-s-128-tight-phantom-twolegs": dict(arch="plain-s", size=128, phantom_frac=0.12,
-                                                 ct_renders="phantom_ct2_128.npz"),
+    "L1-plain-s-128-tight-phantom-twolegs": dict(arch="plain-s", size=128, phantom_frac=0.12, two_legs_ct=0.4),
 }
 FOLDS = 5
 
@@ -57,7 +57,7 @@ def run_job(spec: str, out: str, cache: str, steps: int, budget: float, final_st
     seed = int(parts[3]) if kind == "cv" and len(parts) > 3 else 0   # cand:cv:fold:seed (seed-noise runs)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     torch.set_num_threads(int(os.environ.get("BR_THREADS", "1")))
-    ct_renders = CANDIDATES[cand].get("ct_renders", "phantom_128.npz")
+    ct_renders = ct_cache_name(128, CANDIDATES[cand].get("two_legs_ct", 0.0))
     renders = [os.path.join(os.path.dirname(cache), ct_renders)] if CANDIDATES[cand].get("phantom_frac") else []
     if CANDIDATES[cand].get("mr_renders"):
         renders.append(os.path.join(os.path.dirname(cache), "phantom_mr_128.npz"))
@@ -74,7 +74,7 @@ def run_job(spec: str, out: str, cache: str, steps: int, budget: float, final_st
     else:
         tr, te = np.arange(len(split)), np.zeros(0, np.int64)
     final = kind == "final"
-    cfg = Config(**{k: v for k, v in CANDIDATES[cand].items() if k not in ("mr_renders", "ct_renders")}, seed=seed, steps=final_steps if final else steps,
+    cfg = Config(**{k: v for k, v in CANDIDATES[cand].items() if k not in ("mr_renders", "two_legs_ct")}, seed=seed, steps=final_steps if final else steps,
                  time_budget=final_budget if final else budget)
     t0 = time.time()
     model = train(d, tr, cfg, dev, log_every=0)

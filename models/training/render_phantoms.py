@@ -163,6 +163,12 @@ def render(ph: str, label: str, side: str, z0: int, z1: int, n: int, size: int, 
     return out
 
 
+def ct_cache_name(size: int, two_legs_ct: float = 0.0) -> str:
+    """The CT render cache's file name, derived from the options it was made with, so that a cache
+    made with one share of two-leg renders is never read as another."""
+    return f"phantom_{size}.npz" if not two_legs_ct else f"phantom_{size}_twolegs{round(two_legs_ct * 100)}.npz"
+
+
 def main(per_slice: int, size: int, out_path: str, seed: int = 0, contrast: str = "ct", two_legs_ct: float = 0.0) -> None:
     rng = np.random.RandomState(seed)
     images, meta = [], {k: [] for k in ("label", "subject", "source", "modality", "split", "series", "slice",
@@ -196,10 +202,11 @@ if __name__ == "__main__":
     ap.add_argument("--per-slice", type=int, default=3)
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--contrast", choices=("ct", "mr"), default="ct")
-    ap.add_argument("--out", default=None, help="default: cache/phantom_128.npz (ct), cache/phantom_mr_128.npz (mr)")
+    ap.add_argument("--out", default=None,
+                    help="default: cache/phantom_128.npz (ct; phantom_128_twolegs40.npz with --two-legs-ct 0.4), cache/phantom_mr_128.npz (mr)")
     ap.add_argument("--two-legs-ct", type=float, default=0.0,
                     help="share of CT leg renders with both legs in a large field of view (round 5 candidate L1: 0.4)")
     a = ap.parse_args()
-    name = "phantom_128.npz" if a.contrast == "ct" else f"phantom_mr_{a.size}.npz"
+    name = ct_cache_name(a.size, a.two_legs_ct) if a.contrast == "ct" else f"phantom_mr_{a.size}.npz"
     out = a.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "cache", name)
     main(a.per_slice, a.size, out, seed=0 if a.contrast == "ct" else 1, contrast=a.contrast, two_legs_ct=a.two_legs_ct)

@@ -22,7 +22,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 from build_cache import build  # noqa: E402
 from export import export_all  # noqa: E402
 from golden_inputs import golden_model_inputs  # noqa: E402
-from render_phantoms import main as render_phantoms  # noqa: E402
+from render_phantoms import ct_cache_name, main as render_phantoms  # noqa: E402
 from calibrate import calibration_report, cv_logits  # noqa: E402
 from replay import write_replay  # noqa: E402
 from train_lib import Config, load_data, metrics, predict, train  # noqa: E402
@@ -38,7 +38,7 @@ SHIPPED = dict(arch="plain-s", size=128, steps=2834, batch=128, lr=3e-3, train_o
                model_id="br-plain-s-128", version="1.2.0")
 ROUND3 = dict(candidate="P1-plain-s-128-phys-phantom", eight_bit_p=0.1, pseudo_mr_p=0.3)
 ROUND4 = dict(candidate="M1-plain-s-128-tight-phantom-mr", phantom_frac=0.2)
-ROUND5 = dict(candidate="Z1-plain-s-128-tight-phantom-zoomout", zoom_out_p=0.25)
+ZOOM_OUT = dict(candidate="Z1-plain-s-128-tight-phantom-zoomout", zoom_out_p=0.25)   # round 5, not shipped
 
 
 def main(argv=None) -> int:
@@ -56,13 +56,13 @@ def main(argv=None) -> int:
     ap.add_argument("--train-on", choices=["train", "all"], default=SHIPPED["train_on"],
                     help="'all' = train+dev subjects (shipped); 'train' keeps dev for evaluation")
     ap.add_argument("--cache", default=os.path.join(HERE, "cache", "slices_128.npz"))
-    ap.add_argument("--phantom-cache", default=os.path.join(HERE, "cache", "phantom_ct2_128.npz"),
-                    help="CT-like renders (made if missing with --two-legs-ct; round 2's A3 used phantom_128.npz, 0)")
+    ap.add_argument("--phantom-cache", default=None,
+                    help="CT-like renders (default: cache/ named after --two-legs-ct; made if missing)")
     ap.add_argument("--two-legs-ct", type=float, default=SHIPPED["two_legs_ct"])
     ap.add_argument("--mr-renders", action="store_true",
                     help="also train on SynthSeg-style MR phantom renders (round 4 candidate M1)")
     ap.add_argument("--zoom-out-p", type=float, default=SHIPPED.get("zoom_out_p", 0.0),
-                    help=f"share of zoomed-out views (round 5 candidate Z1: {ROUND5['zoom_out_p']})")
+                    help=f"share of zoomed-out views (round 5 candidate Z1: {ZOOM_OUT['zoom_out_p']})")
     ap.add_argument("--mr-phantom-cache", default=os.path.join(HERE, "cache", "phantom_mr_128.npz"))
     ap.add_argument("--out", default=os.path.join(REPO, "models"))
     ap.add_argument("--golden", default=os.path.join(REPO, "models", "golden", "model-outputs.json"))
@@ -79,6 +79,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(a.threads)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     t0 = time.time()
+    a.phantom_cache = a.phantom_cache or os.path.join(HERE, "cache", ct_cache_name(128, a.two_legs_ct))
     if not os.path.exists(a.cache):
         build(128, a.cache)
     if a.phantom_frac and not os.path.exists(a.phantom_cache):
@@ -93,7 +94,7 @@ def main(argv=None) -> int:
     tr = np.nonzero(split == "train")[0] if a.train_on == "train" else np.arange(len(split))
     physical = a.preprocessing == "br-pre-2"
     candidate = (ROUND3["candidate"] if physical else ROUND4["candidate"] if a.mr_renders
-                 else ROUND5["candidate"] if a.zoom_out_p else SHIPPED["candidate"])
+                 else ZOOM_OUT["candidate"] if a.zoom_out_p else SHIPPED["candidate"])
     calibration = a.calibration or os.path.join(HERE, "results", f"cv_{candidate}_logits.npz")
     cfg = Config(arch=a.arch, size=a.size, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed,
                  phantom_frac=a.phantom_frac, physical=physical,
