@@ -51,17 +51,23 @@ CANDIDATES = {
 FOLDS = 5
 
 
+def render_caches(cand: str, cache: str) -> list[str]:
+    """The phantom render caches a candidate trains on (beside the slice cache)."""
+    cfg = CANDIDATES[cand]
+    here = os.path.dirname(cache)
+    renders = [os.path.join(here, ct_cache_name(128, cfg.get("two_legs_ct", 0.0)))] if cfg.get("phantom_frac") else []
+    if cfg.get("mr_renders"):
+        renders.append(os.path.join(here, "phantom_mr_128.npz"))
+    return renders
+
+
 def run_job(spec: str, out: str, cache: str, steps: int, budget: float, final_steps: int, final_budget: float) -> None:
     parts = spec.split(":")
     cand, kind = parts[0], parts[1]
     seed = int(parts[3]) if kind == "cv" and len(parts) > 3 else 0   # cand:cv:fold:seed (seed-noise runs)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     torch.set_num_threads(int(os.environ.get("BR_THREADS", "1")))
-    ct_renders = ct_cache_name(128, CANDIDATES[cand].get("two_legs_ct", 0.0))
-    renders = [os.path.join(os.path.dirname(cache), ct_renders)] if CANDIDATES[cand].get("phantom_frac") else []
-    if CANDIDATES[cand].get("mr_renders"):
-        renders.append(os.path.join(os.path.dirname(cache), "phantom_mr_128.npz"))
-    d = load_data(cache, renders).to(dev)
+    d = load_data(cache, render_caches(cand, cache)).to(dev)
     split = d.meta["split"]
     real = ~d.render.cpu().numpy()
     if kind == "dev":

@@ -19,7 +19,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from experiments import CANDIDATES, FOLDS  # noqa: E402
+from experiments import CANDIDATES, FOLDS, render_caches  # noqa: E402
 from export import export_all  # noqa: E402
 from model import build_model  # noqa: E402
 from replay import write_replay  # noqa: E402
@@ -41,7 +41,8 @@ def main() -> None:
     ap.add_argument("--cache", default=os.path.join(HERE, "cache", "slices_128.npz"))
     a = ap.parse_args()
     cfg = CANDIDATES[a.candidate]
-    d = load_data(a.cache, os.path.join(os.path.dirname(a.cache), "phantom_128.npz") if cfg.get("phantom_frac") else None)
+    # the same renders the candidate trained on, so that the replay set is drawn from its training data
+    d = load_data(a.cache, render_caches(a.candidate, a.cache))
     folds = source_folds(d, FOLDS)
     labels = os.path.join(HERE, "..", "labels.json")
     index = []
