@@ -2,9 +2,11 @@
  * The method comparison of docs/ADAPTATION.md: `evaluate --simulate-sites k` for several adapter
  * methods, sharing one inference pass. Not a test: run by hand, e.g.
  *   npx tsc -p test/bench/tsconfig.json && node build/bench/test/bench/adaptationSweep.js \
- *     --data ../shared/data --split dev --model <model dir> --k 2 [--set 1|2|3] [--seeds 1,2,3] > sweep.md
- * Several seeds (other corrected subjects): one row per method and site, means over the seeds.
+ *     --data ../shared/data --split dev --model <model dir> --k 2 [--set 1|2|3|4] [--seeds 1,2,3] [--json sweep.json] > sweep.md
+ * Several seeds (other corrected subjects): one row per method and site, means over the seeds;
+ * --json also writes every seed's figures per method and site (pooling over folds: twinSweepSummary.ts).
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import type { AdapterMethod } from '../../extension/src/engine/adapt/adapter';
 import { loadModelFromDir } from '../../extension/src/engine/infer/loadModelNode';
@@ -41,7 +43,24 @@ const SWEEPS: Record<string, AdapterMethod[]> = {
     { lambda: 0.3, replayWeight: 10, freeClasses: 'all' },
     { lambda: 0.3, replayWeight: 10, freeClasses: 'all', memory: { k: 5, weight: 0.5 } },
   ],
+  // Fourth (the shipped recipe's twins, all five folds): how hard the head may follow the corrections.
+  '4': [
+    { lambda: 0.3, replayWeight: 10, freeClasses: 'all' },
+    { lambda: 0.1, replayWeight: 10, freeClasses: 'all' },
+    { lambda: 0.3, replayWeight: 3, freeClasses: 'all' },
+    { lambda: 0.1, replayWeight: 3, freeClasses: 'all' },
+    { lambda: 0.3, replayWeight: 10, freeClasses: 'corrected' },
+  ],
 };
+
+/** One site's figures under one method, one entry per seed (decoded, image-weighted). */
+interface SiteSeeds {
+  before: number[];
+  after: number[];
+  cut: number[];
+  others: number[];
+  ms: number[];
+}
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -66,6 +85,11 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const seeds = arg('seeds', '20261127').split(',').map(Number);
+  const jsonOut: { model: string; seeds: number[]; methods: { method: AdapterMethod; sites: Record<string, SiteSeeds> }[] } = {
+    model: `${model.manifest.modelId} ${model.manifest.version}`,
+    seeds,
+    methods: [],
+  };
   const siteLines: string[] = [
     '',
     '| method (λ, ρ, memory k/weight) | site | seeds | mean before % | mean after % | mean errors cut | min errors cut | mean others Δ points | min others Δ | mean fit ms |',
@@ -73,7 +97,7 @@ async function main(): Promise<void> {
   ];
   // A method without `memory` means none (not the default's).
   for (const method of SWEEPS[arg('set', '1')].map((m) => ({ memory: undefined, ...m }))) {
-    const perSite = new Map<string, { before: number[]; after: number[]; cut: number[]; others: number[]; ms: number[] }>();
+    const perSite = new Map<string, SiteSeeds>();
     for (const seed of seeds.slice(1)) {
       const r = await simulateSites(selected, { k, seed, method, modelFor: () => ({ name: 'model', assets }), runsCache });
       for (const f of r.sites) {
@@ -111,7 +135,10 @@ async function main(): Promise<void> {
       perSite.set(f.site, e);
     }
     const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-    const name = `${method.lambda}, ${method.replayWeight}, ${method.memory ? `${method.memory.k}/${method.memory.weight}` : '–'}`;
+    const name =
+      `${method.lambda}, ${method.replayWeight}, ${method.memory ? `${method.memory.k}/${method.memory.weight}` : '–'}` +
+      (method.freeClasses === 'corrected' ? ', corrected classes only' : '');
+    jsonOut.methods.push({ method, sites: Object.fromEntries(perSite) });
     for (const [site, e] of perSite) {
       siteLines.push(
         `| ${name} | ${site} | ${e.before.length} | ${(100 * avg(e.before)).toFixed(1)} | ${(100 * avg(e.after)).toFixed(1)} | ${(100 * avg(e.cut)).toFixed(0)} % | ${(100 * Math.min(...e.cut)).toFixed(0)} % | ` +
@@ -122,6 +149,8 @@ async function main(): Promise<void> {
   }
   await model.dispose();
   process.stdout.write([...lines, ...siteLines].join('\n') + '\n');
+  const jsonPath = arg('json', '');
+  if (jsonPath) fs.writeFileSync(jsonPath, JSON.stringify(jsonOut, null, 1));
 }
 
 main().catch((e) => {
