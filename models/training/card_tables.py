@@ -15,16 +15,19 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from build_cache import DATA  # noqa: E402
+from render_phantoms import ct_cache_name  # noqa: E402
 from train_lib import LABEL_NAMES  # noqa: E402
 
-SHIPPED = ("cv_round2.json", "A3-plain-s-128-tight-phantom")
+# The shipped recipe's CV (1.2.x = L1) and the one it replaced (1.1.0 = A3), both re-run in round 5 on this CPU.
+SHIPPED = ("cv_round5.json", "L1-plain-s-128-tight-phantom-twolegs")
+PREVIOUS = ("cv_round5.json", "A3-plain-s-128-tight-phantom")
 
 
 def data_table(cache: str) -> str:
     z = np.load(cache)
     lab, subj, mod, split = z["label"], z["subject"], z["modality"], z["split"]
     rows = ["| label | CT train | CT dev | MR train | MR dev | phantom renders |", "|---|---|---|---|---|---|"]
-    ph = np.load(os.path.join(HERE, "cache", "phantom_128.npz"))
+    ph = np.load(os.path.join(HERE, "cache", ct_cache_name(128, 0.4)))
     for i, n in enumerate(LABEL_NAMES):
         cells = []
         for m in ("CT", "MR"):
@@ -51,36 +54,43 @@ def candidates_table() -> str:
     return "\n".join(rows)
 
 
+def status(c: dict | None) -> str:
+    if c is None or c["subjects"] < 3:
+        return "**not validated** (< 3 held-out subjects)"
+    if c["recall"] >= 0.5:
+        return "validated"
+    if c["recall"] >= 0.2:
+        return "validated, weak on unseen sources"
+    return "**fails on unseen sources**"
+
+
+def summary(which: tuple[str, str]) -> dict:
+    return json.load(open(os.path.join(HERE, "results", which[0])))[which[1]]["cv"]
+
+
 def per_class_table() -> str:
-    s = json.load(open(os.path.join(HERE, "results", SHIPPED[0])))[SHIPPED[1]]
-    dv, cv = s["dev"]["per_class"], s["cv"]["per_class"]
-    rows = ["| label | dev slices / subjects | dev recall | CV slices / subjects | CV recall | CV subject-mean recall | status |",
-            "|---|---|---|---|---|---|---|"]
+    cv, old = summary(SHIPPED)["per_class"], summary(PREVIOUS)["per_class"]
+    rows = ["| label | CV slices / subjects | CV recall (95 % CI over subjects) | CV subject-mean recall | A3 CV recall | status |",
+            "|---|---|---|---|---|---|"]
     for n in LABEL_NAMES:
-        d, c = dv.get(n), cv.get(n)
-        dcell = f"{d['slices']} / {d['subjects']} | {d['recall']:.2f}" if d else "– | –"
-        ccell = f"{c['slices']} / {c['subjects']} | {c['recall']:.2f} | {c['subject_recall']:.2f}" if c else "– | – | –"
-        if c is None or c["subjects"] < 3:
-            status = "**not validated** (< 3 held-out subjects)"
-        elif c["recall"] >= 0.5:
-            status = "validated"
-        elif c["recall"] >= 0.2:
-            status = "validated, weak on unseen sources"
-        else:
-            status = "**fails on unseen sources**"
-        rows.append(f"| {n} | {dcell} | {ccell} | {status} |")
+        c, o = cv.get(n), old.get(n)
+        ci = f" ({c['ci95'][0]:.2f}–{c['ci95'][1]:.2f})" if c and c.get("ci95") else ""
+        cells = f"{c['slices']} / {c['subjects']} | {c['recall']:.2f}{ci} | {c['subject_recall']:.2f}" if c else "– | – | –"
+        previous = f"{o['recall']:.2f}" if o else "–"
+        rows.append(f"| {n} | {cells} | {previous} | {status(c)} |")
     return "\n".join(rows)
 
 
 def per_source_table() -> str:
-    s = json.load(open(os.path.join(HERE, "results", SHIPPED[0])))[SHIPPED[1]]["cv"]["per_source"]
+    cv, old = summary(SHIPPED)["per_source"], summary(PREVIOUS)["per_source"]
     lic = {}
     for m in ("ct", "mr"):
         for r in csv.DictReader(open(os.path.join(DATA, m, "series.csv"))):
             lic.setdefault(r["source"], r["license"])
-    rows = ["| source (held out as a group) | slices | CV accuracy | licence (series.csv) |", "|---|---|---|---|"]
-    for k, v in sorted(s.items(), key=lambda kv: -kv[1]["slices"]):
-        rows.append(f"| {k} | {v['slices']} | {v['acc']:.2f} | {lic.get(k, '')[:90]} |")
+    rows = ["| source (held out as a group) | slices | CV accuracy | A3 CV accuracy | licence (series.csv) |", "|---|---|---|---|---|"]
+    for k, v in sorted(cv.items(), key=lambda kv: -kv[1]["slices"]):
+        previous = f"{old[k]['acc']:.2f}" if k in old else "–"
+        rows.append(f"| {k} | {v['slices']} | {v['acc']:.2f} | {previous} | {lic.get(k, '')[:90]} |")
     return "\n".join(rows)
 
 
