@@ -35,7 +35,7 @@ from train_lib import Config, load_data, metrics, predict, train  # noqa: E402
 # CV logits (cv_report.py output, --calibration).
 SHIPPED = dict(arch="plain-s", size=128, steps=2834, batch=128, lr=3e-3, train_on="all", phantom_frac=0.12,
                preprocessing="br-pre-1", candidate="L1-plain-s-128-tight-phantom-twolegs", two_legs_ct=0.4,
-               model_id="br-plain-s-128", version="1.2.0")
+               model_id="br-plain-s-128", version="1.2.1")
 ROUND3 = dict(candidate="P1-plain-s-128-phys-phantom", eight_bit_p=0.1, pseudo_mr_p=0.3)
 ROUND4 = dict(candidate="M1-plain-s-128-tight-phantom-mr", phantom_frac=0.2)
 ZOOM_OUT = dict(candidate="Z1-plain-s-128-tight-phantom-zoomout", zoom_out_p=0.25)   # round 5, not shipped
