@@ -18,7 +18,7 @@ from build_cache import DATA  # noqa: E402
 from render_phantoms import ct_cache_name  # noqa: E402
 from train_lib import LABEL_NAMES  # noqa: E402
 
-# The shipped recipe's CV (1.2.x = L1) and the one it replaced (1.1.0 = A3), both re-run in round 5 on this CPU.
+# The shipped recipe's CV (1.2.0 = L1) and the one it replaced (1.1.0 = A3), both re-run in round 5 on this CPU.
 SHIPPED = ("cv_round5.json", "L1-plain-s-128-tight-phantom-twolegs")
 PREVIOUS = ("cv_round5.json", "A3-plain-s-128-tight-phantom")
 
