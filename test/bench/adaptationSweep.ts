@@ -14,6 +14,7 @@ import { adaptationAssets } from '../../extension/src/evaluation/adaptCommand';
 import type { DetailedVolumeOutcome } from '../../extension/src/evaluation/classifyVolumes';
 import { readDataset, selectSeries } from '../../extension/src/evaluation/dataset';
 import { simulateSites } from '../../extension/src/evaluation/simulateSites';
+import type { SiteSeeds, SweepJson } from './adaptationSweepFormat';
 
 // First sweep (docs/ADAPTATION.md, table 1), then the second around its best (table 2): pick with --set 1|2.
 const SWEEPS: Record<string, AdapterMethod[]> = {
@@ -53,15 +54,6 @@ const SWEEPS: Record<string, AdapterMethod[]> = {
   ],
 };
 
-/** One site's figures under one method, one entry per seed (decoded, image-weighted). */
-interface SiteSeeds {
-  before: number[];
-  after: number[];
-  cut: number[];
-  others: number[];
-  ms: number[];
-}
-
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0 && fallback === undefined) throw new Error(`--${name} is required`);
@@ -85,7 +77,7 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const seeds = arg('seeds', '20261127').split(',').map(Number);
-  const jsonOut: { model: string; seeds: number[]; methods: { method: AdapterMethod; sites: Record<string, SiteSeeds> }[] } = {
+  const jsonOut: SweepJson = {
     model: `${model.manifest.modelId} ${model.manifest.version}`,
     seeds,
     methods: [],

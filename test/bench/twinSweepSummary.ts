@@ -10,22 +10,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { SweepJson } from './adaptationSweepFormat';
 
-interface SiteSeeds {
-  before: number[];
-  after: number[];
-  cut: number[];
-  others: number[];
-  ms: number[];
-}
-interface Sweep {
-  model: string;
-  seeds: number[];
-  methods: {
-    method: { lambda: number; replayWeight: number; freeClasses: string; memory?: { k: number; weight: number } };
-    sites: Record<string, SiteSeeds>;
-  }[];
-}
 interface SiteRow {
   fold: string;
   site: string;
@@ -43,7 +29,7 @@ function arg(name: string): string[] {
   return i < 0 ? [] : process.argv[i + 1].split(',').filter(Boolean);
 }
 
-function methodName(m: Sweep['methods'][number]['method']): string {
+function methodName(m: SweepJson['methods'][number]['method']): string {
   return (
     `λ ${m.lambda}, ρ ${m.replayWeight}` +
     (m.freeClasses === 'corrected' ? ', corrected classes only' : '') +
@@ -55,7 +41,7 @@ function methodName(m: Sweep['methods'][number]['method']): string {
 function rows(files: string[]): Map<string, SiteRow[]> {
   const out = new Map<string, SiteRow[]>();
   for (const file of files) {
-    const sweep = JSON.parse(fs.readFileSync(file, 'utf8')) as Sweep;
+    const sweep = JSON.parse(fs.readFileSync(file, 'utf8')) as SweepJson;
     for (const { method, sites } of sweep.methods) {
       const list = out.get(methodName(method)) ?? [];
       for (const [site, s] of Object.entries(sites)) {
