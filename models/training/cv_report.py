@@ -58,6 +58,8 @@ def main() -> None:
     ap.add_argument("--candidate", required=True)
     ap.add_argument("--round", type=int, required=True)
     ap.add_argument("--cache", default=os.path.join(HERE, "cache", "slices_128.npz"))
+    ap.add_argument("--dev-exp", default=None,
+                    help="folder with the candidate's dev run (experiments.py --job CAND:dev): its figures are added as 'dev'")
     a = ap.parse_args()
     d = load_data(a.cache)
     labels = d.label.numpy()
@@ -85,6 +87,16 @@ def main() -> None:
     out = os.path.join(HERE, "results", f"cv_round{a.round}.json")
     summary = json.load(open(out)) if os.path.exists(out) else {}
     summary[a.candidate] = {"cv": m}
+    dev_run = os.path.join(a.dev_exp, f"{a.candidate}_dev.json") if a.dev_exp else None
+    if dev_run and os.path.exists(dev_run):
+        r = json.load(open(dev_run))
+        dv = metrics(d, np.array(r["test_idx"]), np.array(r["prob"]))
+        dok = np.array(r["prob"]).argmax(1) == labels[np.array(r["test_idx"])]
+        dv["ci95"] = {"all": subject_bootstrap(dok, d.meta["subject"][np.array(r["test_idx"])])}
+        dv["steps"] = r["steps_done"]
+        summary[a.candidate]["dev"] = dv
+        print(f"{a.candidate}: dev acc {dv['acc']:.3f} {dv['ci95']['all']} CT {dv['per_modality']['CT']:.3f} "
+              f"MR {dv['per_modality']['MR']:.3f}")
     json.dump(summary, open(out, "w"), indent=1)
     np.savez_compressed(os.path.join(HERE, "results", f"cv_{a.candidate}_logits.npz"), logits=z.astype(np.float32),
                         labels=y, subjects=subj, sources=d.meta["source"][idx], modality=mod)
