@@ -15,7 +15,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from build_cache import DATA  # noqa: E402
-from render_phantoms import ct_cache_name  # noqa: E402
+from experiments import render_caches  # noqa: E402
 from train_lib import LABEL_NAMES  # noqa: E402
 
 # The shipped recipe's CV (1.2.0 = L1) and the one it replaced (1.1.0 = A3), both re-run in round 5 on this CPU.
@@ -27,7 +27,7 @@ def data_table(cache: str) -> str:
     z = np.load(cache)
     lab, subj, mod, split = z["label"], z["subject"], z["modality"], z["split"]
     rows = ["| label | CT train | CT dev | MR train | MR dev | phantom renders |", "|---|---|---|---|---|---|"]
-    ph = np.load(os.path.join(HERE, "cache", ct_cache_name(128, 0.4)))
+    ph = np.load(render_caches(SHIPPED[1], cache)[0])   # the CT-like renders the shipped recipe trains on
     for i, n in enumerate(LABEL_NAMES):
         cells = []
         for m in ("CT", "MR"):

@@ -90,9 +90,9 @@ def main() -> None:
     dev_run = os.path.join(a.dev_exp, f"{a.candidate}_dev.json") if a.dev_exp else None
     if dev_run and os.path.exists(dev_run):
         r = json.load(open(dev_run))
-        dv = metrics(d, np.array(r["test_idx"]), np.array(r["prob"]))
-        dok = np.array(r["prob"]).argmax(1) == labels[np.array(r["test_idx"])]
-        dv["ci95"] = {"all": subject_bootstrap(dok, d.meta["subject"][np.array(r["test_idx"])])}
+        dev_idx, dev_prob = np.array(r["test_idx"]), np.array(r["prob"])
+        dv = metrics(d, dev_idx, dev_prob)
+        dv["ci95"] = {"all": subject_bootstrap(dev_prob.argmax(1) == labels[dev_idx], d.meta["subject"][dev_idx])}
         dv["steps"] = r["steps_done"]
         summary[a.candidate]["dev"] = dv
         print(f"{a.candidate}: dev acc {dv['acc']:.3f} {dv['ci95']['all']} CT {dv['per_modality']['CT']:.3f} "

@@ -37,7 +37,8 @@ from train_lib import Config, load_data, metrics, predict, train  # noqa: E402
 # moved one dev stack's fast map off the exhaustive one, so 1.1747 stays (MODEL_CARD.md).
 SHIPPED = dict(arch="plain-s", size=128, steps=2834, batch=128, lr=3e-3, train_on="all", phantom_frac=0.12,
                preprocessing="br-pre-1", candidate="L1-plain-s-128-tight-phantom-twolegs", two_legs_ct=0.4,
-               model_id="br-plain-s-128", version="1.2.0")
+               model_id="br-plain-s-128", version="1.2.0",
+               calibration="cv_L1-plain-s-128-tight-phantom-twolegs_folds01_logits.npz")
 ROUND3 = dict(candidate="P1-plain-s-128-phys-phantom", eight_bit_p=0.1, pseudo_mr_p=0.3)
 ROUND4 = dict(candidate="M1-plain-s-128-tight-phantom-mr", phantom_frac=0.2)
 ZOOM_OUT = dict(candidate="Z1-plain-s-128-tight-phantom-zoomout", zoom_out_p=0.25)   # round 5, not shipped
@@ -97,8 +98,8 @@ def main(argv=None) -> int:
     physical = a.preprocessing == "br-pre-2"
     candidate = (ROUND3["candidate"] if physical else ROUND4["candidate"] if a.mr_renders
                  else ZOOM_OUT["candidate"] if a.zoom_out_p else SHIPPED["candidate"])
-    shipped_logits = f"cv_{candidate}_folds01_logits.npz" if candidate == SHIPPED["candidate"] else f"cv_{candidate}_logits.npz"
-    calibration = a.calibration or os.path.join(HERE, "results", shipped_logits)
+    cv_logits_file = SHIPPED["calibration"] if candidate == SHIPPED["candidate"] else f"cv_{candidate}_logits.npz"
+    calibration = a.calibration or os.path.join(HERE, "results", cv_logits_file)
     cfg = Config(arch=a.arch, size=a.size, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed,
                  phantom_frac=a.phantom_frac, physical=physical,
                  eight_bit_p=ROUND3["eight_bit_p"] if physical else 0.0,
