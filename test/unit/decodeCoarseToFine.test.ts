@@ -80,6 +80,19 @@ describe('coarseToFine (fast mode) against exhaustive decoding', () => {
     expect(fast.labels).toEqual(truth);
   });
 
+  test('a short stack is classified in full, so a region between two samples is not lost', async () => {
+    // 16 slices of 7 mm: samples every 7 slices plus three at each end would skip slices 8-10.
+    const truth = runs([
+      ['THIGH', 8],
+      ['KNEE', 3],
+      ['THIGH', 5],
+    ]);
+    const { fast, exhaustive, asked } = await fastVersusExhaustive(syntheticProbabilities(truth, { peak: 0.95 }), 7);
+    expect(exhaustive).toEqual(truth);
+    expect(fast.labels).toEqual(exhaustive);
+    expect([...asked].sort((a, b) => a - b)).toEqual(truth.map((_, i) => i));
+  });
+
   test('a failed sample is replaced by its neighbour', async () => {
     const truth = runs([
       ['PELVIS', 40],
