@@ -16,6 +16,8 @@ const REPO = path.resolve(__dirname, '../..');
 const DATA = path.resolve(REPO, '../shared/data');
 // One CT stack, one MR stack, one 8-bit CT key slice (single image), all in the dev split.
 const SERIES = ['ibsi_sts_003_ct', 'chaos-02', 'dl_015_003599'];
+/** A dev stack longer than fast mode's full-read limit (FULL_STACK_MAX_SLICES). */
+const LONG_STACK = 'invesalius_head';
 
 const trace = (m: number[][]) => m.reduce((a, row, i) => a + row[i], 0);
 const total = (m: number[][]) => m.flat().reduce((a, b) => a + b, 0);
@@ -103,33 +105,28 @@ describe('body-region evaluate', () => {
     expect(undocumented).toEqual([]);
   });
 
-  it("evaluates the engine's fast mode too, which classifies only some images of a stack", async () => {
-    const fastOut = path.join(out, 'fast');
-    expect(
-      await evaluateCommand([
-        '--data',
-        DATA,
-        '--split',
-        'dev',
-        '--series',
-        SERIES.join(','),
-        '--bootstrap',
-        '0',
-        '--mode',
-        'fast',
-        '--out',
-        fastOut,
-      ]),
-    ).toBe(0);
-    const fast: EvaluationReport = JSON.parse(await fs.readFile(path.join(fastOut, 'report.json'), 'utf8'));
-    expect(fast.data.mode).toBe('fast');
+  it("evaluates the engine's fast mode too: short stacks in full, a long stack only in part", async () => {
+    const runFast = async (series: string[], name: string): Promise<EvaluationReport> => {
+      const fastOut = path.join(out, name);
+      const args = ['--data', DATA, '--split', 'dev', '--series', series.join(','), '--bootstrap', '0'];
+      expect(await evaluateCommand([...args, '--mode', 'fast', '--out', fastOut])).toBe(0);
+      return JSON.parse(await fs.readFile(path.join(fastOut, 'report.json'), 'utf8')) as EvaluationReport;
+    };
+    // SERIES holds stacks of 17 and 7 slices and a single image: fast mode classifies them all.
+    const short = await runFast(SERIES, 'fast-short');
+    expect(short.data.mode).toBe('fast');
     expect(report.data.mode).toBe('exhaustive');
     expect(report.counts.imagesClassified).toBe(report.counts.images);
-    expect(fast.counts.images).toBe(report.counts.images);
-    expect(fast.counts.imagesClassified).toBeLessThan(fast.counts.images);
-    expect(fast.counts.imagesClassified).toBeGreaterThan(0);
-    expect(fast.imageAccuracyCi).toBeNull();
-    expect(inUnit(fast.imageAccuracyDecoded)).toBe(true);
+    expect(short.counts.images).toBe(report.counts.images);
+    expect(short.counts.imagesClassified).toBe(short.counts.images);
+    expect(short.imageAccuracyCi).toBeNull();
+    expect(inUnit(short.imageAccuracyDecoded)).toBe(true);
+    // A 108-slice head CT is sampled and refined at its boundaries, not read in full.
+    const long = await runFast([LONG_STACK], 'fast-long');
+    expect(long.counts.images).toBe(108);
+    expect(long.counts.imagesClassified).toBeLessThan(long.counts.images);
+    expect(long.counts.imagesClassified).toBeGreaterThan(0);
+    expect(inUnit(long.imageAccuracyDecoded)).toBe(true);
   });
 
   it('answers bad arguments, unknown series and a missing model with the CLI exit codes', async () => {
