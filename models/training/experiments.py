@@ -47,6 +47,10 @@ CANDIDATES = {
     "Z1-plain-s-128-tight-phantom-zoomout": dict(arch="plain-s", size=128, phantom_frac=0.12, zoom_out_p=0.25),
     # round 5: CT leg renders with both legs in a large field (render_phantoms.py --two-legs-ct 0.4)
     "L1-plain-s-128-tight-phantom-twolegs": dict(arch="plain-s", size=128, phantom_frac=0.12, two_legs_ct=0.4),
+    # round 6: L1 plus 8-bit display-window exports of real-HU CT read back without their window or
+    # spacing (10 %; the held-out set's single 8-bit head CT slices were called UPPER_ARM or SHOULDER)
+    "E1-plain-s-128-tight-phantom-twolegs-8bit": dict(arch="plain-s", size=128, phantom_frac=0.12, two_legs_ct=0.4,
+                                                      eight_bit_p=0.1),
 }
 FOLDS = 5
 
