@@ -18,9 +18,11 @@ from build_cache import DATA  # noqa: E402
 from experiments import render_caches  # noqa: E402
 from train_lib import LABEL_NAMES  # noqa: E402
 
-# The shipped recipe's CV (1.2.0 = L1) and the one it replaced (1.1.0 = A3), both re-run in round 5 on this CPU.
-SHIPPED = ("cv_round5.json", "L1-plain-s-128-tight-phantom-twolegs")
-PREVIOUS = ("cv_round5.json", "A3-plain-s-128-tight-phantom")
+# The shipped recipe's CV (1.3.0 = E1, round 6) and the one it replaced (1.2.0 = L1, round 5), both five
+# folds under one protocol on this CPU (seed 0, 720 steps). PREVIOUS_NAME heads the comparison columns.
+SHIPPED = ("cv_round6.json", "E1-plain-s-128-tight-phantom-twolegs-8bit")
+PREVIOUS = ("cv_round5.json", "L1-plain-s-128-tight-phantom-twolegs")
+PREVIOUS_NAME = "L1 (1.2.0)"
 
 
 def data_table(cache: str) -> str:
@@ -70,7 +72,7 @@ def summary(which: tuple[str, str]) -> dict:
 
 def per_class_table() -> str:
     cv, old = summary(SHIPPED)["per_class"], summary(PREVIOUS)["per_class"]
-    rows = ["| label | CV slices / subjects | CV recall (95 % CI over subjects) | CV subject-mean recall | A3 CV recall | status |",
+    rows = [f"| label | CV slices / subjects | CV recall (95 % CI over subjects) | CV subject-mean recall | {PREVIOUS_NAME} CV recall | status |",
             "|---|---|---|---|---|---|"]
     for n in LABEL_NAMES:
         c, o = cv.get(n), old.get(n)
@@ -87,7 +89,7 @@ def per_source_table() -> str:
     for m in ("ct", "mr"):
         for r in csv.DictReader(open(os.path.join(DATA, m, "series.csv"))):
             lic.setdefault(r["source"], r["license"])
-    rows = ["| source (held out as a group) | slices | CV accuracy | A3 CV accuracy | licence (series.csv) |", "|---|---|---|---|---|"]
+    rows = [f"| source (held out as a group) | slices | CV accuracy | {PREVIOUS_NAME} CV accuracy | licence (series.csv) |", "|---|---|---|---|---|"]
     for k, v in sorted(cv.items(), key=lambda kv: -kv[1]["slices"]):
         previous = f"{old[k]['acc']:.2f}" if k in old else "–"
         rows.append(f"| {k} | {v['slices']} | {v['acc']:.2f} | {previous} | {lic.get(k, '')[:90]} |")

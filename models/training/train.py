@@ -27,18 +27,20 @@ from calibrate import calibration_report, cv_logits  # noqa: E402
 from replay import write_replay  # noqa: E402
 from train_lib import Config, load_data, metrics, predict, train  # noqa: E402
 
-# The shipped recipe = candidate L1 of experiments.py (round 5: A3 = plain-s at 128 px, br-pre-1, tight-FOV
-# crops, 12 % phantom renders; with 40 % of the CT leg renders showing both legs in a wide field),
+# The shipped recipe = candidate E1 of experiments.py (round 6: A3 = plain-s at 128 px, br-pre-1, tight-FOV
+# crops, 12 % phantom renders; round 5's L1 adds 40 % of CT leg renders showing both legs in a wide field;
+# E1 adds 10 % of real-HU CT exported as 8-bit display-window images read back without window or spacing),
 # 2834 steps of 128 images on all (train+dev) subjects. Round 3's br-pre-2 candidate
 # (P1: physical mm per pixel, true-scale crops) lost on source-held-out CV and is not shipped; it stays
 # reproducible with --preprocessing br-pre-2. The temperature comes from the recipe's own source-held-out
-# CV logits (cv_report.py output, --calibration). The shipped one was fitted on folds 0–1 (the
-# *_folds01_ file); the five-fold fit (1.2126) has the same ECE and an NLL 0.0006 lower, and changing it
-# moved one dev stack's fast map off the exhaustive one, so 1.1747 stays (MODEL_CARD.md).
+# CV logits over all five folds (cv_report.py output, --calibration).
 SHIPPED = dict(arch="plain-s", size=128, steps=2834, batch=128, lr=3e-3, train_on="all", phantom_frac=0.12,
-               preprocessing="br-pre-1", candidate="L1-plain-s-128-tight-phantom-twolegs", two_legs_ct=0.4,
-               model_id="br-plain-s-128", version="1.2.0",
-               calibration="cv_L1-plain-s-128-tight-phantom-twolegs_folds01_logits.npz")
+               preprocessing="br-pre-1", candidate="E1-plain-s-128-tight-phantom-twolegs-8bit", two_legs_ct=0.4,
+               eight_bit_p=0.1, model_id="br-plain-s-128", version="1.3.0",
+               calibration="cv_E1-plain-s-128-tight-phantom-twolegs-8bit_logits.npz")
+# 1.2.0 (round 5's L1): --eight-bit-p 0; its temperature came from its folds 0-1 logits.
+ROUND5 = dict(candidate="L1-plain-s-128-tight-phantom-twolegs",
+              calibration="cv_L1-plain-s-128-tight-phantom-twolegs_folds01_logits.npz")
 ROUND3 = dict(candidate="P1-plain-s-128-phys-phantom", eight_bit_p=0.1, pseudo_mr_p=0.3)
 ROUND4 = dict(candidate="M1-plain-s-128-tight-phantom-mr", phantom_frac=0.2)
 ZOOM_OUT = dict(candidate="Z1-plain-s-128-tight-phantom-zoomout", zoom_out_p=0.25)   # round 5, not shipped
@@ -66,6 +68,8 @@ def main(argv=None) -> int:
                     help="also train on SynthSeg-style MR phantom renders (round 4 candidate M1)")
     ap.add_argument("--zoom-out-p", type=float, default=SHIPPED.get("zoom_out_p", 0.0),
                     help=f"share of zoomed-out views (round 5 candidate Z1: {ZOOM_OUT['zoom_out_p']})")
+    ap.add_argument("--eight-bit-p", type=float, default=SHIPPED["eight_bit_p"],
+                    help="share of real-HU CT turned into 8-bit display-window exports (0 = 1.2.0's recipe, L1)")
     ap.add_argument("--mr-phantom-cache", default=os.path.join(HERE, "cache", "phantom_mr_128.npz"))
     ap.add_argument("--out", default=os.path.join(REPO, "models"))
     ap.add_argument("--golden", default=os.path.join(REPO, "models", "golden", "model-outputs.json"))
@@ -97,12 +101,14 @@ def main(argv=None) -> int:
     tr = np.nonzero(split == "train")[0] if a.train_on == "train" else np.arange(len(split))
     physical = a.preprocessing == "br-pre-2"
     candidate = (ROUND3["candidate"] if physical else ROUND4["candidate"] if a.mr_renders
-                 else ZOOM_OUT["candidate"] if a.zoom_out_p else SHIPPED["candidate"])
-    cv_logits_file = SHIPPED["calibration"] if candidate == SHIPPED["candidate"] else f"cv_{candidate}_logits.npz"
+                 else ZOOM_OUT["candidate"] if a.zoom_out_p else ROUND5["candidate"] if not a.eight_bit_p
+                 else SHIPPED["candidate"])
+    cv_logits_file = next((r["calibration"] for r in (SHIPPED, ROUND5) if r["candidate"] == candidate),
+                          f"cv_{candidate}_logits.npz")
     calibration = a.calibration or os.path.join(HERE, "results", cv_logits_file)
     cfg = Config(arch=a.arch, size=a.size, steps=a.steps, batch=a.batch, lr=a.lr, seed=a.seed,
                  phantom_frac=a.phantom_frac, physical=physical,
-                 eight_bit_p=ROUND3["eight_bit_p"] if physical else 0.0,
+                 eight_bit_p=ROUND3["eight_bit_p"] if physical else a.eight_bit_p,
                  pseudo_mr_p=ROUND3["pseudo_mr_p"] if physical else 0.15, zoom_out_p=a.zoom_out_p,
                  time_budget=a.time_budget)
     if a.export_only:
@@ -115,7 +121,8 @@ def main(argv=None) -> int:
         print(f"training {cfg} on {len(tr)} slices ({a.train_on}) on {dev}")
         model = train(d, tr, cfg, dev)
         info = {"arch": a.arch, "trainedOn": a.train_on, "steps": model.steps_done, "batch": a.batch,
-                "phantomFrac": a.phantom_frac, "mrRenders": a.mr_renders, "zoomOutP": a.zoom_out_p, "twoLegsCt": a.two_legs_ct, "preprocessing": a.preprocessing, "candidate": candidate,
+                "phantomFrac": a.phantom_frac, "mrRenders": a.mr_renders, "zoomOutP": a.zoom_out_p, "twoLegsCt": a.two_legs_ct,
+                "eightBitP": cfg.eight_bit_p, "preprocessing": a.preprocessing, "candidate": candidate,
                 "trainSeconds": round(time.time() - t0), "device": dev}
         torch.save(model.state_dict(), os.path.join(HERE, "cache", f"state-{a.train_on}.pt"))
         json.dump(info, open(os.path.join(HERE, "cache", f"state-{a.train_on}.pt.json"), "w"))
