@@ -2,7 +2,7 @@
  * The method comparison of docs/ADAPTATION.md: `evaluate --simulate-sites k` for several adapter
  * methods, sharing one inference pass. Not a test: run by hand, e.g.
  *   npx tsc -p test/bench/tsconfig.json && node build/bench/test/bench/adaptationSweep.js \
- *     --data ../shared/data --split dev --model <model dir> --k 2 [--set 1|2|3|4] [--seeds 1,2,3] [--json sweep.json] > sweep.md
+ *     --data ../shared/data --split dev --model <model dir> --k 2 [--set 1|2|3|4|5] [--seeds 1,2,3] [--json sweep.json] > sweep.md
  * Several seeds (other corrected subjects): one row per method and site, means over the seeds;
  * --json also writes every seed's figures per method and site (pooling over folds: twinSweepSummary.ts).
  */
@@ -51,6 +51,13 @@ const SWEEPS: Record<string, AdapterMethod[]> = {
     { lambda: 0.3, replayWeight: 3, freeClasses: 'all' },
     { lambda: 0.1, replayWeight: 3, freeClasses: 'all' },
     { lambda: 0.3, replayWeight: 10, freeClasses: 'corrected' },
+  ],
+  // Fifth (1.3.0's twins): the replay set fitted to the base head's probabilities, not its labels.
+  '5': [
+    { lambda: 0.3, replayWeight: 10, freeClasses: 'all' },
+    { lambda: 0.3, replayWeight: 10, freeClasses: 'all', replayTargets: 'base' },
+    { lambda: 0.1, replayWeight: 10, freeClasses: 'all', replayTargets: 'base' },
+    { lambda: 0.1, replayWeight: 3, freeClasses: 'all', replayTargets: 'base' },
   ],
 };
 
@@ -113,7 +120,7 @@ async function main(): Promise<void> {
     const o = r.overall;
     const fitMs = r.sites.reduce((a, s) => a + s.fit.ms, 0) / Math.max(1, r.sites.length);
     lines.push(
-      `| ${method.lambda} | ${method.replayWeight} | ${method.freeClasses} | ${method.memory ? `${method.memory.k}, ${method.memory.weight}` : '–'} | ${o.sites} | ${pct(o.before.decoded)} | ${pct(o.after.decoded)} | ${pct(o.errorReduction)} % | ${pct(o.meanErrorReduction)} % | ` +
+      `| ${method.lambda} | ${method.replayWeight}${method.replayTargets === 'base' ? ' (base head)' : ''} | ${method.freeClasses} | ${method.memory ? `${method.memory.k}, ${method.memory.weight}` : '–'} | ${o.sites} | ${pct(o.before.decoded)} | ${pct(o.after.decoded)} | ${pct(o.errorReduction)} % | ${pct(o.meanErrorReduction)} % | ` +
         `${o.meanOthersChangePoints === null ? '–' : o.meanOthersChangePoints.toFixed(2)} | ${pct(o.absentClasses.before.decoded)} → ${pct(o.absentClasses.after.decoded)} | ${fitMs.toFixed(0)} |`,
     );
     process.stderr.write(`${lines[lines.length - 1]}\n`);
@@ -129,7 +136,8 @@ async function main(): Promise<void> {
     const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
     const name =
       `${method.lambda}, ${method.replayWeight}, ${method.memory ? `${method.memory.k}/${method.memory.weight}` : '–'}` +
-      (method.freeClasses === 'corrected' ? ', corrected classes only' : '');
+      (method.freeClasses === 'corrected' ? ', corrected classes only' : '') +
+      (method.replayTargets === 'base' ? ", replay: base head's probabilities" : '');
     jsonOut.methods.push({ method, sites: Object.fromEntries(perSite) });
     for (const [site, e] of perSite) {
       siteLines.push(

@@ -33,7 +33,8 @@ function methodName(m: SweepJson['methods'][number]['method']): string {
   return (
     `λ ${m.lambda}, ρ ${m.replayWeight}` +
     (m.freeClasses === 'corrected' ? ', corrected classes only' : '') +
-    (m.memory ? `, memory ${m.memory.k}/${m.memory.weight}` : '')
+    (m.memory ? `, memory ${m.memory.k}/${m.memory.weight}` : '') +
+    (m.replayTargets === 'base' ? ", replay: base head's probabilities" : '')
   );
 }
 

@@ -369,6 +369,30 @@ describe('fitHead', () => {
     expect(fit.iterations).toBeLessThanOrEqual(40);
   });
 
+  test("soft targets: fitted to the base head's own probabilities, the head stays put; one-hot targets equal labels", () => {
+    const { base, embeddings, labels } = problem(3, 300);
+    const logits = headLogits(base, embeddings, 300);
+    const own = new Float32Array(logits.length);
+    for (let i = 0; i < 300; i++) {
+      const row = logits.subarray(i * 20, (i + 1) * 20);
+      const max = Math.max(...row);
+      const e = Array.from(row, (z) => Math.exp(z - max));
+      const sum = e.reduce((a, b) => a + b, 0);
+      e.forEach((v, j) => (own[i * 20 + j] = v / sum));
+    }
+    // The base head is the minimum of its own soft cross-entropy plus the pull: nothing to move.
+    const kept = fitHead(base, [{ embeddings, labels, count: 300, weight: 1, targets: own }], { lambda: 0.01 });
+    kept.head.weights.forEach((w, i) => expect(Math.abs(w - base.weights[i])).toBeLessThan(1e-3));
+    const byLabel = fitHead(base, [{ embeddings, labels, count: 300, weight: 1 }], { lambda: 0.1 });
+    const oneHot = new Float32Array(300 * 20);
+    labels.forEach((y, i) => (oneHot[i * 20 + y] = 1));
+    const byTarget = fitHead(base, [{ embeddings, labels: new Int32Array(300), count: 300, weight: 1, targets: oneHot }], { lambda: 0.1 });
+    expect(byTarget.loss).toBeCloseTo(byLabel.loss, 6);
+    byTarget.head.weights.forEach((w, i) => expect(w).toBeCloseTo(byLabel.head.weights[i], 5));
+    // Labels move the head away from the base (these random labels disagree with it).
+    expect(byLabel.head.weights.some((w, i) => Math.abs(w - base.weights[i]) > 1e-2)).toBe(true);
+  });
+
   test('free classes: the other rows stay the base head', () => {
     const { base, embeddings, labels } = problem(2, 300);
     const fit = fitHead(base, [{ embeddings, labels, count: 300, weight: 1 }], { lambda: 0.1, freeClasses: new Set([2, 5]) });

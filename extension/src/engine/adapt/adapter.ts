@@ -23,6 +23,11 @@ export interface AdapterMethod {
   /** 'all': every class's row may move; 'corrected': only classes that the corrections contain. */
   freeClasses: 'all' | 'corrected';
   /**
+   * What the replay set is fitted to: its labels (absent: the default), or the base head's own
+   * probabilities ('base': learning without forgetting; tried on the twins, docs/ADAPTATION.md).
+   */
+  replayTargets?: 'labels' | 'base';
+  /**
    * Site memory: the k most similar corrections vote, with a share set by a site detector
    * (corrections vs replay set; memory.ts). Absent: head only. Needs a replay set.
    */
@@ -97,6 +102,21 @@ export interface FitAdapterInput {
   now?: () => number;
 }
 
+/** softmax(W x + b) per row. */
+function headProbabilities(head: LinearHead, embeddings: Float32Array, count: number): Float32Array {
+  const out = headLogits(head, embeddings, count);
+  const k = head.classes;
+  for (let i = 0; i < count; i++) {
+    const row = out.subarray(i * k, (i + 1) * k);
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) max = Math.max(max, row[j]);
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += row[j] = Math.exp(row[j] - max);
+    for (let j = 0; j < k; j++) row[j] /= sum;
+  }
+  return out;
+}
+
 export function fitAdapter(input: FitAdapterInput): AdapterFile {
   const now = input.now ?? (() => (typeof performance !== 'undefined' ? performance.now() : Date.now()));
   const method: AdapterMethod = { ...DEFAULT_ADAPTER_METHOD, ...input.method };
@@ -108,7 +128,13 @@ export function fitAdapter(input: FitAdapterInput): AdapterFile {
   if (replay && replay.dim !== base.dim) throw new AdapterError(`replay set has ${replay.dim}-d embeddings, the head expects ${base.dim}`);
   const groups: TrainingGroup[] = [{ embeddings: corrections.embeddings, labels: corrections.labels, count: corrections.count, weight: 1 }];
   if (replay && method.replayWeight > 0)
-    groups.push({ embeddings: replay.embeddings, labels: replay.labels, count: replay.count, weight: method.replayWeight });
+    groups.push({
+      embeddings: replay.embeddings,
+      labels: replay.labels,
+      count: replay.count,
+      weight: method.replayWeight,
+      ...(method.replayTargets === 'base' ? { targets: headProbabilities(base, replay.embeddings, replay.count) } : {}),
+    });
   const present = new Set(corrections.labels);
   const t0 = now();
   const result = fitHead(base, groups, { lambda: method.lambda, freeClasses: method.freeClasses === 'corrected' ? present : null });

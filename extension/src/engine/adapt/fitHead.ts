@@ -4,6 +4,10 @@
  *
  *   loss = Σ_groups weight_g · mean_{i∈g} CE(softmax(W x_i + b), y_i) + λ/2 (‖W − W₀‖² + ‖b − b₀‖²)
  *
+ * A group may give soft targets (a probability row per image) instead of labels: the cross-entropy is
+ * then against those rows, e.g. the base head's own probabilities on the replay set, which keeps the
+ * head where no correction asks it to move (learning without forgetting).
+ *
  * Groups are the corrected images and the replay set (same weight by default: issue 11's first
  * measurement). Strongly convex, so L-BFGS from W₀ converges in a few dozen steps.
  */
@@ -16,6 +20,8 @@ export interface TrainingGroup {
   count: number;
   /** Weight of this group's mean cross-entropy. */
   weight: number;
+  /** Soft targets, row-major [count × classes]; when given, `labels` are not used. */
+  targets?: Float32Array;
 }
 
 export interface FitOptions {
@@ -58,23 +64,27 @@ export function headLogits(
   return out;
 }
 
-/** All groups in one monomorphic layout: rows, labels and per-row weights (the group's weight / its size). */
+/**
+ * All groups in one monomorphic layout: rows, target rows (one-hot for labelled groups) and per-row
+ * weights (the group's weight / its size).
+ */
 interface Packed {
   X: Float32Array;
-  y: Int32Array;
+  T: Float32Array;
   w: Float64Array;
   n: number;
 }
 
-function pack(groups: TrainingGroup[], dim: number): Packed {
+function pack(groups: TrainingGroup[], dim: number, classes: number): Packed {
   const used = groups.filter((g) => g.count > 0 && g.weight > 0);
   const n = used.reduce((a, g) => a + g.count, 0);
-  const packed: Packed = { X: new Float32Array(n * dim), y: new Int32Array(n), w: new Float64Array(n), n };
+  const packed: Packed = { X: new Float32Array(n * dim), T: new Float32Array(n * classes), w: new Float64Array(n), n };
   let o = 0;
   for (const g of used) {
     packed.X.set(g.embeddings.subarray(0, g.count * dim), o * dim);
+    if (g.targets) packed.T.set(g.targets.subarray(0, g.count * classes), o * classes);
     for (let i = 0; i < g.count; i++) {
-      packed.y[o + i] = g.labels[i];
+      if (!g.targets) packed.T[(o + i) * classes + g.labels[i]] = 1;
       packed.w[o + i] = g.weight / g.count;
     }
     o += g.count;
@@ -93,7 +103,7 @@ function lossAndGradient(
 ): number {
   const { classes: k, dim: d } = base;
   const nW = k * d;
-  const { X, y, w, n } = data;
+  const { X, T, w, n } = data;
   grad.fill(0);
   let loss = 0;
   const z = new Float64Array(k);
@@ -123,11 +133,11 @@ function lossAndGradient(
     }
     let sum = 0;
     for (let j = 0; j < k; j++) sum += z[j] = Math.exp(z[j] - max);
-    const yi = y[i];
+    const to = i * k;
     const scale = w[i];
-    loss -= scale * Math.log(Math.max(z[yi] / sum, 1e-300));
+    for (let j = 0; j < k; j++) if (T[to + j] > 0) loss -= scale * T[to + j] * Math.log(Math.max(z[j] / sum, 1e-300));
     for (let j = 0; j < k; j++) {
-      const delta = scale * (z[j] / sum - (j === yi ? 1 : 0));
+      const delta = scale * (z[j] / sum - T[to + j]);
       const wo = j * d;
       for (let t = 0; t < d; t++) grad[wo + t] += delta * x[t];
       grad[nW + j] += delta;
@@ -170,7 +180,7 @@ export function fitHead(base: LinearHead, groups: TrainingGroup[], options: FitO
   const theta = new Float64Array(n);
   theta.set(base.weights);
   theta.set(base.bias, k * d);
-  const data = pack(groups, d);
+  const data = pack(groups, d, k);
   let grad = new Float64Array(n);
   let evaluations = 1;
   let loss = lossAndGradient(theta, base, data, options.lambda, mask, grad);
