@@ -17,6 +17,7 @@ export interface AdapterMethodFlags {
   lambda: number;
   replayWeight: number;
   freeClasses: AdapterMethod['freeClasses'];
+  replayTargets: NonNullable<AdapterMethod['replayTargets']>;
   memoryWeight: number;
 }
 
@@ -34,6 +35,11 @@ export function addAdapterMethodOptions(cmd: Command, note = ''): Command {
         .choices(['all', 'corrected'])
         .default(DEFAULT_ADAPTER_METHOD.freeClasses),
     )
+    .addOption(
+      new Option('--replay-targets <what>', `${note}fit the replay set to its labels or to the base head's probabilities`)
+        .choices(['labels', 'base'])
+        .default(DEFAULT_ADAPTER_METHOD.replayTargets ?? 'labels'),
+    )
     .option(
       '--memory-weight <x>',
       `${note}site memory: largest share of the corrections' vote (docs/ADAPTATION.md; tried: ${SITE_MEMORY.weight}; 0: head only)`,
@@ -46,6 +52,7 @@ export const methodOf = (flags: AdapterMethodFlags): AdapterMethod => ({
   lambda: flags.lambda,
   replayWeight: flags.replayWeight,
   freeClasses: flags.freeClasses,
+  replayTargets: flags.replayTargets,
   // An explicit undefined switches the default memory off.
   memory: flags.memoryWeight > 0 ? { k: SITE_MEMORY.k, weight: Math.min(1, flags.memoryWeight) } : undefined,
 });

@@ -249,7 +249,7 @@ export function simulationMarkdown(report: SimulationReport, title: string): str
     `# Simulated sites: ${title}`,
     '',
     `Each source with ≥ 3 series corrects k = ${report.k} series (different subjects, seed ${report.seed}) and reads its other series with the adapter ` +
-      `(λ = ${report.method.lambda}, replay weight ${report.method.replayWeight}, ${report.replayImages} replay images, free classes: ${report.method.freeClasses}, ` +
+      `(λ = ${report.method.lambda}, replay weight ${report.method.replayWeight}, ${report.replayImages} replay images, free classes: ${report.method.freeClasses}, replay fitted to ${report.method.replayTargets === 'base' ? "the base head's probabilities" : 'its labels'}, ` +
       `site memory: ${report.method.memory ? `${report.method.memory.k} nearest corrections, weight ${report.method.memory.weight}` : 'none'}). ` +
       'Accuracy: decoded, image-weighted. "Others": every other source\'s series with this site\'s adapter (forgetting).',
     '',
