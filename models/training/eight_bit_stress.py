@@ -21,7 +21,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from model import build_model  # noqa: E402
-from train_lib import LABEL_NAMES, channels_torch, decode_batch, load_data  # noqa: E402
+from train_lib import LABEL_NAMES, channels_torch, decode_batch, load_data, window_export  # noqa: E402
 
 WINDOWS = {"brain 0..80": (0, 80), "soft tissue -160..240": (-160, 240), "bone -450..1050": (-450, 1050),
            "lung -1350..150": (-1350, 150)}
@@ -34,8 +34,7 @@ def predict(net, d, idx: np.ndarray, window: tuple[float, float] | None) -> np.n
         pick = torch.from_numpy(idx[i:i + 256])
         x = decode_batch(d, pick)
         if window:
-            lo, hi = window
-            x = -1000 + torch.round(((x - lo) / (hi - lo)).clamp(0, 1) * 255) * (2000 / 255)
+            x = window_export(x, *window)
         out.append(net(channels_torch(x, d.is_ct[pick])).argmax(1))
     return torch.cat(out).numpy()
 

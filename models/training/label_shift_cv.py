@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
+sys.path.insert(0, HERE)
+from calibrate import softmax  # noqa: E402
 
 
 def em_priors(p: np.ndarray, smooth: float, iterations: int = 50) -> np.ndarray:

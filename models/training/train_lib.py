@@ -296,10 +296,13 @@ def eight_bit_export(x: torch.Tensor, p: float) -> tuple[torch.Tensor, torch.Ten
         return x, pick
     win = torch.tensor(DISPLAY_WINDOWS + [(0, 80), (-20, 100), (-600, 1600)], device=dev, dtype=x.dtype)
     w = win[torch.randint(len(win), (b,), device=dev)]
-    lo, hi = w[:, 0].view(-1, 1, 1, 1), w[:, 1].view(-1, 1, 1, 1)
-    v = torch.round(((x - lo) / (hi - lo)).clamp(0, 1) * 255)
-    y = -1000 + v * (2000 / 255)
+    y = window_export(x, w[:, 0].view(-1, 1, 1, 1), w[:, 1].view(-1, 1, 1, 1))
     return torch.where(pick.view(-1, 1, 1, 1), y, x), pick
+
+
+def window_export(x: torch.Tensor, lo, hi) -> torch.Tensor:
+    """HU shown in the window lo..hi, quantised to 8 bits, read back in the default -1000..1000 HU."""
+    return -1000 + torch.round(((x - lo) / (hi - lo)).clamp(0, 1) * 255) * (2000 / 255)
 
 
 def ct_to_pseudo_mr(x: torch.Tensor) -> torch.Tensor:

@@ -104,21 +104,6 @@ export interface FitAdapterInput {
   now?: () => number;
 }
 
-/** softmax(W x + b) per row. */
-function headProbabilities(head: LinearHead, embeddings: Float32Array, count: number): Float32Array {
-  const out = headLogits(head, embeddings, count);
-  const k = head.classes;
-  for (let i = 0; i < count; i++) {
-    const row = out.subarray(i * k, (i + 1) * k);
-    let max = -Infinity;
-    for (let j = 0; j < k; j++) max = Math.max(max, row[j]);
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += row[j] = Math.exp(row[j] - max);
-    for (let j = 0; j < k; j++) row[j] /= sum;
-  }
-  return out;
-}
-
 export function fitAdapter(input: FitAdapterInput): AdapterFile {
   const now = input.now ?? (() => (typeof performance !== 'undefined' ? performance.now() : Date.now()));
   const method: AdapterMethod = { ...DEFAULT_ADAPTER_METHOD, ...input.method };
@@ -135,7 +120,9 @@ export function fitAdapter(input: FitAdapterInput): AdapterFile {
       labels: replay.labels,
       count: replay.count,
       weight: method.replayWeight,
-      ...(method.replayTargets === 'base' ? { targets: headProbabilities(base, replay.embeddings, replay.count) } : {}),
+      ...(method.replayTargets === 'base'
+        ? { targets: softmaxRows(headLogits(base, replay.embeddings, replay.count), replay.count, base.classes) }
+        : {}),
     });
   const present = new Set(corrections.labels);
   const t0 = now();
