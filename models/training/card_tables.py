@@ -18,11 +18,12 @@ from build_cache import DATA  # noqa: E402
 from experiments import render_caches  # noqa: E402
 from train_lib import LABEL_NAMES  # noqa: E402
 
-# The shipped recipe's CV (1.3.0 = E1, round 6) and the one it replaced (1.2.0 = L1, round 5), both five
-# folds under one protocol on this CPU (seed 0, 720 steps). PREVIOUS_NAME heads the comparison columns.
-SHIPPED = ("cv_round6.json", "E1-plain-s-128-tight-phantom-twolegs-8bit")
-PREVIOUS = ("cv_round5.json", "L1-plain-s-128-tight-phantom-twolegs")
-PREVIOUS_NAME = "L1 (1.2.0)"
+# The shipped recipe's CV (1.2.0 = L1, round 5; shipped again in round 7) and the one withdrawn in round 7
+# (1.3.0 = E1, round 6), both five folds under one protocol on this CPU (seed 0, 720 steps; the seed
+# comparison is results/seed_compare_r7.json). PREVIOUS_NAME heads the comparison columns.
+SHIPPED = ("cv_round5.json", "L1-plain-s-128-tight-phantom-twolegs")
+PREVIOUS = ("cv_round6.json", "E1-plain-s-128-tight-phantom-twolegs-8bit")
+PREVIOUS_NAME = "E1 (1.3.0, withdrawn)"
 
 
 def data_table(cache: str) -> str:

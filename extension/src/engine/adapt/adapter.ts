@@ -40,8 +40,9 @@ export interface AdapterMethod {
  * No site memory by default: on the source-held-out twins it cut the sarcoma MR's errors a little
  * more on average over 8 choices of corrected subjects (43 vs 39 %), the CT's no more (12 %), and
  * did worse on the worst choices and on the reported one (docs/ADAPTATION.md). The replay set is fitted
- * to the base head's probabilities, not its labels: on 1.3.0's twins that cut as many errors and kept the
- * other sources (+0.5 points, worst −1.9) where label targets cost up to 18 points (docs/ADAPTATION.md).
+ * to the base head's probabilities, not its labels: on 1.3.0's and 1.2.0's twins that cut about as many
+ * errors and kept the other sources (worst −1.9 and −2.0 points) where label targets cost up to 18 and 5.4
+ * points (docs/ADAPTATION.md).
  */
 export const DEFAULT_ADAPTER_METHOD: AdapterMethod = { lambda: 0.3, replayWeight: 10, freeClasses: 'all', replayTargets: 'base' };
 
