@@ -4,7 +4,7 @@ accuracy, sites and choices of subjects as in simulateSites.ts (8 seeded pairs; 
 the engine's pairs). A method exploration, not the adapter (engine/adapt/fitHead.ts is).
 
 Usage: node build/bench/test/bench/dumpSiteEmbeddings.js --data /tmp/cvd/fold2 --split test --model /work/twins-l1/fold2 > DUMPS/f2.jsonl
-       /usr/bin/python3 models/training/adaptation_errors.py --dumps DUMPS --twins /work/twins-l1 --folds 0,2,3,4 --variant lwf|classlam|base
+       /usr/bin/python3 models/training/adaptation_errors.py --dumps DUMPS --twins /work/twins-l1 --folds 0,2,3,4 --variant lwf|classlam|labels|mix|base
 """
 import argparse
 import json
@@ -23,14 +23,19 @@ def load(dumps, twins, fold):
     labels = json.load(open(f"{m}/labels.json"))
     labels = labels["labels"] if isinstance(labels, dict) else labels
     rep = np.fromfile(f"{m}/replay-embeddings.bin", dtype="<f4").reshape(-1, 256)
-    return rows, W0, b0, labels, rep
+    rep_labels = json.load(open(f"{m}/replay-labels.json"))["labels"]
+    rep_y = np.array([lab if isinstance(lab, int) else labels.index(lab) for lab in rep_labels])
+    return rows, W0, b0, labels, rep, rep_y
 
 
-def fit(X, y, R, W0, b0, lam=0.3, rho=10.0, class_lam=None):
+def fit(X, y, R, W0, b0, lam=0.3, rho=10.0, class_lam=None, replay_labels=None, label_share=0.0):
     Xt, yt, Rt = map(torch.tensor, (X, y, R))
     W0t, b0t = torch.tensor(W0), torch.tensor(b0)
     with torch.no_grad():
         q = torch.softmax(Rt @ W0t.T + b0t, 1)
+        if label_share:
+            # replay targets between the base head's probabilities (0) and the labels (1)
+            q = (1 - label_share) * q + label_share * torch.nn.functional.one_hot(torch.tensor(replay_labels), q.shape[1]).float()
     W = W0t.clone().requires_grad_(True)
     b = b0t.clone().requires_grad_(True)
     opt = torch.optim.LBFGS([W, b], max_iter=100, line_search_fn="strong_wolfe")
@@ -52,7 +57,7 @@ def fit(X, y, R, W0, b0, lam=0.3, rho=10.0, class_lam=None):
 def main(dumps, twins, folds, variant):
     tot = []
     for fold in folds:
-        rows, W0, b0, labels, rep = load(dumps, twins, fold)
+        rows, W0, b0, labels, rep, rep_y = load(dumps, twins, fold)
         E = np.array([r["embedding"] for r in rows], np.float32)
         y = np.array([r["label"] if isinstance(r["label"], int) else labels.index(r["label"]) for r in rows])
         site = np.array([f"{r['modality']}|{r['source']}" for r in rows])
@@ -83,7 +88,8 @@ def main(dumps, twins, folds, variant):
                         present = set(y[fm])
                         # the shown classes may move 10x more than the default pull, the others 10x less
                         cl = [0.03 if c in present else 3.0 for c in range(len(labels))]
-                    W, b = fit(E[fm], y[fm], rep, W0, b0, class_lam=cl)
+                    share = {"labels": 1.0, "mix": 0.5}.get(variant, 0.0)
+                    W, b = fit(E[fm], y[fm], rep, W0, b0, class_lam=cl, replay_labels=rep_y, label_share=share)
                 pred0 = (E @ W0.T + b0).argmax(1)
                 pred = (E @ W.T + b).argmax(1)
                 present = np.isin(y, list(set(y[fm])))
@@ -111,6 +117,6 @@ if __name__ == "__main__":
     ap.add_argument("--dumps", required=True)
     ap.add_argument("--twins", required=True)
     ap.add_argument("--folds", default="0,2,3,4")
-    ap.add_argument("--variant", choices=["base", "lwf", "classlam"], default="lwf")
+    ap.add_argument("--variant", choices=["base", "lwf", "classlam", "labels", "mix"], default="lwf")
     a = ap.parse_args()
     main(a.dumps, a.twins, [int(f) for f in a.folds.split(",")], a.variant)
