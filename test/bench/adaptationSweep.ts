@@ -17,51 +17,55 @@ import { simulateSites } from '../../extension/src/evaluation/simulateSites';
 import type { SiteSeeds, SweepJson } from './adaptationSweepFormat';
 
 // First sweep (docs/ADAPTATION.md, table 1), then the second around its best (table 2): pick with --set 1|2.
-// Rows name their replay targets: an absent field takes the adapter's default, which changed to 'base'
-// after sets 1-4 were measured with 'labels'.
+// A row without replay targets was measured with label targets: sweepRows pins that, since an absent
+// field would take the adapter's default, which changed to 'base' after sets 1-4 were measured.
 const SWEEPS: Record<string, AdapterMethod[]> = {
   '1': [
-    { lambda: 1, replayWeight: 1, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 0.1, replayWeight: 1, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 0.3, replayWeight: 1, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 3, replayWeight: 1, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 1, replayWeight: 0, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 1, replayWeight: 3, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 1, replayWeight: 1, freeClasses: 'corrected', replayTargets: 'labels' },
-    { lambda: 0.3, replayWeight: 1, freeClasses: 'corrected', replayTargets: 'labels' },
-    { lambda: 1, replayWeight: 1, freeClasses: 'all', replayTargets: 'labels', memory: { k: 5, weight: 0.5 } },
-    { lambda: 1, replayWeight: 1, freeClasses: 'all', replayTargets: 'labels', memory: { k: 5, weight: 0.9 } },
+    { lambda: 1, replayWeight: 1, freeClasses: 'all' },
+    { lambda: 0.1, replayWeight: 1, freeClasses: 'all' },
+    { lambda: 0.3, replayWeight: 1, freeClasses: 'all' },
+    { lambda: 3, replayWeight: 1, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 0, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 3, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 1, freeClasses: 'corrected' },
+    { lambda: 0.3, replayWeight: 1, freeClasses: 'corrected' },
+    { lambda: 1, replayWeight: 1, freeClasses: 'all', memory: { k: 5, weight: 0.5 } },
+    { lambda: 1, replayWeight: 1, freeClasses: 'all', memory: { k: 5, weight: 0.9 } },
   ],
   '2': [
-    { lambda: 0.3, replayWeight: 3, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 3, replayWeight: 3, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 1, replayWeight: 10, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 0.3, replayWeight: 10, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 1, replayWeight: 30, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 1, replayWeight: 3, freeClasses: 'corrected', replayTargets: 'labels' },
-    { lambda: 1, replayWeight: 3, freeClasses: 'all', replayTargets: 'labels', memory: { k: 5, weight: 0.5 } },
+    { lambda: 0.3, replayWeight: 3, freeClasses: 'all' },
+    { lambda: 3, replayWeight: 3, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 10, freeClasses: 'all' },
+    { lambda: 0.3, replayWeight: 10, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 30, freeClasses: 'all' },
+    { lambda: 1, replayWeight: 3, freeClasses: 'corrected' },
+    { lambda: 1, replayWeight: 3, freeClasses: 'all', memory: { k: 5, weight: 0.5 } },
   ],
   // Third (source-held-out twins): the default head with the site memory (memory.ts) at several weights.
   '3': [
-    { lambda: 0.3, replayWeight: 10, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 0.3, replayWeight: 10, freeClasses: 'all', replayTargets: 'labels', memory: { k: 5, weight: 0.5 } },
+    { lambda: 0.3, replayWeight: 10, freeClasses: 'all' },
+    { lambda: 0.3, replayWeight: 10, freeClasses: 'all', memory: { k: 5, weight: 0.5 } },
   ],
   // Fourth (the shipped recipe's twins, all five folds): how hard the head may follow the corrections.
   '4': [
-    { lambda: 0.3, replayWeight: 10, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 0.1, replayWeight: 10, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 0.3, replayWeight: 3, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 0.1, replayWeight: 3, freeClasses: 'all', replayTargets: 'labels' },
-    { lambda: 0.3, replayWeight: 10, freeClasses: 'corrected', replayTargets: 'labels' },
+    { lambda: 0.3, replayWeight: 10, freeClasses: 'all' },
+    { lambda: 0.1, replayWeight: 10, freeClasses: 'all' },
+    { lambda: 0.3, replayWeight: 3, freeClasses: 'all' },
+    { lambda: 0.1, replayWeight: 3, freeClasses: 'all' },
+    { lambda: 0.3, replayWeight: 10, freeClasses: 'corrected' },
   ],
   // Fifth (1.3.0's twins): the replay set fitted to the base head's probabilities, not its labels.
   '5': [
-    { lambda: 0.3, replayWeight: 10, freeClasses: 'all', replayTargets: 'labels' },
+    { lambda: 0.3, replayWeight: 10, freeClasses: 'all' },
     { lambda: 0.3, replayWeight: 10, freeClasses: 'all', replayTargets: 'base' },
     { lambda: 0.1, replayWeight: 10, freeClasses: 'all', replayTargets: 'base' },
     { lambda: 0.1, replayWeight: 3, freeClasses: 'all', replayTargets: 'base' },
   ],
 };
+
+function sweepRows(set: string): AdapterMethod[] {
+  return SWEEPS[set].map((m) => ({ replayTargets: 'labels', ...m }));
+}
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -97,7 +101,7 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   // A method without `memory` means none (not the default's).
-  for (const method of SWEEPS[arg('set', '1')].map((m) => ({ memory: undefined, ...m }))) {
+  for (const method of sweepRows(arg('set', '1')).map((m) => ({ memory: undefined, ...m }))) {
     const perSite = new Map<string, SiteSeeds>();
     for (const seed of seeds.slice(1)) {
       const r = await simulateSites(selected, { k, seed, method, modelFor: () => ({ name: 'model', assets }), runsCache });
