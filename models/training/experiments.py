@@ -51,6 +51,9 @@ CANDIDATES = {
     # spacing (10 %; the held-out set's single 8-bit head CT slices were called UPPER_ARM or SHOULDER)
     "E1-plain-s-128-tight-phantom-twolegs-8bit": dict(arch="plain-s", size=128, phantom_frac=0.12, two_legs_ct=0.4,
                                                       eight_bit_p=0.1),
+    # round 8: E1's exports only of head, neck and trunk CT (labels HEAD..SPINE, real scans), not of limbs
+    "E2-plain-s-128-tight-phantom-twolegs-8bit-trunk": dict(arch="plain-s", size=128, phantom_frac=0.12, two_legs_ct=0.4,
+                                                            eight_bit_p=0.1, eight_bit_trunk_only=True),
 }
 FOLDS = 5
 

@@ -386,7 +386,8 @@ def synthetic_other(b: int, size: int, dev) -> torch.Tensor:
 
 def make_batch(d: Data, idx: torch.Tensor, size: int, strong: bool = True, other_frac: float = 0.04,
                aug: str = "full", tight_p: float = 0.2, physical: bool = False, crop_p: float = 0.35,
-               pseudo_mr_p: float = 0.15, eight_bit_p: float = 0.0, zoom_out_p: float = 0.0):
+               pseudo_mr_p: float = 0.15, eight_bit_p: float = 0.0, zoom_out_p: float = 0.0,
+               eight_bit_trunk_only: bool = False):
     """Augmented, preprocessed batch: (input [B, 3, S, S], labels [B])."""
     x = decode_batch(d, idx)
     fov = d.fov[idx].clone()
@@ -400,6 +401,9 @@ def make_batch(d: Data, idx: torch.Tensor, size: int, strong: bool = True, other
         x = torch.where(is_ct.view(-1, 1, 1, 1), ct_intensity(x, d, idx), x)
         if eight_bit_p:
             real_hu = is_ct & torch.isnan(d.eight_lo[idx]) & ~pseudo
+            if eight_bit_trunk_only:
+                # head and trunk only: E1's exports of limbs came with its fold-1 collapse on two-leg CT
+                real_hu = real_hu & (y >= 1) & (y <= 7) & ~d.render[idx]
             x8, changed = eight_bit_export(x, eight_bit_p)
             x = torch.where(real_hu.view(-1, 1, 1, 1), x8, x)
             no_spacing = real_hu & changed      # screenshots carry no pixel spacing either
@@ -492,6 +496,7 @@ class Config:
     crop_p: float = 0.35              # br-pre-2: share of true-scale crops
     pseudo_mr_p: float = 0.15         # share of real-HU CT drawn through the CT->pseudo-MR map
     eight_bit_p: float = 0.0          # share of real-HU CT turned into default-window 8-bit exports
+    eight_bit_trunk_only: bool = False  # those exports only of head, neck and trunk images (round 8's E2)
     randconv_p: float = 0.0           # share of inputs through a random convolution (RandConv)
     mixstyle_p: float = 0.0           # probability per batch of MixStyle on the early feature blocks
     zoom_out_p: float = 0.0           # share of zoomed-out views (body small in a large field of view)
@@ -524,7 +529,7 @@ def train(d: Data, train_idx: np.ndarray, cfg: Config, dev: str = "cpu", log_eve
         pick = tidx[torch.multinomial(w, cfg.batch, replacement=True)].to(dev)
         with torch.no_grad():
             xb, yb = make_batch(d, pick, cfg.size, True, cfg.other_frac, cfg.aug, cfg.tight_p, cfg.physical, cfg.crop_p,
-                                cfg.pseudo_mr_p, cfg.eight_bit_p, cfg.zoom_out_p)
+                                cfg.pseudo_mr_p, cfg.eight_bit_p, cfg.zoom_out_p, cfg.eight_bit_trunk_only)
             if cfg.randconv_p:
                 xb = random_convolution(xb, cfg.randconv_p)
         xb = xb.contiguous(memory_format=torch.channels_last)
