@@ -28,8 +28,9 @@ def load(dumps, twins, fold):
     return rows, W0, b0, labels, rep, rep_y
 
 
-def fit(X, y, R, W0, b0, lam=0.3, rho=10.0, class_lam=None, replay_labels=None, label_share=0.0):
+def fit(X, y, R, W0, b0, lam=0.3, rho=10.0, class_lam=None, replay_labels=None, label_share=0.0, sample_weight=None):
     Xt, yt, Rt = map(torch.tensor, (X, y, R))
+    wt = torch.ones(len(y)) if sample_weight is None else torch.tensor(sample_weight, dtype=torch.float32)
     W0t, b0t = torch.tensor(W0), torch.tensor(b0)
     with torch.no_grad():
         q = torch.softmax(Rt @ W0t.T + b0t, 1)
@@ -43,7 +44,7 @@ def fit(X, y, R, W0, b0, lam=0.3, rho=10.0, class_lam=None, replay_labels=None, 
 
     def closure():
         opt.zero_grad()
-        ce = torch.nn.functional.cross_entropy(Xt @ W.T + b, yt)
+        ce = (torch.nn.functional.cross_entropy(Xt @ W.T + b, yt, reduction="none") * wt).sum() / wt.sum()
         rl = -(q * torch.log_softmax(Rt @ W.T + b, 1)).sum(1).mean()
         reg = 0.5 * ((lamv * (W - W0t) ** 2).sum() + (lamv[:, 0] * (b - b0t) ** 2).sum())
         loss = ce + rho * rl + reg
