@@ -200,7 +200,9 @@ describe('our SRs in the viewer', () => {
     const requests: string[] = [];
     profile.context.on('request', (r) => void requests.push(r.url()));
     try {
-      await profile.page.goto(`${viewer.server.url}/viewer?StudyInstanceUIDs=${studyInstanceUID}`);
+      // Wait for the regions first: when they arrive the hanging protocol re-applies, and a viewport
+      // set before that would be laid out again (a race that failed this test on a fresh clone).
+      await openAndWait(profile, viewer.server, studyInstanceUID);
       const uid = await profile.page.waitForFunction(
         () => {
           const services = (window as unknown as { services?: Record<string, any> }).services;
