@@ -9,6 +9,8 @@ Usage: node build/bench/test/bench/dumpSiteEmbeddings.js --data /tmp/cvd/fold2 -
 import argparse
 import json
 import random
+from types import SimpleNamespace
+
 import numpy as np
 import torch
 
@@ -26,6 +28,38 @@ def load(dumps, twins, fold):
     rep_labels = json.load(open(f"{m}/replay-labels.json"))["labels"]
     rep_y = np.array([lab if isinstance(lab, int) else labels.index(lab) for lab in rep_labels])
     return rows, W0, b0, labels, rep, rep_y
+
+
+def fold_arrays(dumps, twins, fold):
+    """One fold's dumped images as arrays, with its twin's head, replay set and held-out sources."""
+    rows, W0, b0, labels, rep, rep_y = load(dumps, twins, fold)
+    return SimpleNamespace(
+        E=np.array([r["embedding"] for r in rows], np.float32),
+        y=np.array([r["label"] if isinstance(r["label"], int) else labels.index(r["label"]) for r in rows]),
+        site=np.array([f"{r['modality']}|{r['source']}" for r in rows]),
+        subj=np.array([r["subject"] for r in rows]),
+        ser=np.array([r["series"] for r in rows]),
+        W0=W0, b0=b0, labels=labels, rep=rep, rep_y=rep_y,
+        held_out=next(t["heldOutSources"] for t in json.load(open(f"{twins}/twins.json")) if t["fold"] == fold))
+
+
+def held_out_sites(f):
+    """(site, its images' mask, its subjects) for each held-out site with >= 3 series and > 2 subjects."""
+    for s in sorted(set(f.site)):
+        if s.split("|", 1)[1] not in f.held_out:
+            continue  # a source this twin trained on (fold 0's folder also holds fold 1's series)
+        k = f.site == s
+        subs = sorted(set(f.subj[k]))
+        if len(set(f.ser[k])) >= 3 and len(subs) > 2:
+            yield s, k, subs
+
+
+def corrected_pair(f, k, subs, seed):
+    """Seeded choice of two subjects whose first series are corrected: (rng, subjects, corrected mask, scored mask)."""
+    rnd = random.Random(seed)
+    pick = rnd.sample(subs, 2)
+    fit_ser = [sorted(set(f.ser[k & (f.subj == p)]))[0] for p in pick]
+    return rnd, pick, np.isin(f.ser, fit_ser), k & ~np.isin(f.subj, pick)
 
 
 def fit(X, y, R, W0, b0, lam=0.3, rho=10.0, class_lam=None, replay_labels=None, label_share=0.0, sample_weight=None):
@@ -58,28 +92,13 @@ def fit(X, y, R, W0, b0, lam=0.3, rho=10.0, class_lam=None, replay_labels=None, 
 def main(dumps, twins, folds, variant):
     tot = []
     for fold in folds:
-        rows, W0, b0, labels, rep, rep_y = load(dumps, twins, fold)
-        E = np.array([r["embedding"] for r in rows], np.float32)
-        y = np.array([r["label"] if isinstance(r["label"], int) else labels.index(r["label"]) for r in rows])
-        site = np.array([f"{r['modality']}|{r['source']}" for r in rows])
-        subj = np.array([r["subject"] for r in rows])
-        ser = np.array([r["series"] for r in rows])
-        held_out = next(t["heldOutSources"] for t in json.load(open(f"{twins}/twins.json")) if t["fold"] == fold)
-        for s in sorted(set(site)):
-            if s.split("|", 1)[1] not in held_out:
-                continue  # a source this twin trained on (fold 0's folder also holds fold 1's series)
-            k = site == s
-            subs = sorted(set(subj[k]))
-            if len(set(ser[k])) < 3 or len(subs) <= 2:
-                continue
+        f = fold_arrays(dumps, twins, fold)
+        E, y, W0, b0, rep, rep_y = f.E, f.y, f.W0, f.b0, f.rep, f.rep_y
+        pred0 = (E @ W0.T + b0).argmax(1)
+        for s, k, subs in held_out_sites(f):
             res = []
             for seed in range(8):
-                rnd = random.Random(seed)
-                pick = rnd.sample(subs, 2)
-                # first series of each picked subject
-                fit_ser = [sorted(set(ser[k & (subj == p)]))[0] for p in pick]
-                fm = np.isin(ser, fit_ser)
-                score = k & ~np.isin(subj, pick)
+                _, _, fm, score = corrected_pair(f, k, subs, seed)
                 other = ~k
                 if variant == "base":
                     W, b = W0, b0
@@ -88,10 +107,9 @@ def main(dumps, twins, folds, variant):
                     if variant == "classlam":
                         present = set(y[fm])
                         # the shown classes may move 10x more than the default pull, the others 10x less
-                        cl = [0.03 if c in present else 3.0 for c in range(len(labels))]
+                        cl = [0.03 if c in present else 3.0 for c in range(len(f.labels))]
                     share = {"labels": 1.0, "mix": 0.5}.get(variant, 0.0)
                     W, b = fit(E[fm], y[fm], rep, W0, b0, class_lam=cl, replay_labels=rep_y, label_share=share)
-                pred0 = (E @ W0.T + b0).argmax(1)
                 pred = (E @ W.T + b).argmax(1)
                 present = np.isin(y, list(set(y[fm])))
                 e0 = (pred0 != y) & score

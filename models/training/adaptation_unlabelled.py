@@ -22,12 +22,9 @@ Variants (--variant):
 Usage: /usr/bin/python3 models/training/adaptation_unlabelled.py --dumps DUMPS --twins TWINS --folds 0,2,3,4 --variant em --pool cross
 """
 import argparse
-import json
-import random
-
 import numpy as np
 
-from adaptation_errors import fit, load
+from adaptation_errors import corrected_pair, fit, fold_arrays, held_out_sites
 
 
 def softmax(z):
@@ -109,29 +106,14 @@ def adapted_predictions(a, E, y, fm, pool, score, rep, W0, b0, head=None):
 def main(a):
     tot = []
     for fold in [int(f) for f in a.folds.split(",")]:
-        rows, W0, b0, labels, rep, _ = load(a.dumps, a.twins, fold)
-        E = np.array([r["embedding"] for r in rows], np.float32)
-        y = np.array([r["label"] if isinstance(r["label"], int) else labels.index(r["label"]) for r in rows])
-        site = np.array([f"{r['modality']}|{r['source']}" for r in rows])
-        subj = np.array([r["subject"] for r in rows])
-        ser = np.array([r["series"] for r in rows])
-        held_out = next(t["heldOutSources"] for t in json.load(open(f"{a.twins}/twins.json")) if t["fold"] == fold)
-        for s in sorted(set(site)):
-            if s.split("|", 1)[1] not in held_out:
-                continue
-            k = site == s
-            subs = sorted(set(subj[k]))
-            if len(set(ser[k])) < 3 or len(subs) <= 2:
-                continue
+        f = fold_arrays(a.dumps, a.twins, fold)
+        E, y, site, subj, W0, b0, rep = f.E, f.y, f.site, f.subj, f.W0, f.b0, f.rep
+        pred0 = (E @ W0.T + b0).argmax(1)
+        for s, k, subs in held_out_sites(f):
             res = []
             for seed in range(8):
-                rnd = random.Random(seed)
-                pick = rnd.sample(subs, 2)
-                fit_ser = [sorted(set(ser[k & (subj == p)]))[0] for p in pick]
-                fm = np.isin(ser, fit_ser)
-                score = k & ~np.isin(subj, pick)
+                rnd, pick, fm, score = corrected_pair(f, k, subs, seed)
                 rest = [x for x in subs if x not in pick]
-                pred0 = (E @ W0.T + b0).argmax(1)
                 pred = pred0.copy()
                 if a.pool == "trans":
                     pred[score] = adapted_predictions(a, E, y, fm, k & ~fm, score, rep, W0, b0)
