@@ -47,15 +47,16 @@ def em_priors(p, count):
     return pi
 
 
-def propagate(P_lab, Y_lab, P_pool, X_lab, X_pool, k, alpha, iters=30):
+def propagate(Y_lab, P_pool, X_lab, X_pool, k, alpha, iters=30):
     """Label propagation over the union of corrections (clamped to their labels) and pool; returns the
     pool's propagated distributions blended with their own probabilities."""
     X = np.concatenate([X_lab, X_pool])
     Xn = X / (np.linalg.norm(X, axis=1, keepdims=True) + 1e-8)
     S = Xn @ Xn.T
     np.fill_diagonal(S, -np.inf)
-    idx = np.argsort(-S, 1)[:, :k]
     n = len(X)
+    k = min(k, n - 1)  # tiny sites have fewer images than neighbours asked for
+    idx = np.argsort(-S, 1)[:, :k]
     A = np.zeros((n, n), np.float32)
     rows = np.repeat(np.arange(n), k)
     A[rows, idx.ravel()] = np.maximum(S[rows, idx.ravel()], 0)
@@ -89,7 +90,7 @@ def adapted_predictions(a, E, y, fm, pool, score, rep, W0, b0, head=None):
         for _ in range(a.rounds):
             P = softmax(E[pool] @ W.T + b)
             sure = P.max(1) >= a.tau
-            Xf = np.concatenate([E[fm]] + [E[pool][sure]] * 1)
+            Xf = np.concatenate([E[fm], E[pool][sure]])
             yf = np.concatenate([y[fm], P.argmax(1)[sure]])
             wts = np.concatenate([np.ones(fm.sum()), np.full(sure.sum(), a.pseudo_weight)])
             W, b = fit(Xf, yf, rep, W0, b0, sample_weight=wts)
@@ -98,7 +99,7 @@ def adapted_predictions(a, E, y, fm, pool, score, rep, W0, b0, head=None):
         # the scored images must be in the graph: score ⊆ pool for 'trans'; for 'cross' add them unlabelled
         nodes = pool | score
         P = softmax(E[nodes] @ W.T + b)
-        F = propagate(None, y[fm], P, E[fm], E[nodes], a.k, a.alpha)
+        F = propagate(y[fm], P, E[fm], E[nodes], a.k, a.alpha)
         return F[score[nodes]].argmax(1)
     raise ValueError(a.variant)
 
